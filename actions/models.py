@@ -1,0 +1,157 @@
+"""The action models: what an agent can do, as pydantic models.
+
+An action serialises as ``{"action": NAME, ...fields}``. Coordinates that reach an env are
+integer pixels of that env's screen; before that (straight out of a parser) they may be floats
+in the model's frame — ``actions.coords`` maps them. Each model names its point fields in
+``POINTS`` so that the mapping is generic over every action, built-in or user-defined.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+
+class Action(BaseModel):
+    """Base of every action. Subclasses fix ``action`` to a Literal of their name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+    action: str
+    # Pairs of field names that together hold one point on the screen, e.g. (("x", "y"),).
+    POINTS: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    @classmethod
+    def action_name(cls) -> str:
+        field = cls.model_fields["action"]
+        default = field.default
+        if isinstance(default, str):
+            return default
+        raise TypeError(f"{cls.__name__} must give 'action' a default name")
+
+    def dump(self) -> dict[str, Any]:
+        """The JSON form ``{"action": NAME, ...}`` with unset optional fields left out."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+def _coord_out(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+# A coordinate: model-frame values may be fractional; after mapping they are whole pixels and
+# serialise as JSON integers.
+Coord = Annotated[float, PlainSerializer(_coord_out, when_used="always")]
+
+
+class Click(Action):
+    """Press a mouse button (or tap a touchscreen) at a point."""
+
+    action: Literal["click"] = "click"
+    x: Coord
+    y: Coord
+    button: Literal["left", "right", "middle"] = "left"
+    clicks: Literal[1, 2, 3] = 1
+    POINTS: ClassVar = (("x", "y"),)
+
+
+class LongPress(Action):
+    """Touch and hold a point."""
+
+    action: Literal["long_press"] = "long_press"
+    x: Coord
+    y: Coord
+    duration_ms: int = Field(1000, ge=0, le=60_000)
+    POINTS: ClassVar = (("x", "y"),)
+
+
+class Swipe(Action):
+    """Move a finger from one point to another (a phone gesture)."""
+
+    action: Literal["swipe"] = "swipe"
+    x1: Coord
+    y1: Coord
+    x2: Coord
+    y2: Coord
+    duration_ms: int = Field(300, ge=0, le=60_000)
+    POINTS: ClassVar = (("x1", "y1"), ("x2", "y2"))
+
+
+class Drag(Action):
+    """Press the left mouse button at one point, move to another, release."""
+
+    action: Literal["drag"] = "drag"
+    x1: Coord
+    y1: Coord
+    x2: Coord
+    y2: Coord
+    POINTS: ClassVar = (("x1", "y1"), ("x2", "y2"))
+
+
+class Move(Action):
+    """Move the mouse pointer without pressing."""
+
+    action: Literal["move"] = "move"
+    x: Coord
+    y: Coord
+    POINTS: ClassVar = (("x", "y"),)
+
+
+class Scroll(Action):
+    """Scroll like a mouse wheel: ``down`` reveals what is below (a finger moving up)."""
+
+    action: Literal["scroll"] = "scroll"
+    direction: Literal["up", "down", "left", "right"]
+    amount: int | None = Field(None, ge=1, le=10_000)
+    x: Coord | None = None
+    y: Coord | None = None
+    POINTS: ClassVar = (("x", "y"),)
+
+
+class Type(Action):
+    """Type text into the focused field; ``submit`` presses enter afterwards."""
+
+    action: Literal["type"] = "type"
+    text: str
+    submit: bool = False
+
+
+class Key(Action):
+    """Press one key, or a chord of keys held together (``["ctrl", "c"]``)."""
+
+    action: Literal["key"] = "key"
+    keys: list[str] = Field(min_length=1)
+
+
+class Button(Action):
+    """A system button of a phone (or its desktop equivalent)."""
+
+    action: Literal["button"] = "button"
+    name: Literal["home", "back", "enter", "menu", "app_switch"]
+
+
+class OpenApp(Action):
+    """Open an app by its label or package name."""
+
+    action: Literal["open_app"] = "open_app"
+    name: str = Field(min_length=1)
+
+
+class Wait(Action):
+    """Do nothing for a while so the screen can settle."""
+
+    action: Literal["wait"] = "wait"
+    seconds: float = Field(1.0, ge=0, le=600)
+
+
+class Terminate(Action):
+    """End the episode, saying whether the task succeeded (and an answer when one is asked for)."""
+
+    action: Literal["terminate"] = "terminate"
+    status: Literal["success", "failure"] = "success"
+    answer: str | None = None
+
+
+GUI_ACTIONS: tuple[type[Action], ...] = (
+    Click, LongPress, Swipe, Drag, Move, Scroll, Type, Key, Button, OpenApp, Wait, Terminate,
+)

@@ -1,0 +1,216 @@
+"""The ``vagent`` command line.
+
+Heavy libraries (torch, transformers) are imported only by the commands that need them, so
+``vagent --help`` and ``vagent parse`` start fast. Errors a user can meet print one line and
+exit 1; usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .options import PolicyOptions, make_policy, policy_options
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="vagent — visual agents driven by Qwen2-VL-family models.")
+eval_app = typer.Typer(no_args_is_help=True, help="Evaluate a policy on a benchmark.")
+sim_app = typer.Typer(no_args_is_help=True, help="Simulated devices (for machines without one).")
+app.add_typer(eval_app, name="eval")
+app.add_typer(sim_app, name="sim")
+
+# Subcommands contributed by other packages: "module:function(app)" registrars, imported when
+# the CLI starts. Keep them light (no torch at import).
+REGISTRARS = [
+]
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("vagent")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def _version_cb(value: bool) -> None:
+    if value:
+        print(f"vagent {_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version_cb,
+                                                is_eager=True, help="Print the version.")] = False
+          ) -> None:
+    pass
+
+
+@app.command("envs")
+def envs_cmd() -> None:
+    """List the environments."""
+    import envs
+
+    for name in envs.names():
+        print(f"{name:16} {envs.spec(name).description}")
+
+
+@app.command("policies")
+def policies_cmd() -> None:
+    """List the policies."""
+    import policies
+
+    for name in policies.names():
+        print(f"{name:16} {policies.registry.describe(name)}")
+
+
+def _parse_screen(screen: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in screen.lower().split("x"))
+    except ValueError:
+        raise typer.BadParameter(f"--screen takes WxH, e.g. 1080x2400, not {screen!r}") from None
+    if w <= 0 or h <= 0:
+        raise typer.BadParameter("--screen sides must be positive")
+    return w, h
+
+
+@app.command("parse")
+def parse_cmd(
+    text: Annotated[str, typer.Argument(help="The model's output ('-' reads standard input).")],
+    format: Annotated[str, typer.Option("--format", "-f",
+                                        help="qwen2vl, qwen25vl, uitars, json, or auto.")] = "auto",
+    screen: Annotated[str, typer.Option(help="Screen size WxH in pixels.")] = "1080x2400",
+    min_pixels: Annotated[int | None, typer.Option(help="Processor min_pixels.")] = None,
+    max_pixels: Annotated[int | None, typer.Option(help="Processor max_pixels.")] = None,
+) -> None:
+    """Parse a model's output into actions in screen pixels (printed as a JSON array)."""
+    from actions import Frame, to_screen
+    from actions.errors import VagentError
+    from actions.parsing import FORMATS, parse
+    from actions.space import get_space
+
+    if format != "auto" and format not in FORMATS:
+        raise typer.BadParameter(f"unknown format {format!r} — choose one of: auto, "
+                                 + ", ".join(FORMATS), param_hint="--format")
+    w, h = _parse_screen(screen)
+    if text == "-":
+        text = sys.stdin.read()
+    frame = None
+    if min_pixels is not None or max_pixels is not None:
+        d = Frame()
+        frame = Frame(kind="resized", min_pixels=min_pixels or d.min_pixels,
+                      max_pixels=max_pixels or d.max_pixels)
+    parsed = parse(text, format, frame=frame)
+    space = get_space("gui")
+    out = []
+    for call in parsed.calls:
+        try:
+            action = space.validate(call)
+        except VagentError:
+            out.append(call)  # a tool or an action outside the GUI set: as parsed
+            continue
+        out.append(to_screen(action, parsed.frame, w, h).action.dump())
+    print(json.dumps(out, ensure_ascii=False))
+
+
+@app.command("run")
+@policy_options
+def run_cmd(
+    task: Annotated[str, typer.Argument(help="What the agent should do.")],
+    env: Annotated[str, typer.Option("--env", "-e", help="Environment (see 'vagent envs').")] = "buttons",
+    max_steps: Annotated[int, typer.Option(help="Stop after this many steps.")] = 20,
+    out: Annotated[Path | None, typer.Option(help="Run folder (default runs/<time>).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the env's reset.")] = None,
+    time_budget: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
+    parse_retries: Annotated[int, typer.Option(help="Retries after a parse error.")] = 1,
+    serial: Annotated[str | None, typer.Option(help="android: device HOST:PORT or USB serial.")] = None,
+    xvfb: Annotated[str | None, typer.Option(help="desktop: start Xvfb with this WxH for the run.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="desktop: record, do not act.")] = False,
+    confirm: Annotated[bool, typer.Option("--confirm", help="desktop: ask before each action.")] = False,
+    env_opt: Annotated[list[str] | None, typer.Option("--env-opt", help="Any other env option KEY=VALUE.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print only the result.")] = False,
+    policy_opts: PolicyOptions = PolicyOptions(),
+) -> None:
+    """Run the agent on a task and write the trajectory."""
+    import datetime as dt
+
+    import envs
+    from rich.console import Console
+
+    from .loop import Agent
+
+    console = Console(stderr=False, highlight=False)
+    env_kwargs: dict[str, Any] = {}
+    for key, value in (("serial", serial), ("xvfb", xvfb)):
+        if value is not None:
+            env_kwargs[key] = value
+    if dry_run:
+        env_kwargs["dry_run"] = True
+    if confirm:
+        env_kwargs["confirm"] = True
+    for item in env_opt or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"--env-opt takes KEY=VALUE, got {item!r}")
+        env_kwargs[key.replace("-", "_")] = value
+    out = out or Path("runs") / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    policy = make_policy(policy_opts)
+    environment = envs.make(env, **env_kwargs)
+
+    def show(rec: Any) -> None:
+        if quiet:
+            return
+        what = json.dumps(rec.action, ensure_ascii=False) if rec.action else (
+            ", ".join(f"{t['name']} → {t['result'][:60]}" for t in rec.tool_results) or "-")
+        line = f"[bold]step {rec.step:>3}[/bold]  {what}"
+        if rec.thought:
+            line += f"\n          [dim]{rec.thought[:160]}[/dim]"
+        if rec.error:
+            line += f"\n          [red]{rec.error[:200]}[/red]"
+        console.print(line)
+
+    try:
+        agent = Agent(policy, environment, out=out, max_steps=max_steps, time_budget=time_budget,
+                      parse_retries=parse_retries, on_step=show, meta={"env_name": env})
+        traj = agent.run(task, seed=seed)
+    finally:
+        environment.close()
+        policy.close()
+    res = traj.result
+    verdict = {True: "[green]success[/green]", False: "[red]failure[/red]",
+               None: "[yellow]unchecked[/yellow]"}[res.get("success")]
+    console.print(f"{verdict} after {res.get('steps')} steps ({res.get('reason')}) — "
+                  f"trajectory in {out}/")
+
+
+def _register_subcommands() -> None:
+    for entry in REGISTRARS:
+        module, _, attr = entry.partition(":")
+        getattr(importlib.import_module(module), attr)(app, eval_app, sim_app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: turns the project's errors into one line and exit code 1."""
+    from actions.errors import VagentError
+
+    _register_subcommands()
+    try:
+        app(args=argv, prog_name="vagent")  # click handles usage errors itself: exit 2
+    except VagentError as e:
+        print(f"vagent: {e}", file=sys.stderr)
+        sys.exit(1)
+    except FileNotFoundError as e:
+        print(f"vagent: {e}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("vagent: interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,221 @@
+"""The observe → reason → act loop.
+
+``Agent(policy, env).run(task)``: observe, give the policy its context, read the calls it
+decided, map their coordinates onto the screen, run tools in Python and send env actions to the
+env, record every step. A parse or validation failure goes back to the policy with the message
+(``parse_retries`` times); after that the step is recorded as failed and the episode goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from actions import Action, ActionError, to_screen
+from actions.errors import VagentError
+from policies.base import Context, Decision, Policy, StepView
+
+from .trajectory import StepRecord, Trajectory, TrajectoryWriter
+
+
+def _versions() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for dist in ("vagent", "transformers", "torch", "gymnasium", "pydantic"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def _screen_of(env: Any, obs: dict[str, Any]) -> tuple[int, int] | None:
+    size = getattr(env.unwrapped, "screen_size", None)
+    if size:
+        return tuple(size)  # type: ignore[return-value]
+    shot = obs.get("screenshot")
+    if shot is not None:
+        return int(shot.shape[1]), int(shot.shape[0])
+    return None
+
+
+def _json_safe(info: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in info.items():
+        if isinstance(v, (str, int, float, bool)) or v is None:
+            out[k] = v
+        elif isinstance(v, (list, dict)) and len(str(v)) < 2000:
+            out[k] = v
+    return out
+
+
+class Agent:
+    """Runs one policy on one env. ``out`` is the run folder (a temp folder when None)."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        env: Any,
+        *,
+        out: str | Path | None = None,
+        max_steps: int = 30,
+        time_budget: float | None = None,
+        parse_retries: int = 1,
+        keep_images: int = 8,
+        on_step: Callable[[StepRecord], None] | None = None,
+        meta: dict[str, Any] | None = None,
+    ):
+        self.policy = policy
+        self.env = env
+        self.out = Path(out) if out else None
+        self.max_steps = max_steps
+        self.time_budget = time_budget
+        self.parse_retries = parse_retries
+        self.keep_images = keep_images
+        self.on_step = on_step
+        self.extra_meta = meta or {}
+
+    def run(self, task: str, seed: int | None = None,
+            options: dict[str, Any] | None = None) -> Trajectory:
+        out = self.out or Path(tempfile.mkdtemp(prefix="vagent-run-"))
+        env_name = getattr(getattr(self.env, "spec", None), "id", None)
+        meta = {
+            "task": task,
+            "env": env_name or type(self.env.unwrapped).__name__,
+            "policy": self.policy.describe(),
+            "max_steps": self.max_steps,
+            "seed": seed,
+            "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "versions": _versions(),
+            **self.extra_meta,
+        }
+        writer = TrajectoryWriter(out, meta)
+        start = time.monotonic()
+        obs, info = self.env.reset(seed=seed, options={"task": task, **(options or {})})
+        self.policy.reset(task)
+        views: list[StepView] = []
+        records: list[StepRecord] = []
+        reason, success, total_reward = "max_steps", None, 0.0
+        try:
+            for step in range(self.max_steps):
+                if self.time_budget is not None and time.monotonic() - start > self.time_budget:
+                    reason = "time_budget"
+                    break
+                record, obs, stop = self._step(step, task, obs, views, writer)
+                records.append(record)
+                total_reward += record.reward
+                if "success" in record.info and record.info["success"] is not None:
+                    success = bool(record.info["success"])
+                if self.on_step:
+                    self.on_step(record)
+                if stop:
+                    reason = stop
+                    break
+        except KeyboardInterrupt:
+            reason = "interrupted"
+            raise
+        finally:
+            result = {"reason": reason, "steps": len(records), "success": success,
+                      "reward": total_reward,
+                      "seconds": round(time.monotonic() - start, 3)}
+            writer.finish(result)
+        return Trajectory(out=out, meta=writer.meta, steps=records)
+
+    # -- one step -------------------------------------------------------------------------------
+    def _step(self, step: int, task: str, obs: dict[str, Any], views: list[StepView],
+              writer: TrajectoryWriter) -> tuple[StepRecord, dict[str, Any], str | None]:
+        env = self.env.unwrapped
+        screen = _screen_of(self.env, obs)
+        seen = obs.get("screenshot")
+        shot_name = writer.screenshot(step, seen)
+        oracle = getattr(env, "oracle_action", None)
+        context = Context(task=task, space=env.action_space, observation=obs, steps=views,
+                          step=step, screen=screen, oracle=oracle)
+        t0 = time.perf_counter()
+        decision, actions, error, attempts = self._decide(context)
+        timings = dict(decision.timings)
+        timings["decide"] = round(time.perf_counter() - t0, 4)
+        record = StepRecord(step=step, raw=decision.raw, thought=decision.thought,
+                            calls=decision.calls, frame=decision.frame.kind, error=error,
+                            attempts=attempts, screenshot=shot_name,
+                            observation_text=str(obs.get("text") or "")[:4000])
+        stop: str | None = "policy_done" if decision.done else None
+
+        env_actions = [a for a in actions if not env.action_space.is_tool(a)]
+        for tool_action in (a for a in actions if env.action_space.is_tool(a)):
+            t = time.perf_counter()
+            result = env.action_space.tools[tool_action.action](tool_action)
+            timings[f"tool:{tool_action.action}"] = round(time.perf_counter() - t, 4)
+            record.tool_results.append({"name": tool_action.action, "result": result})
+        if len(env_actions) > 1:
+            record.warnings.append(
+                f"the model wrote {len(env_actions)} env actions; only the first was executed")
+        if env_actions:
+            mapped = self._to_screen(env_actions[0], decision, screen)
+            record.action = mapped.action.dump()
+            record.clamped = mapped.clamped
+            if mapped.clamped:
+                record.warnings.append("a point outside the screen was clamped onto it")
+            t = time.perf_counter()
+            obs, reward, terminated, truncated, info = self.env.step(mapped.action)
+            timings["execute"] = round(time.perf_counter() - t, 4)
+            record.reward, record.terminated, record.truncated = float(reward), terminated, truncated
+            record.info = _json_safe(info)
+            if terminated:
+                stop = "terminated"
+            elif truncated:
+                stop = "truncated"
+        elif not record.tool_results and not decision.done and error is None:
+            record.error = "the model wrote no action"
+        record.timings = timings
+        writer.write(record)
+        views.append(StepView(step=step, thought=record.thought, raw=record.raw,
+                              calls=record.calls, action=record.action,
+                              tool_results=record.tool_results, error=record.error,
+                              screenshot=seen))
+        # Only the most recent screenshots stay in memory; older steps are text for the model.
+        if len(views) > self.keep_images:
+            views[-self.keep_images - 1].screenshot = None
+        return record, obs, stop
+
+    def _decide(self, context: Context) -> tuple[Decision, list[Action], str | None, int]:
+        """Ask the policy, feeding parse/validation errors back up to ``parse_retries`` times."""
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                decision = self.policy.act(context)
+            except (ActionError,) as e:  # a policy may raise a ParseError directly
+                decision = Decision(error=str(e))
+            error = decision.error
+            actions: list[Action] = []
+            if error is None:
+                try:
+                    actions = [context.space.validate(c) for c in decision.calls]
+                except ActionError as e:
+                    error = str(e)
+            if error is None or decision.done or attempts > self.parse_retries:
+                return decision, actions, error, attempts
+            context = context.model_copy(update={"feedback": error})
+
+    @staticmethod
+    def _to_screen(action: Action, decision: Decision, screen: tuple[int, int] | None):
+        from actions.coords import Mapped
+
+        if screen is None or not type(action).POINTS:
+            return Mapped(action=action)
+        return to_screen(action, decision.frame, *screen)
+
+
+def run(policy: Policy, env: Any, task: str, **kwargs: Any) -> Trajectory:
+    """Shorthand for ``Agent(policy, env, **kwargs).run(task)``."""
+    return Agent(policy, env, **kwargs).run(task)
+
+
+__all__ = ["Agent", "VagentError", "run"]

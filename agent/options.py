@@ -1,0 +1,94 @@
+"""Options shared by every command that runs a policy (``vagent run``, ``vagent eval ...``).
+
+``policy_options`` adds the same typer options to any command and hands the command one
+``PolicyOptions``; ``make_policy`` turns that into a policy. One place for the option names.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import typing
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+from pydantic import BaseModel, Field
+
+from actions.errors import VagentError
+
+
+class PolicyOptions(BaseModel):
+    policy: str = "oracle"
+    actions: str | None = None
+    model: str | None = None
+    api_base: str | None = None
+    api_key_env: str | None = None
+    format: str | None = None
+    min_pixels: int | None = None
+    max_pixels: int | None = None
+    max_new_tokens: int | None = None
+    device: str | None = None
+    dtype: str | None = None
+    seed: int | None = None
+    extra: dict[str, str] = Field(default_factory=dict)
+
+    def kwargs(self) -> dict[str, Any]:
+        data = self.model_dump(exclude={"policy", "extra"})
+        return {**{k: v for k, v in data.items() if v is not None}, **self.extra}
+
+
+_OPTIONS: list[tuple[str, Any, Any, Any]] = [
+    ("policy", str, "oracle", typer.Option("--policy", "-p", help="Policy name (see 'vagent policies').")),
+    ("actions", str | None, None, typer.Option(help="replay: JSON/JSONL file of pixel actions.")),
+    ("model", str | None, None, typer.Option(help="Model: a local checkpoint dir, a hub id, or the served name.")),
+    ("api_base", str | None, None, typer.Option(help="openai: the endpoint, e.g. http://127.0.0.1:8000/v1.")),
+    ("api_key_env", str | None, None, typer.Option(help="openai: the environment variable holding the API key.")),
+    ("format", str | None, None, typer.Option("--format", help="Prompt format: qwen2vl, qwen25vl, uitars (default: from the model).")),
+    ("min_pixels", int | None, None, typer.Option(help="Smallest image area the model sees (pixels).")),
+    ("max_pixels", int | None, None, typer.Option(help="Largest image area the model sees (pixels).")),
+    ("max_new_tokens", int | None, None, typer.Option(help="Tokens to generate per step.")),
+    ("device", str | None, None, typer.Option(help="Local models: cpu, cuda, auto (device_map).")),
+    ("dtype", str | None, None, typer.Option(help="Local models: float32, bfloat16, float16.")),
+    ("policy_seed", int | None, None, typer.Option("--policy-seed", help="Seed of a sampling policy.")),
+    ("opt", list[str] | None, None, typer.Option("--opt", help="Any other policy option as KEY=VALUE (repeatable).")),
+]
+
+
+def policy_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator: the command gets ``policy_opts: PolicyOptions`` instead of the options."""
+    sig = inspect.signature(fn)
+    # Resolve string annotations (from __future__ import annotations) so typer sees the options.
+    hints = typing.get_type_hints(fn, include_extras=True)
+    params = [p.replace(annotation=hints.get(p.name, p.annotation))
+              for p in sig.parameters.values() if p.name != "policy_opts"]
+    for name, annotation, default, option in _OPTIONS:
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                                        annotation=Annotated[annotation, option]))
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        values = {name: kwargs.pop(name) for name, *_ in _OPTIONS}
+        extra = {}
+        for item in values.pop("opt") or []:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise typer.BadParameter(f"--opt takes KEY=VALUE, got {item!r}")
+            extra[key.replace("-", "_")] = value
+        values["seed"] = values.pop("policy_seed")
+        kwargs["policy_opts"] = PolicyOptions(**values, extra=extra)
+        return fn(*args, **kwargs)
+
+    wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    del wrapper.__wrapped__  # typer must read the new signature, not the wrapped function's
+    return wrapper
+
+
+def make_policy(opts: PolicyOptions) -> Any:
+    import policies
+
+    try:
+        return policies.make(opts.policy, **opts.kwargs())
+    except TypeError as e:
+        raise VagentError(f"policy {opts.policy!r} does not take these options: {e}") from None

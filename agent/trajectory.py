@@ -1,0 +1,128 @@
+"""Trajectories on disk: ``OUT/meta.json``, ``OUT/trajectory.jsonl`` and ``OUT/step_NNN.png``.
+
+Each step is written and flushed as it finishes, screenshot first, so a killed run keeps every
+finished step; ``Trajectory.load`` reads them back (ignoring a line cut short by the kill).
+Nothing that looks like a secret (a key, a token, a password) is ever written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from pydantic import BaseModel, Field
+
+_SECRET = re.compile(r"(api[_-]?key|token|secret|password|authorization)", re.I)
+
+
+def redact(value: Any) -> Any:
+    """A copy of a JSON-like value with every secret-looking key's value replaced."""
+    if isinstance(value, dict):
+        return {k: ("<redacted>" if _SECRET.search(str(k)) and v else redact(v))
+                for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact(v) for v in value]
+    return value
+
+
+class StepRecord(BaseModel):
+    """One line of trajectory.jsonl."""
+
+    step: int
+    raw: str = ""
+    thought: str = ""
+    calls: list[dict[str, Any]] = Field(default_factory=list)  # parsed, in the model's frame
+    frame: str = "pixels"
+    action: dict[str, Any] | None = None  # executed, in screen pixels
+    clamped: bool = False
+    tool_results: list[dict[str, Any]] = Field(default_factory=list)
+    reward: float = 0.0
+    terminated: bool = False
+    truncated: bool = False
+    error: str | None = None
+    warnings: list[str] = Field(default_factory=list)
+    attempts: int = 1
+    timings: dict[str, float] = Field(default_factory=dict)
+    screenshot: str | None = None  # file name beside trajectory.jsonl
+    observation_text: str = ""
+    info: dict[str, Any] = Field(default_factory=dict)
+
+
+class TrajectoryWriter:
+    """Appends steps to a run folder as they happen."""
+
+    def __init__(self, out: str | Path, meta: dict[str, Any]):
+        self.out = Path(out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.meta = redact(meta)
+        self._write_meta()
+        self._file = open(self.out / "trajectory.jsonl", "w", encoding="utf-8")  # noqa: SIM115
+
+    def _write_meta(self) -> None:
+        tmp = self.out / "meta.json.tmp"
+        tmp.write_text(json.dumps(self.meta, indent=2, ensure_ascii=False, default=str),
+                       encoding="utf-8")
+        os.replace(tmp, self.out / "meta.json")
+
+    def screenshot(self, step: int, image: np.ndarray | None) -> str | None:
+        if image is None:
+            return None
+        name = f"step_{step:03d}.png"
+        # compress_level 1: a phone screenshot encodes in a few ms instead of ~100 ms
+        Image.fromarray(image).save(self.out / name, compress_level=1)
+        return name
+
+    def write(self, record: StepRecord) -> None:
+        line = json.dumps(redact(record.model_dump(mode="json")), ensure_ascii=False,
+                          default=str)
+        self._file.write(line + "\n")
+        self._file.flush()
+
+    def finish(self, result: dict[str, Any]) -> None:
+        self.meta["result"] = redact(result)
+        self._write_meta()
+        self._file.close()
+
+
+class Trajectory(BaseModel):
+    """A finished (or killed) run read back: its meta and its steps."""
+
+    out: Path | None = None
+    meta: dict[str, Any] = Field(default_factory=dict)
+    steps: list[StepRecord] = Field(default_factory=list)
+
+    @property
+    def result(self) -> dict[str, Any]:
+        return self.meta.get("result", {})
+
+    @property
+    def success(self) -> bool | None:
+        return self.result.get("success")
+
+    @classmethod
+    def load(cls, out: str | Path) -> Trajectory:
+        out = Path(out)
+        if not (out / "trajectory.jsonl").exists():
+            raise FileNotFoundError(f"no trajectory.jsonl in {out}")
+        meta_path = out / "meta.json"
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+        steps = []
+        for line in (out / "trajectory.jsonl").read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            try:
+                steps.append(StepRecord.model_validate_json(line))
+            except ValueError:
+                break  # a line cut short by a kill: everything before it is whole
+        return cls(out=out, meta=meta, steps=steps)
+
+    def image(self, step: int) -> np.ndarray | None:
+        rec = self.steps[step]
+        if self.out is None or rec.screenshot is None:
+            return None
+        return np.asarray(Image.open(self.out / rec.screenshot).convert("RGB"))

@@ -1,0 +1,1 @@
+"""Benchmarks: dataset loaders, metrics, runners and reports."""

@@ -1,0 +1,11 @@
+"""Environments (gymnasium.Env) that the agent drives. ``envs.make(name)`` creates one."""
+
+from .base import Env, EnvError, observation_space
+from .registry import EnvSpec, UnknownEnv, make, names, register, spec
+
+# Built-in registrations. Each entry point is imported only when the env is made.
+register("buttons", "envs.buttons:ButtonsEnv",
+         "a drawn screen with buttons and a text field, for trying the loop", gym_id="Buttons-v0")
+
+__all__ = ["Env", "EnvError", "EnvSpec", "UnknownEnv", "make", "names", "observation_space",
+           "register", "spec"]

@@ -1,0 +1,50 @@
+"""The Env contract: a gymnasium.Env whose observation is ``{"screenshot", "text"}`` and whose
+action space is an ``actions.ActionSpace``.
+
+``step`` accepts an Action, its dict, or a JSON string; the space validates it. An env that
+knows how to check a task puts ``success`` in ``info``; one that can plan puts the next correct
+action behind ``oracle_action()`` (used by the ``oracle`` policy and by tests).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium
+import numpy as np
+
+from actions import Action, ActionSpace
+
+
+class EnvError(RuntimeError):
+    """An env that cannot start or lost its device; the message says what to do."""
+
+
+class Env(gymnasium.Env):
+    """Base of vagent's environments. Subclasses set ``action_space`` and ``screen_size``."""
+
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array"]}
+    action_space: ActionSpace
+    #: (width, height) of the screen in pixels, or None for envs without one.
+    screen_size: tuple[int, int] | None = None
+
+    def coerce(self, action: Action | dict[str, Any] | str) -> Action:
+        """Validate what a caller passed to ``step`` into an Action of this env's space."""
+        return self.action_space.validate(action)
+
+    def oracle_action(self) -> Action | None:
+        """The next action a perfect agent would take, where the env can say; else None."""
+        return None
+
+    def render(self) -> np.ndarray | None:  # gymnasium's rgb_array mode
+        obs = getattr(self, "_last_obs", None)
+        return None if obs is None else obs.get("screenshot")
+
+
+def observation_space(width: int | None, height: int | None) -> gymnasium.spaces.Dict:
+    """The observation space of a screen env: an RGB image and a text."""
+    shape = (height, width, 3) if width and height else (1, 1, 3)
+    return gymnasium.spaces.Dict({
+        "screenshot": gymnasium.spaces.Box(0, 255, shape=shape, dtype=np.uint8),
+        "text": gymnasium.spaces.Text(max_length=1_000_000),
+    })

@@ -1,0 +1,43 @@
+"""``policies.make(name, **options)``: policies by name, imported only when made."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from actions.errors import VagentError
+
+from .base import Policy
+
+_REGISTRY: dict[str, tuple[str, str]] = {}
+
+
+class UnknownPolicy(VagentError, KeyError):
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def register(name: str, entry_point: str, description: str = "") -> None:
+    _REGISTRY[name] = (entry_point, description)
+
+
+def names() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def describe(name: str) -> str:
+    return _REGISTRY[name][1]
+
+
+def make(name: str, **options: Any) -> Policy:
+    """Create a policy; options that are None are left out so the policy's defaults hold."""
+    if name not in _REGISTRY:
+        raise UnknownPolicy(f"unknown policy {name!r} — choose one of: {', '.join(names())}")
+    module, _, attr = _REGISTRY[name][0].partition(":")
+    cls = getattr(importlib.import_module(module), attr)
+    return cls(**{k: v for k, v in options.items() if v is not None})
+
+
+register("replay", "policies.simple:ReplayPolicy", "plays a JSON/JSONL file of pixel actions")
+register("random", "policies.simple:RandomPolicy", "samples the env's action space")
+register("oracle", "policies.simple:OraclePolicy", "the env's own planner (an upper bound)")

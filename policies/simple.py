@@ -1,0 +1,95 @@
+"""Policies that need no model: replay a file of actions, sample randomly, ask the env's oracle."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+from actions import Terminate
+from actions.errors import VagentError
+
+from .base import Context, Decision, Policy
+
+
+class ReplayPolicy(Policy):
+    """Plays a JSON array or a JSONL file of actions, in screen pixels, one per step."""
+
+    name = "replay"
+
+    def __init__(self, actions: str | Path | list[dict[str, Any]] | None = None, **_: Any):
+        if actions is None:
+            raise VagentError("the replay policy needs --actions FILE (a JSON array or JSONL)")
+        self.source = str(actions) if not isinstance(actions, list) else "<list>"
+        self.actions = load_actions(actions) if not isinstance(actions, list) else list(actions)
+        self.index = 0
+
+    def reset(self, task: str) -> None:
+        self.index = 0
+
+    def act(self, context: Context) -> Decision:
+        if self.index >= len(self.actions):
+            return Decision(done=True, error="replay: no more actions in the file")
+        action = self.actions[self.index]
+        self.index += 1
+        return Decision(raw=json.dumps(action, ensure_ascii=False), calls=[action])
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "actions": self.source, "count": len(self.actions)}
+
+
+def load_actions(path: str | Path) -> list[dict[str, Any]]:
+    """Actions from a JSON array, or one JSON object per line (blank lines ignored)."""
+    p = Path(path)
+    if not p.exists():
+        raise VagentError(f"no actions file at {p} — give a JSON array or JSONL of actions")
+    text = p.read_text(encoding="utf-8")
+    try:
+        if text.lstrip().startswith("["):
+            data = json.loads(text)
+        else:
+            data = [json.loads(line) for line in text.splitlines() if line.strip()]
+    except json.JSONDecodeError as e:
+        raise VagentError(f"{p}: not JSON or JSONL ({e.msg} at line {e.lineno})") from None
+    if not all(isinstance(a, dict) and "action" in a for a in data):
+        raise VagentError(f"{p}: every entry must be an object with an 'action' field")
+    return data
+
+
+class RandomPolicy(Policy):
+    """Samples the action space (a baseline, and a fuzzer for envs)."""
+
+    name = "random"
+
+    def __init__(self, seed: int | None = 0, **_: Any):
+        self.seed = seed
+        self.rng = random.Random(seed)
+
+    def act(self, context: Context) -> Decision:
+        space = context.space
+        if context.screen:
+            space = space.with_screen(*context.screen)
+        space.seed(self.rng.randrange(2**31))
+        action = space.sample()
+        return Decision(raw=json.dumps(action.dump()), calls=[action.dump()])
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "seed": self.seed}
+
+
+class OraclePolicy(Policy):
+    """Asks the env's own planner for the next action (an upper bound; a check of the env)."""
+
+    name = "oracle"
+
+    def __init__(self, **_: Any):
+        pass
+
+    def act(self, context: Context) -> Decision:
+        if context.oracle is None:
+            raise VagentError("this env has no oracle — use another policy")
+        action = context.oracle()
+        if action is None:
+            action = Terminate(status="failure", answer="the oracle has no plan")
+        return Decision(raw=json.dumps(action.dump(), ensure_ascii=False), calls=[action.dump()])

@@ -1,0 +1,24 @@
+"""Shared fixtures. Tests build what they need; nothing is downloaded."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def vagent_cmd() -> list[str]:
+    """The CLI as a subprocess command (the installed script's code path, via -m)."""
+    return [sys.executable, "-m", "agent"]
+
+
+@pytest.fixture
+def subprocess_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env

@@ -1,0 +1,199 @@
+"""The agent loop on the built-in buttons env: replay, oracle, errors, trajectories on disk."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import envs
+import policies
+from agent import Agent, Trajectory
+from policies.base import Decision, Policy
+
+
+def test_replay_on_buttons_writes_trajectory(tmp_path: Path) -> None:
+    actions = [{"action": "click", "x": 320, "y": 95}, {"action": "type", "text": "hello",
+                                                         "submit": True},
+               {"action": "terminate", "status": "success"}]
+    f = tmp_path / "a.jsonl"
+    f.write_text("\n".join(json.dumps(a) for a in actions))
+    env = envs.make("buttons")
+    traj = Agent(policies.make("replay", actions=str(f)), env, out=tmp_path / "run").run(
+        "type hello and submit")
+    assert traj.success is True
+    back = Trajectory.load(tmp_path / "run")
+    assert back.steps[0].action == {**actions[0], "button": "left", "clicks": 1}
+    assert [s.action for s in back.steps[1:]] == actions[1:]
+    assert back.meta["result"]["reason"] == "terminated"
+    assert back.image(0).shape == (400, 640, 3)
+    assert (tmp_path / "run" / "step_002.png").exists()
+    for rec in back.steps:
+        assert isinstance(rec.action["x"] if "x" in rec.action else 0, int)
+
+
+def test_oracle_solves_every_buttons_task(tmp_path: Path) -> None:
+    from envs.buttons import TASKS
+
+    for i, task in enumerate(TASKS):
+        traj = Agent(policies.make("oracle"), envs.make("buttons"), out=tmp_path / str(i),
+                     max_steps=10).run(task)
+        assert traj.success, task
+
+
+class Scripted(Policy):
+    """Answers from a list; records the feedback it was given."""
+
+    def __init__(self, answers: list[Decision]):
+        self.answers = list(answers)
+        self.feedback: list[str | None] = []
+
+    def act(self, context):  # noqa: ANN001
+        self.feedback.append(context.feedback)
+        return self.answers.pop(0)
+
+
+def test_parse_error_is_fed_back_then_recorded(tmp_path: Path) -> None:
+    bad = Decision(raw="garbage", error="no call found")
+    good = Decision(calls=[{"action": "click", "x": 120, "y": 175}])
+    pol = Scripted([bad, good, bad, bad, Decision(calls=[{"action": "terminate"}])])
+    traj = Agent(pol, envs.make("buttons"), out=tmp_path, parse_retries=1).run(
+        "click the OK button")
+    steps = Trajectory.load(tmp_path).steps
+    assert steps[0].error is None and steps[0].attempts == 2
+    assert pol.feedback[:2] == [None, "no call found"]
+    assert steps[1].error == "no call found" and steps[1].action is None
+    assert steps[2].action == {"action": "terminate", "status": "success"}
+    assert traj.success is True
+
+
+def test_validation_error_names_field(tmp_path: Path) -> None:
+    pol = Scripted([Decision(calls=[{"action": "click", "x": 5}])] * 2
+                   + [Decision(calls=[{"action": "fly"}])] * 2)
+    Agent(pol, envs.make("buttons"), out=tmp_path, max_steps=2).run("anything")
+    steps = Trajectory.load(tmp_path).steps
+    assert "field 'y' is required" in steps[0].error
+    assert "unknown action 'fly'" in steps[1].error
+
+
+def test_out_of_screen_point_is_clamped_and_flagged(tmp_path: Path) -> None:
+    from actions import Frame
+
+    pol = Scripted([Decision(calls=[{"action": "click", "x": 1500, "y": -3}],
+                             frame=Frame(kind="rel1000"))])
+    Agent(pol, envs.make("buttons"), out=tmp_path, max_steps=1).run("x")
+    step = Trajectory.load(tmp_path).steps[0]
+    assert step.action["x"] == 639 and step.action["y"] == 0
+    assert step.clamped and step.warnings
+
+
+def test_time_budget_and_max_steps(tmp_path: Path) -> None:
+    class Slow(Policy):
+        def act(self, context):  # noqa: ANN001
+            time.sleep(0.05)
+            return Decision(calls=[{"action": "wait", "seconds": 0}])
+
+    traj = Agent(Slow(), envs.make("buttons"), out=tmp_path / "a", time_budget=0.12,
+                 max_steps=100).run("x")
+    assert traj.result["reason"] == "time_budget" and 1 <= len(traj.steps) < 100
+    traj = Agent(Slow(), envs.make("buttons"), out=tmp_path / "b", max_steps=3).run("x")
+    assert traj.result["reason"] == "max_steps" and len(traj.steps) == 3
+
+
+def test_tool_results_go_back_to_policy(tmp_path: Path) -> None:
+    from actions import tool
+
+    @tool
+    def add(a: int, b: int) -> int:
+        """Add two numbers."""
+        return a + b
+
+    env = envs.make("buttons")
+    env.action_space = env.action_space | [add]
+    seen = []
+
+    class P(Policy):
+        def act(self, context):  # noqa: ANN001
+            seen.append([r for s in context.steps for r in s.tool_results])
+            if not context.steps:
+                return Decision(calls=[{"action": "add", "a": 2, "b": 40}])
+            return Decision(calls=[{"action": "terminate"}])
+
+    Agent(P(), env, out=tmp_path).run("x")
+    assert seen[1] == [{"name": "add", "result": "42"}]
+
+
+def test_secrets_never_written(tmp_path: Path) -> None:
+    class Keyed(Policy):
+        def describe(self):  # noqa: ANN201
+            return {"name": "k", "api_key": "sk-SECRET", "headers": {"Authorization": "B x"}}
+
+        def act(self, context):  # noqa: ANN001
+            return Decision(calls=[{"action": "terminate"}])
+
+    Agent(Keyed(), envs.make("buttons"), out=tmp_path).run("x")
+    text = "".join(p.read_text() for p in tmp_path.iterdir() if p.suffix in (".json", ".jsonl"))
+    assert "sk-SECRET" not in text and "B x" not in text
+
+
+def test_killed_run_keeps_finished_steps(tmp_path: Path, subprocess_env) -> None:  # noqa: ANN001
+    """SIGKILL a run mid-episode; every step it finished loads back."""
+    script = tmp_path / "slow.py"
+    script.write_text(
+        "import time, envs\n"
+        "from agent import Agent\n"
+        "from policies.base import Decision, Policy\n"
+        "class P(Policy):\n"
+        "    def act(self, c):\n"
+        "        time.sleep(0.15)\n"
+        "        return Decision(calls=[{'action': 'scroll', 'direction': 'down'}])\n"
+        f"Agent(P(), envs.make('buttons'), out={str(tmp_path / 'run')!r}, max_steps=1000)"
+        ".run('x')\n")
+    proc = subprocess.Popen([sys.executable, str(script)], env=subprocess_env)
+    out = tmp_path / "run" / "trajectory.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if out.exists() and out.read_text().count("\n") >= 3:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    traj = Trajectory.load(tmp_path / "run")
+    assert len(traj.steps) >= 3
+    assert [s.step for s in traj.steps] == list(range(len(traj.steps)))
+    for s in traj.steps:
+        assert (tmp_path / "run" / s.screenshot).exists()
+    assert "result" not in traj.meta  # the run never finished
+
+
+def test_cli_run_and_errors(tmp_path: Path, vagent_cmd, subprocess_env) -> None:  # noqa: ANN001
+    r = subprocess.run([*vagent_cmd, "run", "click the OK button", "--out", str(tmp_path)],
+                       capture_output=True, text=True, env=subprocess_env)
+    assert r.returncode == 0, r.stderr
+    assert "success" in r.stdout
+    r = subprocess.run([*vagent_cmd, "run", "x", "--env", "nowhere"], capture_output=True,
+                       text=True, env=subprocess_env)
+    assert r.returncode == 1 and "choose one of" in r.stderr and "Traceback" not in r.stderr
+    r = subprocess.run([*vagent_cmd, "run", "x", "--bogus"], capture_output=True, text=True,
+                       env=subprocess_env)
+    assert r.returncode == 2
+    r = subprocess.run([*vagent_cmd, "run", "x", "--policy", "replay", "--actions",
+                        str(tmp_path / "none.json")], capture_output=True, text=True,
+                       env=subprocess_env)
+    assert r.returncode == 1 and "no actions file" in r.stderr
+
+
+def test_random_policy_stays_in_space(tmp_path: Path) -> None:
+    env = envs.make("buttons")
+    traj = Agent(policies.make("random", seed=3), env, out=tmp_path, max_steps=25).run("x")
+    for s in traj.steps:
+        if s.action and "x" in s.action and s.action.get("x") is not None:
+            assert 0 <= s.action["x"] < 640 and 0 <= s.action["y"] < 400
+    assert all(s.error is None for s in traj.steps)
+    assert isinstance(np.asarray(env.render()), np.ndarray)
