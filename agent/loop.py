@@ -136,7 +136,8 @@ class Agent:
         shot_name = writer.screenshot(step, seen)
         oracle = getattr(env, "oracle_action", None)
         context = Context(task=task, space=env.action_space, observation=obs, steps=views,
-                          step=step, screen=screen, oracle=oracle)
+                          step=step, screen=screen, oracle=oracle,
+                          protocol=getattr(env, "protocol", None))
         t0 = time.perf_counter()
         decision, actions, error, attempts = self._decide(context)
         timings = dict(decision.timings)

@@ -10,6 +10,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Fixtures live in tests/fixtures/<area>.py, one module per area, all loaded here, so that
+# adding an area's fixtures never means editing this file.
+pytest_plugins = sorted(
+    f"tests.fixtures.{p.stem}" for p in (ROOT / "tests" / "fixtures").glob("*.py")
+    if p.stem != "__init__"
+)
+
 
 @pytest.fixture
 def vagent_cmd() -> list[str]:
