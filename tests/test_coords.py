@@ -178,3 +178,13 @@ def test_resized_frame_against_the_oracle(screen, pixels, fx, fy):
     want_x, want_y = half_away(x * w / rw), half_away(y * h / rh)
     assert abs(px - min(want_x, w - 1)) <= 1 and abs(py - min(want_y, h - 1)) <= 1
     assert clamped == (want_x > w - 1 or want_y > h - 1)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_huge_model_numbers_clamp_instead_of_overflowing(kind):
+    frame = Frame(kind=kind)
+    assert frame.to_screen(1e308, -1e308, 1920, 1080) == (1919, 0, True)
+    mapped = to_screen(Click(x=1e308, y=1e300), frame, 1920, 1080)
+    assert (mapped.action.x, mapped.action.y, mapped.clamped) == (1919, 1079, True)
+    with pytest.raises(ActionError):
+        frame.to_screen(float("inf"), 0, 1920, 1080)

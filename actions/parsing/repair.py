@@ -36,6 +36,7 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "/": "/", "\\
             '"': '"', "'": "'"}
 _CLOSERS = {"{": "}", "[": "]", "(": ")"}
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class TooLarge(ParseError):
@@ -153,10 +154,31 @@ def read_value(text: str, pos: int = 0, *, fast: bool = True) -> tuple[Any, int,
     if fast:
         try:
             value, end = _DECODER.raw_decode(text, pos)
-            return value, end, Notes()
         except (ValueError, RecursionError):
             pass
+        else:
+            if _ESCAPED_SURROGATE.search(text, pos, end):
+                value = _without_surrogates(value)
+            return value, end, Notes()
     return _lenient(text, pos)
+
+
+def _without_surrogates(value: Any) -> Any:
+    """``value`` with lone surrogates (from ``\\ud800`` escapes) replaced, iteratively."""
+    root = [value]
+    todo: list[Any] = [root]
+    while todo:
+        container = todo.pop()
+        items = container.items() if isinstance(container, dict) else enumerate(container)
+        for k, v in list(items):
+            if isinstance(v, str):
+                container[k] = clean_surrogates(v)
+            elif isinstance(v, (dict, list)):
+                todo.append(v)
+        if isinstance(container, dict):
+            for k in [k for k in container if isinstance(k, str) and _SURROGATE.search(k)]:
+                container[clean_surrogates(k)] = container.pop(k)
+    return root[0]
 
 
 def _lenient(text: str, pos: int) -> tuple[Any, int, Notes]:

@@ -140,18 +140,17 @@ def _value(text: str, pos: int) -> tuple[Any, int]:
             j = text.find(close, pos, pos + _SPAN)
             end = j + len(close) if j >= 0 else _line_end(text, pos)
             return text[pos:end], end
-    if c in "[(":
-        j = text.find("]" if c == "[" else ")", pos, pos + _SPAN)
-        if j < 0:
-            end = _line_end(text, pos)
+    if c == "[":
+        try:  # a JSON-ish list: keys=['ctrl', 'c'], start_box=[1, 2]
+            value, stop, _ = read_value(text, pos, fast=False)
+            return value, stop
+        except ParseError as e:  # give up on it, but never re-read what was read
+            end = max(e.pos or 0, _line_end(text, pos))
             return text[pos:end], end
-        if c == "[":
-            try:
-                value, stop, _ = read_value(text[pos:j + 1])
-                return value, pos + stop
-            except ParseError:
-                pass
-        return text[pos:j + 1], j + 1
+    if c == "(":
+        j = text.find(")", pos, pos + _SPAN)
+        end = j + 1 if j >= 0 else _line_end(text, pos)
+        return text[pos:end], end
     m = _BARE.match(text, pos)
     return _scalar(m.group().strip()), m.end()
 
@@ -276,6 +275,9 @@ def render_call(action: dict[str, Any], v15: bool) -> str:
             kw["submit"] = "False"
         return _call("type", **kw)
     if name == "key":
+        if any(not k.strip() or len(k.split()) > 1 for k in a["keys"]):
+            # a key name with a space cannot be written space-separated: give the list
+            return _call("hotkey", keys=json.dumps(a["keys"], ensure_ascii=False))
         return _call("hotkey", key=quote(" ".join(a["keys"])))
     if name == "button":
         return _call(f"press_{a['name']}")
