@@ -34,6 +34,8 @@ def load_pyautogui(display: str | None) -> Any:
             importlib.reload(x11)
             w, h = pyautogui.size()
             pyautogui.FAILSAFE_POINTS[:] = [(0, 0), (0, h - 1), (w - 1, 0), (w - 1, h - 1)]
+        if x11 is not None:
+            _fix_shift_keys(pyautogui, x11)
     except DesktopError:
         raise
     except Exception as e:  # Xlib's connection errors have many types; the message matters
@@ -41,6 +43,45 @@ def load_pyautogui(display: str | None) -> Any:
         raise DesktopError(f"cannot connect to {where}: {str(e).strip() or type(e).__name__} "
                            "— is the X server running and XAUTHORITY set?") from None
     return pyautogui
+
+
+def _fix_shift_keys(pyautogui: Any, x11: Any) -> None:
+    """Make pyautogui's X11 key table agree with its shift rule on this keymap.
+
+    pyautogui presses shift for '<', '>', '|', ... and looks up *a* key code for the symbol; on
+    keymaps with the ISO "<>" key (Xvfb's default) it picks that key's unshifted '<' and so
+    types '>'. For each printable character, pick a key code where the symbol sits at the
+    level pyautogui will press (shifted or not), when one exists.
+    """
+    import Xlib.XK
+
+    dpy = x11._display
+    for code in range(0x21, 0x7F):
+        ch = chr(code)
+        keysym = Xlib.XK.string_to_keysym(_KEYSYM_NAMES.get(ch, ch))
+        if not keysym:
+            continue
+        level = 1 if pyautogui.isShiftCharacter(ch) else 0
+        current = x11.keyboardMapping.get(ch)
+        codes = list(dpy.keysym_to_keycodes(keysym))
+        if any(kc == current and idx == level for kc, idx in codes):
+            continue
+        for kc, idx in codes:
+            if idx == level:
+                x11.keyboardMapping[ch] = kc
+                break
+
+
+# X keysym names of the punctuation characters (letters and digits are their own names).
+_KEYSYM_NAMES = {
+    "!": "exclam", '"': "quotedbl", "#": "numbersign", "$": "dollar", "%": "percent",
+    "&": "ampersand", "'": "apostrophe", "(": "parenleft", ")": "parenright", "*": "asterisk",
+    "+": "plus", ",": "comma", "-": "minus", ".": "period", "/": "slash", ":": "colon",
+    ";": "semicolon", "<": "less", "=": "equal", ">": "greater", "?": "question", "@": "at",
+    "[": "bracketleft", "\\": "backslash", "]": "bracketright", "^": "asciicircum",
+    "_": "underscore", "`": "grave", "{": "braceleft", "|": "bar", "}": "braceright",
+    "~": "asciitilde",
+}
 
 
 class Driver:
