@@ -138,7 +138,8 @@ class DesktopEnv(Env):
                              drag_duration=cfg.drag_duration, type_interval=cfg.type_interval)
         import mss
 
-        self._sct = mss.mss(display=display) if display else mss.mss()
+        grabber = getattr(mss, "MSS", None) or mss.mss  # mss 10 renamed the class
+        self._sct = grabber(display=display) if display else grabber()
         monitors = self._sct.monitors
         if cfg.monitor >= len(monitors):
             raise DesktopError(f"no monitor {cfg.monitor}: this screen has {len(monitors) - 1}")
