@@ -29,8 +29,7 @@ def load_pyautogui(display: str | None) -> Any:
         import pyautogui
 
         x11 = sys.modules.get("pyautogui._pyautogui_x11")
-        if already and x11 is not None and display is not None \
-                and x11._display.get_display_name() != display:
+        if already and x11 is not None and display is not None and not _connected(x11, display):
             importlib.reload(x11)
             w, h = pyautogui.size()
             pyautogui.FAILSAFE_POINTS[:] = [(0, 0), (0, h - 1), (w - 1, 0), (w - 1, h - 1)]
@@ -43,6 +42,19 @@ def load_pyautogui(display: str | None) -> Any:
         raise DesktopError(f"cannot connect to {where}: {str(e).strip() or type(e).__name__} "
                            "— is the X server running and XAUTHORITY set?") from None
     return pyautogui
+
+
+def _connected(x11: Any, display: str) -> bool:
+    """Whether pyautogui's X connection is to ``display`` and still alive (a new server may
+    reuse the number of one that stopped)."""
+    dpy = x11._display
+    if dpy.get_display_name() != display:
+        return False
+    try:
+        dpy.screen().root.get_geometry()
+    except Exception:  # ConnectionClosedError and friends: that server is gone
+        return False
+    return True
 
 
 def _fix_shift_keys(pyautogui: Any, x11: Any) -> None:
