@@ -9,6 +9,8 @@ register("buttons", "envs.buttons:ButtonsEnv",
 register("desktop", "envs.desktop:DesktopEnv",
          "a real desktop: mss screenshots, pyautogui input (--xvfb for a virtual one)",
          gym_id="Desktop-v0")
+register("fncall", "envs.fncall:FnCallEnv",
+         "an image and a question answered with tools (function-calling benchmark)")
 
 __all__ = ["Env", "EnvError", "EnvSpec", "UnknownEnv", "make", "names", "observation_space",
            "register", "spec"]
