@@ -103,15 +103,14 @@ class Driver:
                  drag_duration: float = 0.25, type_interval: float = 0.0):
         self.display = display
         self.pg = load_pyautogui(display)
-        # pyautogui's settings are module globals; set what this env relies on.
-        self.pg.FAILSAFE = failsafe
-        self.pg.PAUSE = pause
+        self._failsafe = failsafe
+        self._pause = pause
         self.drag_duration = drag_duration
         self.type_interval = type_interval
 
     @property
     def failsafe(self) -> bool:
-        return bool(self.pg.FAILSAFE)
+        return self._failsafe
 
     def size(self) -> tuple[int, int]:
         w, h = self.pg.size()
@@ -134,6 +133,10 @@ class Driver:
                 y + 1 if y == 0 else y - 1 if y == h - 1 else y)
 
     def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        # pyautogui's settings are module globals shared by every env in the process: set this
+        # env's own before each call.
+        self.pg.FAILSAFE = self._failsafe
+        self.pg.PAUSE = self._pause
         try:
             return fn(*args, **kwargs)
         except self.pg.FailSafeException:
