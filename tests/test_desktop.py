@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import policies
-from actions import ActionError, ScreenMap
+from actions import ScreenMap
 from agent import Agent, Trajectory
 from envs.desktop import DesktopError, FailSafe
 from tests.apps.form_app import ITEMS, LAYOUT, ORIGIN, SCROLL_STEP, SIZE, centre, screen_point
@@ -175,6 +175,9 @@ def test_keys_and_chords_with_every_spelling(form_app: Any, desktop_env: Any,
     for want in ("ctrl+shift+K", "ctrl+alt+t", "super+a", "alt+F5", "Next", "Return"):
         assert want in keys, (want, keys)
     assert s["escapes"] == 2
+    # A name no keyboard has is refused with a hint, and the run goes on.
+    _, _, _, _, info = env.step({"action": "key", "keys": ["ctrl", "hyperdrive"]})
+    assert "unknown key 'hyperdrive'" in info["error"] and not info["executed"]
 
 
 def test_wait_and_terminate_leave_the_app_alone(form_app: Any, desktop_env: Any,
@@ -244,12 +247,18 @@ def test_nothing_is_done_outside_the_screen(form_app: Any, desktop_env: Any,
                                             tmp_path: Path) -> None:
     env = desktop_env()
     for bad in ({"action": "click", "x": 1280, "y": 10}, {"action": "move", "x": -1, "y": 10},
-                {"action": "drag", "x1": 60, "y1": 290, "x2": 60, "y2": 800}):
-        with pytest.raises(ActionError, match="outside the screen"):
-            env.step(bad)
-    assert form_app.barrier()["presses"] == []
+                {"action": "drag", "x1": 60, "y1": 290, "x2": 60, "y2": 800},
+                {"action": "scroll", "direction": "down", "x": 10, "y": 800}):
+        obs, _, _, _, info = env.step(bad)
+        assert "outside the screen 1280x800" in info["error"] and not info["executed"]
+        assert "refused" in obs["text"]
+    assert [e["outcome"] for e in env.log] == ["refused"] * 4
+    s = form_app.barrier()
+    assert s["presses"] == [] and s["wheel"] == [] and not s["dropped"]
     with pytest.raises(DesktopError, match="not inside the screen"):
         desktop_env(region="1000,600,400,300")
+    with pytest.raises(DesktopError, match="no monitor 5"):
+        desktop_env(monitor=5)
     # Through the agent a model's far-off point is clamped onto the screen, and flagged.
     traj = run(env, [{"action": "move", "x": 5000, "y": 400}], tmp_path)
     assert traj.steps[0].clamped and traj.steps[0].action["x"] == 1279

@@ -35,6 +35,8 @@ from envs.desktop.xvfb import parse_size
     (["option", "F4"], ["alt", "f4"]),
     ([" "], ["space"]),
     (["ctrl", "control", "c"], ["ctrl", "c"]),
+    (["ctrl shift t"], ["ctrl", "shift", "t"]),  # UI-TARS' hotkey spelling
+    (["page down"], ["pagedown"]),
 ])
 def test_key_names_normalise(keys: list[str], want: list[str]) -> None:
     assert normalize(keys) == want

@@ -3,7 +3,9 @@
 Coordinates: actions arrive in pixels of the screenshot the agent saw; ``actions.ScreenMap``
 maps them to the logical coordinates pyautogui moves in (they differ on HiDPI screens, for a
 ``region`` of the screen and when screenshots are ``resize``d). A point outside the screenshot
-is refused — nothing is ever done outside the screen.
+is refused — nothing is ever done outside the screen. A refused action (outside the screen, an
+unknown key name) does nothing and says why in ``info["error"]`` and the observation text, so
+the model can correct itself; the run goes on.
 
 Safety: ``dry_run`` records actions without doing them; ``confirm`` asks in the terminal before
 each one; ``deny`` lists chords never pressed; pyautogui's fail-safe (mouse into a corner stops
@@ -217,10 +219,17 @@ class DesktopEnv(Env):
             self._status = f"waited {act.seconds:g} s"
             entry["outcome"] = "waited"
         else:
-            run, what = self._plan(act, entry)
+            try:
+                run, what = self._plan(act, entry)
+            except ActionError as e:  # outside the screen, an unknown key: refuse, say why
+                run, what = None, ""
+                entry["error"] = info["error"] = str(e)
             info["logical"] = entry.get("logical")
             denied = entry.get("denied")
-            if denied:
+            if run is None:
+                self._status = f"refused: {entry['error']}"
+                entry["outcome"] = "refused"
+            elif denied:
                 self._status = f"refused: {denied} is on the deny list"
                 info["denied"] = denied
                 entry["outcome"] = "denied"

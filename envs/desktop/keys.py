@@ -58,7 +58,13 @@ _PRINTABLE = {chr(c) for c in range(0x21, 0x7F)}
 
 
 def _split(item: str) -> list[str]:
-    """'ctrl+shift+t' → ['ctrl', 'shift', 't']; a lone '+' and 'ctrl++' keep the plus key."""
+    """'ctrl+shift+t' → ['ctrl', 'shift', 't']; a lone '+' and 'ctrl++' keep the plus key;
+    'ctrl shift t' (UI-TARS writes chords so) splits on spaces unless it names one key
+    ('page down')."""
+    if len(item) > 1 and "+" not in item and len(item.split()) > 1:
+        if "_".join(item.lower().split()) in _ALIASES:
+            return ["_".join(item.split())]
+        return item.split()
     if len(item) <= 1 or "+" not in item:
         return [item]
     parts = item.split("+")
