@@ -363,9 +363,12 @@ class DesktopEnv(Env):
     def _grab(self) -> np.ndarray:
         left, top, w, h = self.area
         shot = self._sct.grab({"left": left, "top": top, "width": w, "height": h})
-        # mss gives BGRA rows; the agent wants H×W×3 RGB.
-        bgra = np.frombuffer(shot.bgra, dtype=np.uint8).reshape(shot.height, shot.width, 4)
-        return np.ascontiguousarray(bgra[..., 2::-1])
+        # mss gives BGRA rows; the agent wants H×W×3 RGB. Three channel copies into one array
+        # are about 4× faster than a reversed-slice copy (benchmarks/perf/desktop_step.py).
+        bgra = np.asarray(shot)
+        rgb = np.empty((bgra.shape[0], bgra.shape[1], 3), dtype=np.uint8)
+        rgb[..., 0], rgb[..., 1], rgb[..., 2] = bgra[..., 2], bgra[..., 1], bgra[..., 0]
+        return rgb
 
     def screenshot(self) -> np.ndarray:
         """The screen as the agent sees it (resized when ``resize`` is set)."""
