@@ -36,7 +36,8 @@ KEY_NAMES = {"home": 3, "back": 4, "enter": 66, "return": 66, "backspace": 67, "
              "del": 67, "tab": 61, "space": 62, "menu": 82, "app_switch": 187, "recents": 187,
              "escape": 111, "esc": 111, "up": 19, "down": 20, "left": 21, "right": 22,
              "volume_up": 24, "volume_down": 25, "power": 26, "search": 84,
-             "forward_delete": 112}
+             "forward_delete": 112, "ctrl": 113, "control": 113, "shift": 59, "alt": 57,
+             "meta": 117, "win": 117, "cmd": 117}
 
 
 def _float(value: Any, name: str) -> float:
@@ -265,7 +266,10 @@ class AndroidEnv(Env):
 
     def type_text(self, text: str) -> None:
         """Type ``text`` exactly: ASCII by ``input text``, the rest by the ADB Keyboard."""
-        for kind, part in runs(text):
+        parts = runs(text)
+        if any(kind == "ime" for kind, _ in parts):
+            self._ensure_ime()  # before typing anything: never half a text
+        for kind, part in parts:
             if kind == "ascii":
                 for cmd in input_text_commands(part):
                     self.device.shell(cmd)

@@ -336,7 +336,8 @@ TEMPLATES: list[Template] = [
     Template(
         "toggle",
         [r"^(?P<verb>turn on|turn off|enable|disable|switch on|switch off)\s+(?:the\s+)?"
-         r"(?P<setting>wi-?\s?fi|bluetooth|dark theme|dark mode|airplane mode|flight mode)$",
+         r"(?P<setting>wi-?\s?fi|bluetooth|dark theme|dark mode|airplane mode|flight mode)"
+         r"(?:\s+in\s+(?:the\s+)?settings(?:\s+app)?)?$",
          r"^(?P<verb>turn|switch)\s+(?:the\s+)?(?P<setting>wi-?\s?fi|bluetooth|dark theme|"
          r"dark mode|airplane mode|flight mode)\s+(?P<state>on|off)$"],
         ["{verb} {setting}", "{verb} {setting} in Settings"],

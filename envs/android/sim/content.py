@@ -94,6 +94,8 @@ _CURATED: dict[str, list[tuple[str, str]]] = {
         ("Sunset Cliffs Sushi", "Japanese · Point Loma · ★ 4.5 · $$"),
         ("North Park Noodle Bar", "Ramen · North Park · ★ 4.4 · $"),
         ("La Jolla Cove Kitchen", "Seafood · La Jolla · ★ 4.6 · $$$"),
+        ("Mission Hills Trattoria", "Italian · Mission Hills · ★ 4.5 · $$"),
+        ("Convoy Street Dumplings", "Chinese · Kearny Mesa · ★ 4.6 · $"),
     ],
     "pizza near me": [
         ("Slice Republic", "Pizza · 0.3 mi · ★ 4.5 · Open until 11 PM"),
@@ -140,7 +142,7 @@ def results(query: str) -> list[tuple[str, str]]:
     words = query.strip()
     kinds = ["Guide", "Reviews", "News", "Wikipedia", "Top 10", "Forum", "Video", "Map"]
     out = []
-    for i in range(5):
+    for i in range(8):
         kind = kinds[(h >> (3 * i)) % len(kinds)]
         out.append((f"{words} — {kind}", f"www.{kind.lower().replace(' ', '')}.example · "
                                           f"{(h >> (5 * i)) % 900 + 100} results"))

@@ -154,7 +154,7 @@ class Phone:
         elif screen.startswith("chrome."):
             els += self._field("chrome.url", "Search or type web address", top=110)
             if screen == "chrome.results":
-                els += self._rows("result", [r for r in C.results(s.chrome_query)], top=300)
+                els += self._rows("result", C.results(s.chrome_query), top=300, height=240)
         elif screen.startswith("maps."):
             els += self._field("maps.search", "Search here", top=110)
             if screen == "maps.results":
@@ -233,7 +233,7 @@ class Phone:
             if y + height <= top or y >= bottom:
                 continue
             out.append(Element(id=f"{prefix}:{ids[i] if ids else i}",
-                               box=(0, y, W, min(y + height, bottom)), kind="row",
+                               box=(0, max(y, top), W, min(y + height, bottom)), kind="row",
                                label=title, sub=sub))
         return out
 
@@ -257,7 +257,7 @@ class Phone:
 
     def max_scroll(self) -> int:
         s = self.state
-        n = {"chrome.results": (len(C.results(s.chrome_query)), ROW_H, 300),
+        n = {"chrome.results": (len(C.results(s.chrome_query)), 240, 300),
              "maps.results": (len(C.results(s.maps_query)), 200, 1250),
              "gmail.inbox": (len(s.inbox), ROW_H, 280),
              "settings.main": (len(SETTINGS_ROWS), 200, 300)}.get(s.screen)
