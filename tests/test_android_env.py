@@ -59,7 +59,9 @@ def test_observation_is_the_screen(android_env) -> None:
     obs, _ = android_env.reset(options={"task": "go to the home screen"})
     shot = obs["screenshot"]
     assert shot.shape == (2400, 1080, 3) and shot.dtype == np.uint8
-    assert "gmail.email" in obs["text"]
+    assert obs["text"] == "foreground app: com.google.android.gm"  # starts in an email
+    android_env.reset(options={"task": "no such task"})
+    assert android_env._last_obs["text"] == "foreground app: com.google.android.gm"
     raw = android_env._grab("raw")
     assert np.array_equal(raw, shot)  # PNG and raw screencap show the same pixels
     assert android_env._fastest_screencap() in ("png", "raw")

@@ -135,13 +135,17 @@ class Device:
         if target is not None:
             dev = AdbDevice(_tcp_transport(*target), default_transport_timeout_s=self.timeout)
         else:
-            try:
-                from adb_shell.adb_device import AdbDeviceUsb
-            except ImportError:
+            from adb_shell.adb_device import AdbDeviceUsb
+
+            try:  # adb-shell defines the class always; it refuses to build without libusb1
+                dev = AdbDeviceUsb(serial=None if self.serial in ("usb", "") else self.serial,
+                                   default_transport_timeout_s=self.timeout)
+            except ex.InvalidTransportError:
                 raise AdbError("USB devices need the usb extra: pip install 'vagent[usb]' "
                                "(or connect over TCP with --serial HOST:PORT)") from None
-            dev = AdbDeviceUsb(serial=None if self.serial in ("usb", "") else self.serial,
-                               default_transport_timeout_s=self.timeout)
+            except Exception as e:  # no such device, no permission
+                raise AdbError(f"no USB device {self.serial!r} ({e}) — plug it in and allow "
+                               "USB debugging, or use --serial HOST:PORT") from None
         signer = LazySigner(self.key)
         try:
             dev.connect(rsa_keys=[signer], transport_timeout_s=self.timeout,

@@ -186,11 +186,16 @@ class AndroidEnv(Env):
     def _observe(self) -> dict[str, Any]:
         shot = self.screenshot()
         self._state = self.sim_state() if self.task is not None else None
-        text = ""
-        if self._state is not None:
-            text = f"app: {self._state['app']}; screen: {self._state['screen']}"
-        self._last_obs = {"screenshot": shot, "text": text}
+        # The same text on every device: the foreground app, as `dumpsys window` reports it
+        # (the simulator's screen names stay out of what a model sees).
+        app = self._state["app"] if self._state is not None else self._foreground()
+        self._last_obs = {"screenshot": shot, "text": f"foreground app: {app}" if app else ""}
         return self._last_obs
+
+    def _foreground(self) -> str | None:
+        out = self.device.shell("dumpsys window")
+        m = re.search(r"mCurrentFocus=Window\{\S+ \S+ ([\w.]+)/", out)
+        return m.group(1) if m else None
 
     # -- acting --------------------------------------------------------------------------------------------
     def _point(self, x: float, y: float) -> tuple[int, int]:
