@@ -157,3 +157,43 @@ def test_android_pubkey_decoding_rejects_junk() -> None:
         P.decode_android_pubkey(b"not base64 !!")
     with pytest.raises(P.ProtocolError):
         P.decode_android_pubkey(b"QUJD user@host")
+
+
+def test_cli_sim_phone_serves_and_writes_state_and_log(tmp_path: Path, vagent_cmd,
+                                                       subprocess_env, android_home) -> None:
+    import json
+    import signal
+    import subprocess
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    state, log = tmp_path / "s.json", tmp_path / "l.jsonl"
+    env = {**subprocess_env, "HOME": str(android_home)}
+    proc = subprocess.Popen(vagent_cmd + ["sim", "phone", "--port", str(port), "--state-file",
+                                          str(state), "--log", str(log), "--task",
+                                          "go to the home screen"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert "a simulator, not Android" in line and f"127.0.0.1:{port}" in line
+        dev = Device(f"127.0.0.1:{port}", timeout=5)
+        dev.connect()
+        dev.shell("input text 'x y'")
+        dev.close()
+        for _ in range(50):
+            if state.exists() and json.loads(state.read_text())["typed"]:
+                break
+            time.sleep(0.05)
+        data = json.loads(state.read_text())
+        assert data["typed"] == ["x y"] and data["screen"] == "gmail.email"
+        rec = json.loads(log.read_text().splitlines()[-1])
+        assert rec["raw"] == "input text 'x y'" and rec["argv"] == ["input", "text", "x y"]
+        # a second server on the same port says what to do
+        busy = subprocess.run(vagent_cmd + ["sim", "phone", "--port", str(port)], env=env,
+                              capture_output=True, text=True, timeout=30)
+        assert busy.returncode == 1 and "pick another --port" in busy.stderr
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
