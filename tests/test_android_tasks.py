@@ -84,3 +84,23 @@ def test_unknown_task_has_no_oracle_or_check(android_env) -> None:
     _, info = android_env.reset(options={"task": "make me a sandwich"})
     assert info["task_known"] is False
     assert android_env.oracle_action() is None and android_env.success() is None
+
+
+def test_pop_up_is_modal_and_the_oracle_dismisses_it(android_env, sim_phone) -> None:
+    from envs.android.sim.phone import DIALOGS
+
+    seed = next(s for s in range(200)
+                if T.resolve("find restaurants in San Diego", seed=s).start["dialog"])
+    android_env.reset(seed=seed, options={"task": "find restaurants in San Diego"})
+    state = sim_phone.state()
+    assert state["dialog"] in DIALOGS
+    android_env.device.shell("input tap 540 300")  # outside the pop-up: swallowed
+    assert sim_phone.state()["screen"] == state["screen"]
+    assert sim_phone.state()["dialog"] == state["dialog"]
+    first = android_env.oracle_action()
+    assert first.action == "click" and 860 <= first.y <= 1500
+    android_env.step(first)
+    assert sim_phone.state()["dialog"] is None
+    android_env.reset(seed=seed, options={"task": "find restaurants in San Diego"})
+    android_env.device.shell("input keyevent 4")  # back closes it too
+    assert sim_phone.state()["dialog"] is None

@@ -27,7 +27,7 @@ from typing import Any
 from actions import Action, Button, Click, Key, Scroll, Swipe, Terminate, Type
 
 from .sim import content as C
-from .sim.phone import CLOCK_TABS, Phone, PhoneState
+from .sim.phone import CLOCK_TABS, DIALOGS, Phone, PhoneState
 
 State = dict[str, Any]
 
@@ -428,7 +428,10 @@ class TaskInstance:
         return bool(self.template.check(state, self.params))
 
     def plan(self, state: State) -> Action:
-        return self.template.plan(Phone(PhoneState.model_validate(state)), self.params)
+        phone = Phone(PhoneState.model_validate(state))
+        if phone.state.dialog is not None and not self.check(state):
+            return _tap(phone, "dialog:0") or Button(name="back")  # dismiss the pop-up first
+        return self.template.plan(phone, self.params)
 
 
 def match(text: str) -> tuple[Template, dict[str, str]] | None:
@@ -487,6 +490,8 @@ def start_state(tpl: Template, params: dict[str, str], rng: random.Random | None
         if rng.random() < 0.3:
             s.installed = [C.STORE_APPS[rng.choice(["WhatsApp", "Uber", "Yelp"])][0]]
         kind = rng.choice(STARTS)
+        if rng.random() < 0.25:
+            s.dialog = rng.choice(sorted(DIALOGS))
     if tpl.name == "toggle":  # start from the opposite setting so the task has something to do
         setattr(s, params["flag"], params["state"] != "on")
         if params["flag"] == "airplane" or s.airplane:

@@ -7,7 +7,7 @@ from PIL import Image, ImageDraw
 from envs.draw import font
 
 from . import content as C
-from .phone import H, KB_TOP, NAV_TOP, STATUS_H, W, Element, Phone
+from .phone import DIALOG_BOX, DIALOGS, H, KB_TOP, NAV_TOP, STATUS_H, W, Element, Phone
 
 WALLPAPERS = [((32, 58, 96), (92, 140, 190)), ((60, 30, 80), (190, 110, 140)),
               ((20, 70, 60), (110, 180, 150)), ((70, 50, 30), (200, 160, 110))]
@@ -31,7 +31,7 @@ def render(phone: Phone) -> Image.Image:
     dim = (154, 160, 166) if dark else (95, 99, 104)
     img = Image.new("RGB", (W, H), bg)
     d = ImageDraw.Draw(img)
-    els = phone.elements()
+    els = phone.elements(modal=False)
     screen = s.screen
 
     if screen in ("home", "drawer", "recents"):
@@ -55,6 +55,9 @@ def render(phone: Phone) -> Image.Image:
                 else ((20, 20, 22) if dark else (240, 240, 240)))
     for el in els:
         _element(d, el, phone, fg, dim, bg)
+    if s.dialog in DIALOGS:
+        _dialog(img, phone)
+        d = ImageDraw.Draw(img)
 
     if s.toast:
         tw = font(36).getlength(s.toast) + 80
@@ -68,6 +71,30 @@ def render(phone: Phone) -> Image.Image:
                                                                         else "") + "▮ 87%"
     d.text((W - 40, STATUS_H // 2), icons, fill=bar_fg, font=font(32), anchor="rm")
     return img
+
+
+def _dialog(img: Image.Image, phone: Phone) -> None:
+    title, text, _ = DIALOGS[phone.state.dialog]
+    shade = Image.new("RGB", img.size, (0, 0, 0))
+    img.paste(Image.blend(img, shade, 0.45), (0, 0))
+    d = ImageDraw.Draw(img)
+    x0, y0, x1, y1 = DIALOG_BOX
+    d.rounded_rectangle(DIALOG_BOX, radius=48, fill=(255, 255, 255))
+    words, line, lines = title.split(), "", []
+    for w in words:
+        if font(48, True).getlength(line + " " + w) > x1 - x0 - 120:
+            lines.append(line)
+            line = w
+        else:
+            line = (line + " " + w).strip()
+    lines.append(line)
+    d.multiline_text((x0 + 60, y0 + 70), "\n".join(lines), fill=(32, 33, 36),
+                     font=font(48, True), spacing=14)
+    d.text((x0 + 60, y0 + 110 + 62 * len(lines)), _fit(text, 36, x1 - x0 - 120),
+           fill=(95, 99, 104), font=font(36))
+    for el in phone.elements():
+        if el.kind == "dialog":
+            d.text(el.centre, el.label, fill=BLUE, font=font(42, True), anchor="mm")
 
 
 def _app_chrome(d: ImageDraw.ImageDraw, phone: Phone, fg, dim, bg) -> None:  # noqa: ANN001

@@ -81,6 +81,7 @@ class PhoneState(BaseModel):
     adb_keyboard: bool = True  # whether the ADB Keyboard IME is installed
     ime: str = LATINIME
     toast: str = ""
+    dialog: str | None = None  # a pop-up over the screen (a key of DIALOGS)
     back: list[Place] = Field(default_factory=list)
     resume: dict[str, Place] = Field(default_factory=dict)  # where each app was left
     recents: list[str] = Field(default_factory=list)
@@ -99,6 +100,16 @@ SETTINGS_ROWS = [("toggle:wifi", "Wi-Fi", "wifi"), ("toggle:bluetooth", "Bluetoo
                  ("row:sound", "Sound & vibration", ""), ("row:battery", "Battery", ""),
                  ("row:storage", "Storage", ""), ("row:about", "About phone", "")]
 CLOCK_TABS = ["alarm", "clock", "timer", "stopwatch"]
+# Pop-ups that can cover any screen at the start of an episode (distractors): title, text,
+# buttons. Either button closes the pop-up; until then it is modal, as on Android.
+DIALOGS = {
+    "update": ("System update available", "Install the update tonight?", ("Later", "Install")),
+    "location": ("Allow Maps to access this device's location?", "Only while using the app",
+                 ("Deny", "Allow")),
+    "rate": ("Enjoying Chrome?", "Tell us what you think on Google Play", ("Not now", "Rate")),
+    "battery": ("Battery saver", "Battery at 15%. Turn on Battery Saver?", ("Cancel", "Turn on")),
+}
+DIALOG_BOX = (90, 860, 990, 1500)
 
 
 class Phone:
@@ -134,9 +145,17 @@ class Phone:
     def content_bottom(self) -> int:
         return KB_TOP if self.keyboard else NAV_TOP
 
-    def elements(self) -> list[Element]:
-        """The screen's interactive boxes, bottom layer first (so hit-testing goes backwards)."""
+    def elements(self, modal: bool = True) -> list[Element]:
+        """The screen's interactive boxes, bottom layer first (so hit-testing goes backwards).
+        While a pop-up is open only its buttons and the navigation bar answer (``modal``)."""
         s = self.state
+        if modal and s.dialog in DIALOGS:
+            x0, y0, x1, y1 = DIALOG_BOX
+            left, right = DIALOGS[s.dialog][2]
+            return [Element(id="dialog:0", box=(x0 + 50, y1 - 150, 520, y1 - 40), kind="dialog",
+                            label=left),
+                    Element(id="dialog:1", box=(560, y1 - 150, x1 - 50, y1 - 40), kind="dialog",
+                            label=right)] + self._nav()
         els: list[Element] = []
         screen = s.screen
         if screen == "home":
@@ -199,10 +218,13 @@ class Phone:
                                        label="Open" if done else "Install"))
         if self.keyboard:
             els += self._keyboard()
-        els += [Element(id="nav.back", box=(170, NAV_TOP, 370, H), kind="nav", label="◀"),
+        return els + self._nav()
+
+    @staticmethod
+    def _nav() -> list[Element]:
+        return [Element(id="nav.back", box=(170, NAV_TOP, 370, H), kind="nav", label="◀"),
                 Element(id="nav.home", box=(440, NAV_TOP, 640, H), kind="nav", label="●"),
                 Element(id="nav.recents", box=(710, NAV_TOP, 910, H), kind="nav", label="■")]
-        return els
 
     def _grid(self, apps: list[tuple[str, str | None]], top: int) -> list[Element]:
         out = []
@@ -285,13 +307,16 @@ class Phone:
 
     def home(self) -> None:
         s = self.state
+        s.dialog = None
         self._go(C.LAUNCHER, "home", push=False)
         s.back = []
         s.toast = ""
 
     def go_back(self) -> None:
         s = self.state
-        if s.focus is not None:  # the first back closes the keyboard, as on Android
+        if s.dialog is not None:  # back closes a pop-up first
+            s.dialog = None
+        elif s.focus is not None:  # then the keyboard, as on Android
             s.focus = None
         elif s.back:
             place = s.back.pop()
@@ -327,6 +352,8 @@ class Phone:
         hit = next((e for e in reversed(self.elements()) if e.contains(x, y)), None)
         self._event(f"tap {x:g} {y:g} -> {hit.id if hit else 'nothing'}")
         if hit is None:
+            if s.dialog is not None:
+                return "nothing"  # a modal pop-up swallows taps outside its buttons
             if self.keyboard and y < KB_TOP and not self._field_at(x, y):
                 s.focus = None  # tapping outside a field hides the keyboard
             return "nothing"
@@ -339,7 +366,9 @@ class Phone:
     def activate(self, el: Element) -> None:
         s = self.state
         kind, _, arg = el.id.partition(":")
-        if el.id == "nav.back":
+        if kind == "dialog":
+            s.dialog = None
+        elif el.id == "nav.back":
             self.go_back()
         elif el.id == "nav.home":
             self.home()
