@@ -11,6 +11,8 @@ register("desktop", "envs.desktop:DesktopEnv",
          gym_id="Desktop-v0")
 register("fncall", "envs.fncall:FnCallEnv",
          "an image and a question answered with tools (function-calling benchmark)")
+register("android", "envs.android.env:AndroidEnv", "an Android device over ADB (--serial HOST:PORT)", gym_id="Android-v0")
+register("android-sim", "envs.android.simenv:SimulatedPhoneEnv", "the simulated phone (ADB protocol) started in-process", gym_id="AndroidSim-v0")
 
 __all__ = ["Env", "EnvError", "EnvSpec", "UnknownEnv", "make", "names", "observation_space",
            "register", "spec"]
