@@ -1,13 +1,12 @@
-"""Errors of the desktop env (VagentErrors, so the CLI prints them on one line)."""
+"""Errors of the desktop env (EnvErrors, so VagentErrors: the CLI prints them on one line)."""
 
 from __future__ import annotations
 
-from actions.errors import VagentError
 
 from ..base import EnvError
 
 
-class DesktopError(VagentError, EnvError):
+class DesktopError(EnvError):
     """The desktop cannot be used (no display, no Xvfb, no clipboard tool...)."""
 
 
