@@ -390,6 +390,10 @@ class TestJSON:
         assert one("{'action': 'INPUT', 'value': 'shoes', 'position': None}", "json") == {
             "action": "type", "text": "shoes", "submit": False}
 
+    def test_prose_before_a_fence_is_the_thought(self):
+        p = parse('Sure, tapping it.\n```json\n{"action": "click", "x": 1, "y": 2}\n```', "json")
+        assert p.thought == "Sure, tapping it." and p.calls == [click(1, 2)]
+
     def test_prose_thought_and_braces_before(self):
         p = parse('I think {this} is it.\n{"action": "click", "x": 1, "y": 2}', "json")
         assert p.calls == [click(1, 2)] and p.thought == "I think {this} is it."

@@ -253,3 +253,18 @@ def test_render_picks_the_tool():
         r([], "json")
     with pytest.raises(ParseError):
         r({"x": 1}, "json")
+
+
+def test_safety_net_turns_a_bug_into_a_parse_error(monkeypatch):
+    """parse() guarantees ParseError even if a parser has a bug (the fuzz tests above call the
+    unguarded _parse, so they would still catch that bug)."""
+    from actions.parsing import jsonfmt
+
+    def broken(text, frame):
+        raise KeyError("bug")
+
+    monkeypatch.setattr(jsonfmt, "parse", broken)
+    with pytest.raises(ParseError, match="KeyError"):
+        parse('{"action": "wait"}', "json")
+    with pytest.raises(KeyError):
+        _parse('{"action": "wait"}', "json")

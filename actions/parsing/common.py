@@ -15,6 +15,7 @@ MAX_CALLS = 64
 
 _LABEL = re.compile(r"(?i)^(?:thought|thoughts|reasoning)[ \t]*:[ \t]*")
 _TRAILING_LABEL = re.compile(r"(?i)(?:^|\n)[ \t]*action[ \t]*:[ \t]*$")
+_FENCE = re.compile(r"```[A-Za-z]*[ \t]*$")
 
 
 class Parsed(BaseModel):
@@ -32,7 +33,7 @@ def clean_thought(text: str) -> str:
     """Reasoning text without ``<think>`` tags, code fences or a ``Thought:`` label, and without
     a dangling ``Action:`` label before the call."""
     t = text.replace("<think>", "").replace("</think>", "").strip()
-    t = t.strip("`").strip()
+    t = _FENCE.sub("", t).strip().strip("`").strip()
     t = _LABEL.sub("", t, count=1)
     return _TRAILING_LABEL.sub("", t).strip()
 
