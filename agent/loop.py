@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from actions import Action, ActionError, to_screen
+from actions import Action, ActionError, ParseError, to_screen
 from actions.errors import VagentError
 from policies.base import Context, Decision, Policy, StepView
 
@@ -202,7 +202,7 @@ class Agent:
             attempts += 1
             try:
                 decision = self.policy.act(context)
-            except ActionError as e:  # a policy may raise a ParseError directly
+            except (ActionError, ParseError) as e:  # a policy may raise a ParseError itself
                 decision = Decision(error=str(e))
             error = decision.error
             actions: list[Action | ActionError] = []
