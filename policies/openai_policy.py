@@ -19,6 +19,7 @@ import io
 import logging
 import os
 import random
+import socket
 import threading
 import time
 from collections import OrderedDict
@@ -214,11 +215,10 @@ class OpenAIPolicy(ModelPolicy):
                              "--max-new-tokens is large enough")
         usage = getattr(response, "usage", None)
         if usage is not None and getattr(usage, "prompt_tokens", None):
-            timings["prompt_tokens"] = float(usage.prompt_tokens)
+            timings["prompt_len"] = float(usage.prompt_tokens)
         return text
 
     def _complete(self, request: dict[str, Any]) -> Any:
-        import httpx
         import openai
 
         o: OpenAIOptions = self.options  # type: ignore[assignment]
@@ -240,7 +240,7 @@ class OpenAIPolicy(ModelPolicy):
             except openai.APITimeoutError:
                 reason = f"no answer within {o.timeout:g} s"
             except openai.APIConnectionError as e:
-                if isinstance(e.__cause__, httpx.ConnectError):
+                if _refused(e):
                     if attempt == attempts:
                         raise VagentError(f"cannot reach {self.api_base} — start the server "
                                           "(e.g. vllm serve MODEL) or fix --api-base") from None
@@ -280,6 +280,20 @@ class OpenAIPolicy(ModelPolicy):
         o: OpenAIOptions = self.options  # type: ignore[assignment]
         return {**super().describe(), "api_base": self.api_base, "key_from": self.key_env,
                 "native_tools": o.native_tools, "temperature": o.temperature}
+
+
+def _refused(error: BaseException) -> bool:
+    """Whether a connection error means nothing listens there (refused, unknown host), as opposed
+    to a connection that was made and then dropped."""
+    seen: BaseException | None = error
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, (ConnectionRefusedError, socket.gaierror)) or \
+                type(seen).__name__ == "ConnectError":
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _retry_after(response: Any) -> float | None:

@@ -122,6 +122,9 @@ class QwenLocalPolicy(ModelPolicy):
         if lo is None or hi is None:
             raise VagentError(f"{o.model}: its image processor does not say min/max pixels — "
                               "give --min-pixels and --max-pixels")
+        if lo > hi and not (o.min_pixels and o.max_pixels):
+            # one bound given: it wins over the checkpoint's other bound
+            lo, hi = (hi, hi) if o.max_pixels else (lo, lo)
         if lo > hi:
             raise VagentError(f"--min-pixels {lo} is above --max-pixels {hi}")
         # The processor resizes with exactly these numbers; the history counts with them too.
@@ -178,7 +181,7 @@ class QwenLocalPolicy(ModelPolicy):
         if "pixel_values" in inputs:
             inputs["pixel_values"] = inputs["pixel_values"].to(self.model.dtype)
         timings["preprocess"] = time.perf_counter() - t
-        timings["prompt_tokens"] = float(inputs["input_ids"].shape[1])
+        timings["prompt_len"] = float(inputs["input_ids"].shape[1])
 
         stops = o.stops(self.fmt) if context.protocol is None else o.stops(formats.Format())
         gen: dict[str, Any] = {"max_new_tokens": o.max_new_tokens, "do_sample": o.do_sample}
@@ -195,7 +198,7 @@ class QwenLocalPolicy(ModelPolicy):
             out = self.model.generate(**inputs, **gen)
         timings["generate"] = time.perf_counter() - t
         new = out[0, inputs["input_ids"].shape[1]:]
-        timings["new_tokens"] = float(new.shape[0])
+        timings["generated_len"] = float(new.shape[0])
         # Special tokens stay: Qwen2-VL writes its boxes with <|box_start|>…<|box_end|>.
         reply = self.tokenizer.decode(new, skip_special_tokens=False)
         for end in ("<|im_end|>", "<|endoftext|>"):
