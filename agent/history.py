@@ -180,11 +180,13 @@ def build(context: Context, fmt: Format, config: HistoryConfig | None = None,
         return total
 
     # -- fixed pieces: system, the current turn ------------------------------------------------
-    system = Message("system", [fmt.system(context.task, context.space, context.screen, frame,
-                                           native=cfg.native)])
-    task_text = fmt.task_text(context.task, context.space, context.screen, frame)
-    current: list[Message] = []
     shot = context.observation.get("screenshot")
+    screen = context.screen or (None if shot is None else (int(shot.shape[1]),
+                                                           int(shot.shape[0])))
+    system = Message("system", [fmt.system(context.task, context.space, screen, frame,
+                                           native=cfg.native)])
+    task_text = fmt.task_text(context.task, context.space, screen, frame)
+    current: list[Message] = []
     if shot is not None:
         current.append(Message("user", [P.SCREEN.format(n=context.step),
                                         ImagePart.of(shot, cfg.min_pixels, cfg.max_pixels)]))

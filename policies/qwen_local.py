@@ -111,6 +111,9 @@ class QwenLocalPolicy(ModelPolicy):
             self.processor = AutoProcessor.from_pretrained(source)
         except (OSError, ValueError, ImportError) as e:
             raise VagentError(f"cannot load {o.model}: {_first_line(e)}") from None
+        if not getattr(self.processor, "chat_template", None):
+            raise VagentError(f"{o.model} has no chat template — use an instruct checkpoint "
+                              "(e.g. Qwen/Qwen2-VL-7B-Instruct), not a base model")
         if device != "auto":
             self.model.to(device)
         self.input_device = self.model.device
