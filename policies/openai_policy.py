@@ -155,7 +155,8 @@ class OpenAIPolicy(ModelPolicy):
         return self._max
 
     def native(self, context: Context) -> bool:
-        return bool(self.options.native_tools) and context.protocol is None  # type: ignore[attr-defined]
+        o: OpenAIOptions = self.options  # type: ignore[assignment]
+        return o.native_tools and context.protocol is None
 
     # -- request -------------------------------------------------------------------------------
     def wire_messages(self, prompt: Prompt) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""Tiny Qwen2-VL / Qwen2.5-VL checkpoints built offline: random weights, a locally trained tokenizer.
+"""Tiny Qwen2-VL / Qwen2.5-VL checkpoints built offline: random weights, a local tokenizer.
 
 ``build_tiny_checkpoint(out_dir, family)`` writes a folder that loads through exactly the same
 ``from_pretrained`` path as ``Qwen/Qwen2-VL-7B-Instruct``: transformers' real model classes
@@ -100,9 +100,11 @@ def default_corpus() -> list[str]:
     ).split()
     lines = [" ".join(words), " ".join(w.capitalize() for w in words)]
     lines += [f"({x},{y}),({x + 7},{y + 13})" for x, y in zip(range(0, 1000, 7), range(999, 0, -7))]
-    lines += [json.dumps({"name": "mobile_use", "arguments": {"action": a, "coordinate": [i, 2 * i]}})
+    lines += [json.dumps({"name": "mobile_use",
+                          "arguments": {"action": a, "coordinate": [i, 2 * i]}})
               for i, a in zip(range(0, 1500, 37), words)]
-    lines += [f"✿FUNCTION✿: {w}\n✿ARGS✿: {{\"x\": {i}, \"y\": {i * 3 % 1000}}}\n✿RESULT✿: ok\n✿RETURN✿: done"
+    lines += [f"✿FUNCTION✿: {w}\n✿ARGS✿: {{\"x\": {i}, \"y\": {i * 3 % 1000}}}\n"
+              "✿RESULT✿: ok\n✿RETURN✿: done"
               for i, w in enumerate(words)]
     lines += ["<tool_call>\n{\"name\": \"computer_use\", \"arguments\": {}}\n</tool_call>",
               "<tool_response>\nok\n</tool_response>", "<tools>\n</tools>", "# Tools\n\n## ",
@@ -187,8 +189,10 @@ def _config(family: Family, s: dict[str, Any], ids: dict[str, int], vocab: int) 
         "vocab_size": vocab, "hidden_size": s["hidden_size"],
         "intermediate_size": s["intermediate_size"], "num_hidden_layers": s["num_layers"],
         "num_attention_heads": s["num_heads"], "num_key_value_heads": s["num_kv_heads"],
-        "max_position_embeddings": s["max_position_embeddings"], "max_window_layers": s["num_layers"],
-        "rope_parameters": {"rope_type": "default", "rope_theta": 1000000.0, "mrope_section": mrope},
+        "max_position_embeddings": s["max_position_embeddings"],
+        "max_window_layers": s["num_layers"],
+        "rope_parameters": {"rope_type": "default", "rope_theta": 1000000.0,
+                            "mrope_section": mrope},
         "bos_token_id": ids["<|endoftext|>"], "eos_token_id": ids["<|im_end|>"],
         "pad_token_id": ids["<|endoftext|>"], "tie_word_embeddings": True,
     }

@@ -24,7 +24,8 @@ def views(n: int, shot: np.ndarray | None, raw: str = "") -> list[StepView]:
             for i in range(n)]
 
 
-def ctx(steps: list[StepView], shot: np.ndarray, screen=PHONE, feedback=None) -> Context:  # noqa: ANN001
+def ctx(steps: list[StepView], shot: np.ndarray, screen: tuple[int, int] = PHONE,
+        feedback: str | None = None) -> Context:
     return Context(task="find restaurants in San Diego",
                    space=get_space("mobile").with_screen(*screen), screen=screen,
                    observation={"screenshot": shot, "text": "home screen"}, steps=steps,
@@ -45,7 +46,8 @@ def test_image_tokens_equal_the_processors_count(tiny_qwen2vl) -> None:  # noqa:
     proc = AutoProcessor.from_pretrained(tiny_qwen2vl)
     pad = proc.tokenizer.convert_tokens_to_ids("<|image_pad|>")
     text = "<|vision_start|><|image_pad|><|vision_end|>"
-    settings = [(proc.image_processor.size["shortest_edge"], proc.image_processor.size["longest_edge"]),
+    size = proc.image_processor.size
+    settings = [(size["shortest_edge"], size["longest_edge"]),
                 (DEFAULT_MIN_PIXELS, 512 * 28 * 28)]
     checked = 0
     for lo, hi in settings:

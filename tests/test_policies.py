@@ -133,7 +133,8 @@ SCRIPTS = {
 
 
 @pytest.mark.parametrize("fmt", sorted(SCRIPTS))
-def test_openai_scripted_outputs_are_executed(fmt: str, openai_server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_openai_scripted_outputs_are_executed(fmt: str, openai_server,  # noqa: ANN001
+                                             tmp_path: Path) -> None:
     server = openai_server(SCRIPTS[fmt])
     policy = _policy(server, fmt)
     traj = Agent(policy, envs.make("buttons"), out=tmp_path, max_steps=4).run(
@@ -216,7 +217,8 @@ def test_openai_500_forever_fails_steps_but_episode_goes_on(openai_server,  # no
     assert all("server error" not in json.dumps(r.messages) for r in server.completions)
 
 
-def test_openai_empty_completion_is_a_failed_step(openai_server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_openai_empty_completion_is_a_failed_step(openai_server,  # noqa: ANN001
+                                                 tmp_path: Path) -> None:
     server = openai_server([Reply.empty(), Reply.empty()])
     Agent(_policy(server, "qwen25vl"), envs.make("buttons"), out=tmp_path, max_steps=1).run("x")
     err = Trajectory.load(tmp_path).steps[0].error
@@ -307,7 +309,8 @@ def test_openai_native_tool_calls(openai_server, tmp_path: Path) -> None:  # noq
     assert "get_weather" in EXAMPLE_TOOLS
 
 
-def test_one_policy_serves_episodes_in_parallel(openai_server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_one_policy_serves_episodes_in_parallel(openai_server,  # noqa: ANN001
+                                                tmp_path: Path) -> None:
     """Three threads share one policy (one HTTP client); each episode gets its own answers."""
 
     def answer(body: dict) -> str:

@@ -80,7 +80,8 @@ class Qwen25VLFormat(Format):
             try:
                 arguments = json.loads(arguments)
             except json.JSONDecodeError:
-                return f'<tool_call>\n{{"name": {dumps(name)}, "arguments": {arguments}}}\n</tool_call>'
+                body = f'{{"name": {dumps(name)}, "arguments": {arguments}}}'
+                return f"<tool_call>\n{body}\n</tool_call>"
         return f"<tool_call>\n{dumps({'name': name, 'arguments': arguments})}\n</tool_call>"
 
     _BLOCK = re.compile(r"<tool_call>\n(.*?)\n</tool_call>", re.S)
