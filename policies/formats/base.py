@@ -97,7 +97,9 @@ class Format:
         present = [n for n in space.names if n in table]
         tool_actions = [a for n in present for a in table[n]]
         boxes = frame.kind == "rel1000"
-        p1, p2 = ("target", "target2") if boxes else ("coordinate", "coordinate2")
+        # The same argument names in both frames (as actions.parsing.render writes them); with
+        # boxes their values are box-token strings instead of [x, y].
+        p1, p2 = "coordinate", "coordinate2"
         lines = [f"* `{a}`: {verbs[a].format(p1=p1, p2=p2)}" for a in tool_actions]
         props: dict[str, Any] = {
             "action": {"description": "The action to perform:\n" + "\n".join(lines),
