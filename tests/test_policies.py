@@ -388,3 +388,20 @@ def test_format_auto_pick() -> None:
     assert for_model("qwen2_vl", "bytedance-research/UI-TARS-7B-SFT") == "uitars"
     assert for_model(None, "Qwen/Qwen2-VL-72B-Instruct") == "qwen2vl"
     assert for_model(None, "qwen-vl-max") == "qwen25vl"
+
+
+def test_uitars_15_answers_in_resized_pixels() -> None:
+    from actions import get_space
+    from policies import formats
+
+    v1 = formats.get("uitars", "qwen2_vl", "bytedance-research/UI-TARS-7B-SFT")
+    v15 = formats.get("uitars", "qwen2_5_vl", "ByteDance-Seed/UI-TARS-1.5-7B")
+    assert (v1.frame().kind, v15.frame().kind) == ("rel1000", "resized")
+    assert formats.get("uitars", None, "UI-TARS-1.5-7B").frame().kind == "resized"
+    space = get_space("desktop")
+    text = v15.task_text("t", space, (1920, 1080), v15.frame(max_pixels=1280 * 28 * 28))
+    assert "click(point='<point>x1 y1</point>')" in text
+    assert "drag(start_point='<point>x1 y1</point>', end_point='<point>x3 y3</point>')" in text
+    assert "<point>x1 y1</point> in pixels of the screenshot, which is 1316x728" in text
+    assert "<|box_start|>" not in text
+    assert "<|box_start|>(x1,y1)<|box_end|>" in v1.task_text("t", space, (1920, 1080), v1.frame())

@@ -26,10 +26,14 @@ class UnknownFormat(VagentError):
     pass
 
 
-def get(name: str) -> Format:
+def get(name: str, model_type: str | None = None, model: str = "") -> Format:
+    """The format ``name``; for ``uitars``, UI-TARS-1.5 (a Qwen2.5-VL model, or "1.5" in its
+    name) gets its <point>-in-pixels variant."""
     if name not in FORMATS:
         raise UnknownFormat(f"unknown prompt format {name!r} — choose one of: "
                             + ", ".join(FORMATS))
+    if name == "uitars" and (model_type == "qwen2_5_vl" or "1.5" in model):
+        return UITarsFormat(version="1.5")
     return FORMATS[name]()
 
 

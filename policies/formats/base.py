@@ -184,7 +184,8 @@ class Format:
         return parse(text, self.parser, frame=frame)
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "parser": self.parser, "frame": self.frame_kind}
+        return {"name": self.name, "parser": self.parser, "frame": self.frame_kind,
+                "version": getattr(self, "version", None)}
 
 
 def dumps(value: Any) -> str:

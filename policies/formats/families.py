@@ -107,6 +107,12 @@ class UITarsFormat(Format):
     frame_kind = "rel1000"
     native_tools = False
 
+    def __init__(self, version: str = "1"):
+        # v1 (a Qwen2-VL fine-tune): box tokens in [0, 1000); v1.5 (on Qwen2.5-VL): <point> tags
+        # in pixels of the resized screenshot.
+        self.version = version
+        self.frame_kind = "resized" if version == "1.5" else "rel1000"
+
     def system(self, task: str, space: ActionSpace, screen: tuple[int, int] | None,
                frame: Frame, native: bool = False) -> str:
         return P.ASSISTANT
@@ -123,6 +129,12 @@ class UITarsFormat(Format):
                     (key == "right" and "click" in names) or \
                     (key in ("home", "back") and "button" in names) or \
                     (key == "call_user" and "terminate" in names):
+                if self.version == "1.5":
+                    if key == "drag":
+                        line = line.replace("start_box='<|box_start|>(x1,y1)<|box_end|>'",
+                                            "start_point='<point>x1 y1</point>'")
+                    for v1, v15 in P.UITARS_V15_SPELLING.items():
+                        line = line.replace(v1, v15)
                 lines.append(line)
         grammar = {line.split("(", 1)[0] for line in table.values()}
         for schema in space.schemas():
@@ -135,7 +147,13 @@ class UITarsFormat(Format):
 
     def task_text(self, task: str, space: ActionSpace, screen: tuple[int, int] | None,
                   frame: Frame) -> str:
-        return P.UITARS_SYSTEM.format(actions="\n".join(self.action_lines(space)), task=task)
+        if self.version == "1.5":
+            size = self.resized(screen, frame) or (0, 0)
+            points = P.UITARS_POINTS_V15.format(width=size[0], height=size[1])
+        else:
+            points = P.UITARS_POINTS_V1
+        return P.UITARS_SYSTEM.format(actions="\n".join(self.action_lines(space)), task=task,
+                                      points=points)
 
     def result_text(self, results: list[dict[str, Any]]) -> str:
         return "\n".join(P.UITARS_RESULT.format(name=r.get("name"), result=r.get("result"))

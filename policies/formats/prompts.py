@@ -150,7 +150,7 @@ Action: ...
 
 ## Notes
 - Write a short thought in English, then exactly one action.
-- Give points as <|box_start|>(x1,y1)<|box_end|> with x and y integers in [0, 1000) relative to the screen's width and height.
+- {points}
 - In type(content='...'), escape a single quote as \\' and end the content with \\n to submit.
 
 ## Task
@@ -179,5 +179,14 @@ UITARS_MOBILE = {
     "terminate": "finished(content='')  # the task is done; content answers a question",
 }
 UITARS_OTHER = "{name}({params})  # {description}"
+UITARS_POINTS_V1 = ("Give points as <|box_start|>(x1,y1)<|box_end|> with x and y integers in "
+                    "[0, 1000) relative to the screen's width and height.")
+# UI-TARS-1.5 (a Qwen2.5-VL fine-tune) writes points as tags, in pixels of the resized image.
+UITARS_POINTS_V15 = ("Give points as <point>x1 y1</point> in pixels of the screenshot, which is "
+                     "{width}x{height}.")
+UITARS_V15_SPELLING = {
+    "start_box='<|box_start|>(x1,y1)<|box_end|>'": "point='<point>x1 y1</point>'",
+    "end_box='<|box_start|>(x3,y3)<|box_end|>'": "end_point='<point>x3 y3</point>'",
+}
 
 UITARS_RESULT = "Result of {name}: {result}"
