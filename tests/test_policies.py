@@ -405,3 +405,27 @@ def test_uitars_15_answers_in_resized_pixels() -> None:
     assert "<point>x1 y1</point> in pixels of the screenshot, which is 1316x728" in text
     assert "<|box_start|>" not in text
     assert "<|box_start|>(x1,y1)<|box_end|>" in v1.task_text("t", space, (1920, 1080), v1.frame())
+
+
+def test_openai_drives_the_simulated_phone(openai_server, android_env, sim_phone,  # noqa: ANN001
+                                           tmp_path: Path) -> None:
+    """mobile_use on a 1080×2400 phone: the model sees 672×1484 (max 1280·28²), says so in the
+    tool description, and its coordinates land on the phone's pixels over the ADB wire."""
+
+    def call(**args) -> str:  # noqa: ANN003
+        return "<tool_call>\n" + json.dumps({"name": "mobile_use", "arguments": args}) + \
+            "\n</tool_call>"
+
+    server = openai_server([call(action="click", coordinate=[336, 742]),
+                            call(action="system_button", button="Home"),
+                            call(action="terminate", status="success")])
+    traj = Agent(_policy(server, "qwen25vl"), android_env, out=tmp_path, max_steps=4).run(
+        "go to the home screen")
+    assert traj.success is True
+    argvs = [r["argv"] for r in sim_phone.records() if r["argv"][:1] == ["input"]]
+    assert argvs[0] == ["input", "tap", "540", "1200"]
+    assert ["input", "keyevent", "3"] in argvs
+    system = server.completions[0].messages[0]["content"]
+    assert '"name": "mobile_use"' in system and "The screen's resolution is 672x1484" in system
+    png = base64.b64decode(server.completions[0].images()[0].split(",", 1)[1])
+    assert Image.open(io.BytesIO(png)).size == (672, 1484)
