@@ -57,6 +57,7 @@ def run_steps(policy, steps: int, task: str) -> list[dict[str, float]]:  # noqa:
         # the processor's count for the local model; the history's estimate for the server
         timings["prompt_len"] = decision.timings.get("prompt_len") or \
             decision.timings.get("prompt_len_estimate", 0.0)
+        timings["generated_len"] = decision.timings.get("generated_len", float("nan"))
         out.append(timings)
         views.append(StepView(step=step, raw=decision.raw, thought=decision.thought,
                               calls=decision.calls, error=decision.error, screenshot=shot))
@@ -65,11 +66,12 @@ def run_steps(policy, steps: int, task: str) -> list[dict[str, float]]:  # noqa:
 
 def report(title: str, rows: list[dict[str, float]]) -> None:
     print(f"\n{title}")
-    print(f"{'step':>4} {'prompt len':>10} " + " ".join(f"{p + ' ms':>14}" for p in PARTS)
+    print(f"{'step':>4} {'prompt len':>10} {'new':>4} " + " ".join(f"{p + ' ms':>14}" for p in PARTS)
           + f" {'total ms':>10} {'not generation':>15}")
     for i, r in enumerate(rows):
         other = (r["total"] - r["generate"]) / r["total"]
-        print(f"{i:>4} {int(r['prompt_len']):>10} "
+        new = "-" if r["generated_len"] != r["generated_len"] else int(r["generated_len"])
+        print(f"{i:>4} {int(r['prompt_len']):>10} {new:>4} "
               + " ".join(f"{1000 * r[p]:>14.1f}" for p in PARTS)
               + f" {1000 * r['total']:>10.1f} {100 * other:>14.1f}%")
     rest = rows[1:] or rows  # the first step pays one-time warm-up
