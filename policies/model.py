@@ -125,6 +125,10 @@ class ModelPolicy(Policy):
         return Decision(raw=text, thought=parsed.thought, calls=parsed.calls, frame=parsed.frame,
                         timings=_rounded(timings))
 
+    @property
+    def images_needed(self) -> int:  # type: ignore[override]
+        return self.options.keep_images
+
     def native(self, context: Context) -> bool:
         return False
 

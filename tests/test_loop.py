@@ -228,3 +228,15 @@ def test_policy_raising_parse_error_is_fed_back(tmp_path: Path) -> None:
     pol = Raising()
     traj = Agent(pol, envs.make("buttons"), out=tmp_path).run("x")
     assert pol.calls == 2 and traj.steps[0].attempts == 2 and traj.steps[0].error is None
+
+
+def test_redact_keeps_counts_and_hides_secrets() -> None:
+    from agent.trajectory import redact
+
+    out = redact({"api_key": "sk-1", "access_token": "t", "Authorization": "Bearer x",
+                  "max_new_tokens": 32, "prompt_tokens": 900, "api_key_env": "DASHSCOPE_API_KEY",
+                  "nested": [{"client_secret": "s", "token": "t2", "tokens": 5}]})
+    assert out["api_key"] == out["access_token"] == out["Authorization"] == "<redacted>"
+    assert out["max_new_tokens"] == 32 and out["prompt_tokens"] == 900
+    assert out["api_key_env"] == "DASHSCOPE_API_KEY"
+    assert out["nested"][0] == {"client_secret": "<redacted>", "token": "<redacted>", "tokens": 5}
