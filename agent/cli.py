@@ -30,6 +30,7 @@ REGISTRARS = [
     "benchmarks.fncall.cli:register",
     "envs.android.cli:register",
     "agent.export:register",
+    "agent.train:register",
 ]
 
 
