@@ -217,14 +217,15 @@ def _checkpoints(out: Path) -> list[Path]:
     return sorted(found, key=lambda p: int(p.name.split("-")[1]))
 
 
-def _save_checkpoint(out: Path, step: int, model: Any, opt: Any, sched: Any, state: dict,
-                     keep: int) -> None:
+def _save_checkpoint(out: Path, step: int, model: Any, processor: Any, opt: Any, sched: Any,
+                     state: dict, keep: int) -> None:
     import torch
 
     tmp = out / f".checkpoint-{step}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     model.save_pretrained(tmp)
+    processor.save_pretrained(tmp)
     torch.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
                 "torch_rng": torch.get_rng_state()}, tmp / "optimizer.pt")
     (tmp / "trainer_state.json").write_text(json.dumps({**state, "step": step}, indent=1))
@@ -247,7 +248,9 @@ def train(cfg: SFTConfig, progress: bool = True) -> dict[str, Any]:
     dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
     resume_from = _checkpoints(out)[-1] if out.exists() and _checkpoints(out) else None
     torch.manual_seed(cfg.seed)
-    model, processor = load_model(cfg.model, device, dtype)
+    # A full fine-tune resumes from the checkpoint's weights, loaded like any checkpoint.
+    start_from = str(resume_from) if resume_from is not None and not cfg.lora else cfg.model
+    model, processor = load_model(start_from, device, dtype)
     if cfg.lora:
         from peft import LoraConfig, get_peft_model
 
@@ -277,14 +280,11 @@ def train(cfg: SFTConfig, progress: bool = True) -> dict[str, Any]:
         state = json.loads((resume_from / "trainer_state.json").read_text())
         if state.get("data") != str(cfg.data) or state.get("samples") != len(samples):
             raise TrainError(f"{resume_from} was trained on other data — use another --out")
-        from safetensors.torch import load_file
+        if cfg.lora:
+            from peft import set_peft_model_state_dict
+            from safetensors.torch import load_file
 
-        weights = {}
-        for f in resume_from.glob("*.safetensors"):
-            weights.update(load_file(f))
-        missing = model.load_state_dict(weights, strict=False)
-        if cfg.lora is False and missing.unexpected_keys:
-            raise TrainError(f"{resume_from}: its weights do not fit {cfg.model}")
+            set_peft_model_state_dict(model, load_file(resume_from / "adapter_model.safetensors"))
         extra = torch.load(resume_from / "optimizer.pt", weights_only=False)
         opt.load_state_dict(extra["optimizer"])
         sched.load_state_dict(extra["scheduler"])
@@ -316,7 +316,7 @@ def train(cfg: SFTConfig, progress: bool = True) -> dict[str, Any]:
             opt.zero_grad(set_to_none=True)
             acc = 0.0
             for _ in range(cfg.grad_accum):
-                batch = {k: v.to(device) for k, v in next(stream).items()}
+                batch = {k: v.to(device) for k, v in collate(next(stream)).items()}
                 if "pixel_values" in batch:
                     batch["pixel_values"] = batch["pixel_values"].to(dtype)
                 loss = model(**batch).loss / cfg.grad_accum
@@ -331,7 +331,7 @@ def train(cfg: SFTConfig, progress: bool = True) -> dict[str, Any]:
             bar.update(job, completed=step, loss=f"{sum(recent) / len(recent):.4f}")
             over = cfg.time_budget is not None and time.monotonic() - start > cfg.time_budget
             if step % cfg.save_every == 0 or over:
-                _save_checkpoint(out, step, model, opt, sched, {**state, "losses": losses},
+                _save_checkpoint(out, step, model, processor, opt, sched, {**state, "losses": losses},
                                  cfg.keep_checkpoints)
             if over:
                 stopped = "time_budget"
