@@ -31,6 +31,7 @@ REGISTRARS = [
     "envs.android.cli:register",
     "agent.export:register",
     "agent.train:register",
+    "benchmarks.phone_sim:register",
 ]
 
 
@@ -139,10 +140,10 @@ def parse_cmd(
 
 
 @app.command("run")
-@policy_options
+@policy_options(default="tiny")  # the bundled model on the simulated phone: runs on any CPU
 def run_cmd(
     task: Annotated[str, typer.Argument(help="What the agent should do.")],
-    env: Annotated[str, typer.Option("--env", "-e", help="Environment (see 'vagent envs').")] = "buttons",
+    env: Annotated[str, typer.Option("--env", "-e", help="Environment (see 'vagent envs').")] = "android-sim",
     max_steps: Annotated[int, typer.Option(help="Stop after this many steps.")] = 20,
     out: Annotated[Path | None, typer.Option(help="Run folder (default runs/<time>).")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the env's reset.")] = None,

@@ -59,15 +59,19 @@ _OPTIONS: list[tuple[str, Any, Any, Any]] = [
 ]
 
 
-def policy_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Decorator: the command gets ``policy_opts: PolicyOptions`` instead of the options."""
+def policy_options(fn: Callable[..., Any] | None = None, *, default: str = "oracle") -> Any:
+    """Decorator: the command gets ``policy_opts: PolicyOptions`` instead of the options.
+    ``@policy_options(default="tiny")`` changes the default of ``--policy`` for one command."""
+    if fn is None:
+        return functools.partial(policy_options, default=default)
     sig = inspect.signature(fn)
     # Resolve string annotations (from __future__ import annotations) so typer sees the options.
     hints = typing.get_type_hints(fn, include_extras=True)
     params = [p.replace(annotation=hints.get(p.name, p.annotation))
               for p in sig.parameters.values() if p.name != "policy_opts"]
-    for name, annotation, default, option in _OPTIONS:
-        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+    for name, annotation, value, option in _OPTIONS:
+        value = default if name == "policy" else value
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=value,
                                         annotation=Annotated[annotation, option]))
 
     @functools.wraps(fn)

@@ -45,3 +45,5 @@ register("qwen-vl", "policies.qwen_local:QwenLocalPolicy",
          "Qwen2-VL / Qwen2.5-VL run locally with transformers (--model DIR_OR_HUB_ID)")
 register("openai", "policies.openai_policy:OpenAIPolicy",
          "an OpenAI-compatible endpoint: vLLM, DashScope, OpenAI (--api-base URL --model NAME)")
+register("tiny", "policies.bundled:BundledPolicy",
+         "the bundled tiny Qwen2-VL model (trained by 'make train-tiny'), CPU-friendly")

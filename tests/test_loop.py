@@ -173,7 +173,8 @@ def test_killed_run_keeps_finished_steps(tmp_path: Path, subprocess_env) -> None
 
 
 def test_cli_run_and_errors(tmp_path: Path, vagent_cmd, subprocess_env) -> None:  # noqa: ANN001
-    r = subprocess.run([*vagent_cmd, "run", "click the OK button", "--out", str(tmp_path)],
+    r = subprocess.run([*vagent_cmd, "run", "click the OK button", "--env", "buttons",
+                        "--policy", "oracle", "--out", str(tmp_path)],
                        capture_output=True, text=True, env=subprocess_env)
     assert r.returncode == 0, r.stderr
     assert "success" in r.stdout
