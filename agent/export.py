@@ -136,6 +136,7 @@ def trajectory_samples(run_dir: str | Path, fmt_name: str = "qwen2vl", *,
     frame = fmt.frame(cfg.min_pixels, cfg.max_pixels)
     views: list[StepView] = []
     paths: dict[int, str] = {}
+    same_format = (traj.meta.get("policy") or {}).get("format") == fmt_name
 
     def shot(i: int) -> np.ndarray | None:
         if shots[i] is None:
@@ -156,6 +157,10 @@ def trajectory_samples(run_dir: str | Path, fmt_name: str = "qwen2vl", *,
             prompt = protocol_prompt(ctx, cfg)
             answer = rec.raw or json.dumps(rec.calls[0], ensure_ascii=False)
             calls = rec.calls
+        elif rec.raw and rec.frame == frame.kind and same_format:
+            # written by a model policy of this frame: its own text is the answer
+            prompt = build(ctx, fmt, cfg)
+            answer, calls = rec.raw, rec.calls
         else:
             prompt = build(ctx, fmt, cfg)
             rendered = [target_text(c, space, fmt, frame, screen, rec.frame)
