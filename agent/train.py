@@ -134,7 +134,8 @@ class Collator:
         from PIL import Image
 
         if path not in self._images:
-            if len(self._images) > 4096:
+            # full-size screenshots are large (a phone's is 7.7 MB decoded): keep only a few
+            if len(self._images) >= 16:
                 self._images.clear()
             try:
                 with Image.open(path) as im:
@@ -321,7 +322,7 @@ def train(cfg: SFTConfig, progress: bool = True) -> dict[str, Any]:
                     batch["pixel_values"] = batch["pixel_values"].to(dtype)
                 loss = model(**batch).loss / cfg.grad_accum
                 loss.backward()
-                acc += float(loss)
+                acc += float(loss.detach())
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
             sched.step()
@@ -329,6 +330,9 @@ def train(cfg: SFTConfig, progress: bool = True) -> dict[str, Any]:
             losses.append(round(acc, 5))
             recent = losses[-20:]
             bar.update(job, completed=step, loss=f"{sum(recent) / len(recent):.4f}")
+            (out / "progress.json").write_text(json.dumps({
+                "step": step, "total": total, "loss": round(sum(recent) / len(recent), 5),
+                "seconds": round(time.monotonic() - start, 1)}))
             over = cfg.time_budget is not None and time.monotonic() - start > cfg.time_budget
             if step % cfg.save_every == 0 or over:
                 _save_checkpoint(out, step, model, processor, opt, sched, {**state, "losses": losses},

@@ -152,10 +152,10 @@ def test_export_is_exactly_the_inference_prompt(tmp_path: Path, keep: int) -> No
 
 
 # -- SFT ------------------------------------------------------------------------------------------
-def test_mask_covers_exactly_the_assistant_spans(tiny_qwen2vl: Path, oracle_runs: Path) -> None:
+def test_mask_covers_exactly_the_assistant_spans(small_image_qwen2vl: Path, oracle_runs: Path) -> None:
     from transformers import AutoProcessor
 
-    proc = AutoProcessor.from_pretrained(tiny_qwen2vl)
+    proc = AutoProcessor.from_pretrained(small_image_qwen2vl)
     img = next(iter(run_dirs([oracle_runs]))) / "step_000.png"
     sample = {"messages": [
         {"role": "system", "content": "You are a helpful assistant."},
@@ -222,17 +222,19 @@ def _data(oracle_runs: Path, tmp_path: Path) -> Path:
     return tmp_path / "d.jsonl"
 
 
-def test_sft_learns_checkpoints_and_resumes_identically(tiny_qwen2vl: Path, oracle_runs: Path,
+def test_sft_learns_checkpoints_and_resumes_identically(small_image_qwen2vl: Path,
+                                                        oracle_runs: Path,
                                                         tmp_path: Path) -> None:
+    import shutil
+
     data = _data(oracle_runs, tmp_path)
-    base = dict(data=str(data), model=str(tiny_qwen2vl), lr=3e-3, batch_size=2, save_every=2,
-                max_steps=4, epochs=3)
+    base = dict(data=str(data), model=str(small_image_qwen2vl), lr=3e-3, batch_size=2,
+                save_every=2, max_steps=4, epochs=3)
     full = train(SFTConfig(out=str(tmp_path / "a"), **base), progress=False)
-    assert full["steps"] == 4
+    assert full["steps"] == 4 and full["final_loss"] < full["first_loss"]
     losses = json.loads((tmp_path / "a" / "losses.json").read_text())
-    # interrupted after 2 steps (a checkpoint), then resumed: the same 4 losses
-    train(SFTConfig(out=str(tmp_path / "b"), **{**base, "max_steps": 2}), progress=False)
-    assert (tmp_path / "b" / "checkpoint-2" / "optimizer.pt").exists()
+    # a run killed after its checkpoint at step 2 (later files gone), then resumed: same losses
+    shutil.copytree(tmp_path / "a" / "checkpoint-2", tmp_path / "b" / "checkpoint-2")
     train(SFTConfig(out=str(tmp_path / "b"), **base), progress=False)
     resumed = json.loads((tmp_path / "b" / "losses.json").read_text())
     assert resumed == pytest.approx(losses, rel=1e-4)
@@ -248,20 +250,22 @@ def test_sft_learns_checkpoints_and_resumes_identically(tiny_qwen2vl: Path, orac
               progress=False)
 
 
-def test_sft_overfits_one_batch(tiny_qwen2vl: Path, oracle_runs: Path, tmp_path: Path) -> None:
+def test_sft_overfits_one_batch(small_image_qwen2vl: Path, oracle_runs: Path,
+                    tmp_path: Path) -> None:
     data = _data(oracle_runs, tmp_path)
     one = tmp_path / "one.jsonl"
     one.write_text(data.read_text().splitlines()[1] + "\n")
-    s = train(SFTConfig(data=str(one), model=str(tiny_qwen2vl), out=str(tmp_path / "o"),
-                        lr=1e-2, epochs=25, warmup=0.0), progress=False)
-    assert s["final_loss"] < 0.5 * s["first_loss"]
+    train(SFTConfig(data=str(one), model=str(small_image_qwen2vl), out=str(tmp_path / "o"),
+                    lr=1e-2, epochs=10, warmup=0.0), progress=False)
+    losses = json.loads((tmp_path / "o" / "losses.json").read_text())
+    assert len(losses) == 10 and losses[-1] < 0.5 * losses[0]
 
 
-def test_sft_lora_merges_into_a_loadable_checkpoint(tiny_qwen2vl: Path, oracle_runs: Path,
+def test_sft_lora_merges_into_a_loadable_checkpoint(small_image_qwen2vl: Path, oracle_runs: Path,
                                                     tmp_path: Path) -> None:
     data = _data(oracle_runs, tmp_path)
     out = tmp_path / "lora"
-    s = train(SFTConfig(data=str(data), model=str(tiny_qwen2vl), out=str(out), lora=True,
+    s = train(SFTConfig(data=str(data), model=str(small_image_qwen2vl), out=str(out), lora=True,
                         lora_rank=4, max_steps=2, save_every=1, batch_size=2), progress=False)
     assert s["steps"] == 2
     assert (out / "checkpoint-2" / "adapter_model.safetensors").exists()

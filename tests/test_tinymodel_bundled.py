@@ -1,0 +1,57 @@
+"""The bundled tiny model: packaged, loaded through the qwen-vl path, the default of
+'vagent run', and a short held-out evaluation with a floor well above the random baseline."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import policies
+from benchmarks.phone_sim import evaluate
+from policies.bundled import BUNDLED
+
+#: The random policy's success rate on 200 held-out episodes (build/tiny/eval-random, see the
+#: model card) and the floor this test holds the bundled model to on 20 episodes.
+RANDOM_RATE = None
+FLOOR = None
+
+
+def test_bundled_checkpoint_is_small_and_a_real_qwen2vl() -> None:
+    weights = list(BUNDLED.glob("*.safetensors"))
+    assert weights and sum(w.stat().st_size for w in weights) <= 20 * 2**20
+    cfg = json.loads((BUNDLED / "config.json").read_text())
+    assert cfg["model_type"] == "qwen2_vl"
+    assert (BUNDLED / "README.md").exists()  # the model card
+    pol = policies.make("tiny")
+    assert type(pol.model).__name__ == "Qwen2VLForConditionalGeneration"
+    assert pol.fmt.name == "qwen2vl" and pol.options.keep_images == 1
+    pol.close()
+
+
+def test_vagent_run_defaults_to_the_bundled_model_on_the_phone(
+        tmp_path: Path, vagent_cmd: list[str], subprocess_env: dict[str, str]) -> None:
+    out = tmp_path / "run"
+    r = subprocess.run([*vagent_cmd, "run", "find restaurants in San Diego", "--out", str(out),
+                        "--max-steps", "2"], capture_output=True, text=True,
+                       env=subprocess_env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "step   0" in r.stdout and f"trajectory in {out}" in r.stdout
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["policy"]["name"] == "tiny" and meta["env_name"] == "android-sim"
+    assert Path(meta["policy"]["model"]).resolve() == BUNDLED.resolve()
+    assert (out / "step_000.png").exists()
+
+
+@pytest.mark.slow
+def test_bundled_model_short_eval_beats_random(tmp_path: Path) -> None:
+    pol = policies.make("tiny")
+    try:
+        res = evaluate(pol, 20, tmp_path, seed=77, max_steps=10, progress=False,
+                       keep_runs=False)
+    finally:
+        pol.close()
+    assert res["episodes"] == 20
+    assert res["success_rate"] >= FLOOR > RANDOM_RATE, res["per_task"]
