@@ -215,24 +215,24 @@ def _run_pool(policy: Policy, jobs: list[tuple[Step, list[Step]]], space: Action
         return
     pending: dict[Future[dict[str, Any]], Step] = {}
     queue = iter(jobs)
-    with ThreadPoolExecutor(max_workers=batch, thread_name_prefix="aitz") as pool:
-        try:
-            while True:
-                while len(pending) < batch:
-                    job = next(queue, None)
-                    if job is None:
-                        break
-                    pending[pool.submit(one, *job)] = job[0]
-                if not pending:
-                    return
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    step = pending.pop(fut)
-                    keep(step, fut.result())
-        except BaseException:
-            for fut in pending:
-                fut.cancel()
-            raise
+    pool = ThreadPoolExecutor(max_workers=batch, thread_name_prefix="aitz")
+    try:
+        while True:
+            while len(pending) < batch:
+                job = next(queue, None)
+                if job is None:
+                    break
+                pending[pool.submit(one, *job)] = job[0]
+            if not pending:
+                break
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                step = pending.pop(fut)
+                keep(step, fut.result())
+    finally:
+        # On an error or Ctrl-C, do not wait for requests still in flight: their steps were
+        # not written, so a resumed run asks them again.
+        pool.shutdown(wait=not pending, cancel_futures=True)
 
 
 def _run_batched(policy: Any, jobs: list[tuple[Step, list[Step]]], space: ActionSpace,
