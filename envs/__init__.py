@@ -6,6 +6,8 @@ from .registry import EnvSpec, UnknownEnv, make, names, register, spec
 # Built-in registrations. Each entry point is imported only when the env is made.
 register("buttons", "envs.buttons:ButtonsEnv",
          "a drawn screen with buttons and a text field, for trying the loop", gym_id="Buttons-v0")
+register("fncall", "envs.fncall:FnCallEnv",
+         "an image and a question answered with tools (function-calling benchmark)")
 
 __all__ = ["Env", "EnvError", "EnvSpec", "UnknownEnv", "make", "names", "observation_space",
            "register", "spec"]
