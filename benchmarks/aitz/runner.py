@@ -122,10 +122,12 @@ def _check_run(out: Path, info: dict[str, Any]) -> None:
     """A folder holds one policy's run: resuming with another policy would mix two runs."""
     path = out / "run.json"
     if path.exists():
-        before = json.loads(path.read_text(encoding="utf-8"))
-        if before.get("policy", {}).get("name") != info["policy"].get("name"):
-            raise VagentError(f"{out} holds a run of policy {before['policy'].get('name')!r} — "
-                              "give another --out to evaluate a different policy")
+        before = json.loads(path.read_text(encoding="utf-8")).get("policy", {})
+        now = info["policy"]
+        if any(before.get(k) != now.get(k) for k in ("name", "model")):
+            what = before.get("name") + (f" ({before['model']})" if before.get("model") else "")
+            raise VagentError(f"{out} holds a run of policy {what!r} — give another --out to "
+                              "evaluate a different policy or model")
         return
     tmp = out / "run.json.tmp"
     tmp.write_text(json.dumps(info, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
