@@ -125,7 +125,7 @@ def _check_run(out: Path, info: dict[str, Any]) -> None:
         before = json.loads(path.read_text(encoding="utf-8")).get("policy", {})
         now = info["policy"]
         if any(before.get(k) != now.get(k) for k in ("name", "model")):
-            what = before.get("name") + (f" ({before['model']})" if before.get("model") else "")
+            what = str(before.get("name")) + (f" ({before['model']})" if before.get("model") else "")
             raise VagentError(f"{out} holds a run of policy {what!r} — give another --out to "
                               "evaluate a different policy or model")
         return
