@@ -39,7 +39,7 @@ class Code(IntEnum):
 NO_CODE = -1
 #: A dual point no longer than this (normalized distance) is a tap.
 TAP_DISTANCE = 0.04
-#: AITZ names a swipe vertical when |Δy| ≥ 0.9·|Δx| (how its "scroll up/down" labels were made).
+#: AITZ names a swipe vertical when |Δy| ≥ 0.9·|Δx| (how its "scroll up/down" labels came).
 VERTICAL_RATIO = 0.9
 #: A project ``scroll`` carries no length; as a dual point it moves the finger this far.
 SCROLL_LENGTH = 0.2

@@ -125,7 +125,8 @@ def _check_run(out: Path, info: dict[str, Any]) -> None:
         before = json.loads(path.read_text(encoding="utf-8")).get("policy", {})
         now = info["policy"]
         if any(before.get(k) != now.get(k) for k in ("name", "model")):
-            what = str(before.get("name")) + (f" ({before['model']})" if before.get("model") else "")
+            model = f" ({before['model']})" if before.get("model") else ""
+            what = f"{before.get('name')}{model}"
             raise VagentError(f"{out} holds a run of policy {what!r} — give another --out to "
                               "evaluate a different policy or model")
         return
