@@ -119,6 +119,32 @@ def test_parse_errors_are_scored_wrong_and_other_failures_stop_the_run(aitz_data
     assert len(lines(tmp_path / "steps.jsonl")) == 8
 
 
+def test_failed_requests_count_wrong_until_retried(aitz_data, tmp_path):
+    class Down(Policy):
+        name = "down"
+
+        def act(self, context: Context) -> Decision:
+            if context.step % 2:
+                return Decision(error="http://x/v1: server error 500, 3 attempts")
+            return Decision(raw="{}", calls=[context.oracle().dump()])
+
+    class Up(Down):
+        def act(self, context: Context) -> Decision:
+            return Decision(raw="{}", calls=[context.oracle().dump()])
+
+    eps = load(aitz_data)
+    first = evaluate(eps, Down(), tmp_path, batch=4)["overall"]
+    odd = sum(1 for e in eps for s in e.steps if s.step_id % 2)
+    assert first["no_answer"] == first["errors"] == odd == 10
+    assert first["exact_match"] == round(100 * 11 / 21, 2)
+    again = evaluate(eps, Up(), tmp_path, batch=4)  # a plain resume keeps them (wrong)
+    assert again["run"]["steps_run"] == 0 and again["overall"]["no_answer"] == 10
+    fixed = evaluate(eps, Up(), tmp_path, batch=4, retry_failed=True)
+    assert fixed["run"]["steps_run"] == 10 and fixed["overall"]["exact_match"] == 100.0
+    keys = [(r["episode_id"], r["step_id"]) for r in lines(tmp_path / "steps.jsonl")]
+    assert len(keys) == len(set(keys)) == 21
+
+
 def test_a_folder_holds_one_policy(aitz_data, tmp_path):
     evaluate(load(aitz_data, limit=1), policies.make("oracle"), tmp_path, batch=1)
     with pytest.raises(Exception, match="holds a run of policy 'oracle'"):

@@ -20,6 +20,7 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         limit: Annotated[int | None, typer.Option(help="At most N episodes from each subset.")] = None,
         batch: Annotated[int, typer.Option(help="Steps asked at once (worker pool, or act_batch).")] = 8,
         parse_retries: Annotated[int, typer.Option(help="Ask again after unparsable output (papers: 0).")] = 0,
+        retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Ask again the steps whose request failed without a model answer.")] = False,
         predictions: Annotated[Path | None, typer.Option(help="Score this JSONL of {episode_id, step_id, action} instead of running a policy.")] = None,
         policy_opts: PolicyOptions = PolicyOptions(),
     ) -> None:
@@ -59,7 +60,8 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
 
                     summary = evaluate(episodes, policy, out, batch=batch,
                                        parse_retries=parse_retries, on_start=start,
-                                       on_step=step, data=str(data))
+                                       on_step=step, data=str(data),
+                                       retry_failed=retry_failed)
             finally:
                 policy.close()
             title = f"policy `{policy_opts.policy}`"
@@ -68,5 +70,9 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         if o["missing"]:
             console.print(f"{o['missing']} steps had no prediction (counted wrong; listed in "
                           f"{out}/summary.json)", markup=False)
+        if predictions is None and o["no_answer"]:
+            console.print(f"{o['no_answer']} steps got no answer from the policy (counted "
+                          "wrong) — run the same command with --retry-failed to ask them again",
+                          markup=False)
         console.print(f"results: {out}/steps.jsonl, {out}/summary.json, {out}/summary.md",
                       markup=False)

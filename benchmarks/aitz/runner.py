@@ -118,6 +118,22 @@ def read_records(path: Path, repair: bool = False) -> dict[tuple[str, int], dict
     return records
 
 
+def failed_without_answer(rec: dict[str, Any]) -> bool:
+    return bool(rec.get("error")) and not rec.get("raw") and not rec.get("missing")
+
+
+def _drop_failed(path: Path, records: dict[tuple[str, int], dict[str, Any]]
+                 ) -> dict[tuple[str, int], dict[str, Any]]:
+    """Rewrite steps.jsonl without the steps that failed without an answer."""
+    keep = {k: r for k, r in records.items() if not failed_without_answer(r)}
+    if len(keep) < len(records):
+        tmp = path.with_suffix(".jsonl.tmp")
+        tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in keep.values()),
+                       encoding="utf-8")
+        os.replace(tmp, path)
+    return keep
+
+
 def _check_run(out: Path, info: dict[str, Any]) -> None:
     """A folder holds one policy's run: resuming with another policy would mix two runs."""
     path = out / "run.json"
@@ -162,10 +178,13 @@ def evaluate(episodes: Sequence[Episode], policy: Policy, out: str | Path, *, ba
              parse_retries: int = 0, space: ActionSpace | None = None,
              on_start: Callable[[int, int], None] | None = None,
              on_step: Callable[[dict[str, Any]], None] | None = None,
-             data: str | None = None) -> dict[str, Any]:
+             data: str | None = None, retry_failed: bool = False) -> dict[str, Any]:
     """Run ``policy`` on every step not yet in ``OUT/steps.jsonl``; return the summary.
 
-    ``on_start(total, already_done)`` and ``on_step(record)`` drive a progress bar.
+    A step whose request failed without any model output (a server that gave up) is scored
+    wrong, like any step without an action; ``retry_failed`` takes such steps out of the file
+    first so that they are asked again. ``on_start(total, already_done)`` and
+    ``on_step(record)`` drive a progress bar.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -175,6 +194,8 @@ def evaluate(episodes: Sequence[Episode], policy: Policy, out: str | Path, *, ba
     _check_run(out, {"policy": policy.describe(), "data": data})
     path = out / STEPS_FILE
     records = read_records(path, repair=True)
+    if retry_failed:
+        records = _drop_failed(path, records)
     steps = [s for ep in episodes for s in ep.steps]
     jobs = _jobs(episodes, set(records))
     if on_start:

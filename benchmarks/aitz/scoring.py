@@ -53,13 +53,14 @@ def summarise_group(steps: Sequence[Step], records: dict[tuple[str, int], dict[s
     flags = {m: 0 for m in METRICS}
     by_episode: dict[str, list[tuple[int, bool]]] = defaultdict(list)
     by_kind: dict[str, dict[str, int]] = defaultdict(lambda: {"steps": 0, "type": 0, "exact": 0})
-    missing = errors = 0
+    missing = errors = failed = 0
     for s in steps:
         rec = records.get(s.key)
         if rec is None or rec.get("missing"):
             missing += 1
         elif rec.get("error"):
             errors += 1
+            failed += not rec.get("raw")
         for m in METRICS:
             flags[m] += bool(rec and rec[m])
         exact = bool(rec and rec["exact_match"])
@@ -73,7 +74,10 @@ def summarise_group(steps: Sequence[Step], records: dict[tuple[str, int], dict[s
     out: dict[str, Any] = {m: _pct(flags[m], n) for m in METRICS}
     out["success_rate"] = round(100 * ep["success_rate"], 2)
     out["goal_progress"] = round(100 * ep["goal_progress"], 2)
-    out.update(steps=n, episodes=len(by_episode), missing=missing, errors=errors)
+    # errors: steps scored wrong for an error; no_answer: of those, the ones without any model
+    # output (a request that failed), which --retry-failed asks again
+    out.update(steps=n, episodes=len(by_episode), missing=missing, errors=errors,
+               no_answer=failed)
     out["by_type"] = {kind: {"steps": v["steps"], "type_match": _pct(v["type"], v["steps"]),
                              "exact_match": _pct(v["exact"], v["steps"])}
                       for kind, v in sorted(by_kind.items())}
