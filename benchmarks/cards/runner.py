@@ -50,7 +50,9 @@ def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float,
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    lo = 0.0 if successes == 0 else max(0.0, centre - half)
+    hi = 1.0 if successes == n else min(1.0, centre + half)
+    return lo, hi
 
 
 def episode_seed(seed: int, game: str, index: int) -> int:
@@ -76,6 +78,7 @@ def run_episode(env: Any, policy: Any, game: str, index: int, seed: int,
                           steps=views, step=step, screen=base.screen_size,
                           oracle=base.oracle_action, protocol=protocol)
         raw, error, token = "", None, None
+        logged = len(protocol.log)
         try:
             decision = policy.act(context)
             raw, error = decision.raw, decision.error
@@ -87,7 +90,10 @@ def run_episode(env: Any, policy: Any, game: str, index: int, seed: int,
         except ActionError as e:  # a ParseError or a call outside the game's tokens
             error = str(e)
         if token is None:
-            token = protocol.fallback(error or "no action")
+            # The policy may have read its text with the protocol already (a model policy):
+            # then a strict failure is logged; otherwise RL4VLM's rule for a non-answer applies.
+            parsed_here = len(protocol.log) > logged and protocol.log[-1]["rule"] == "failure"
+            token = None if parsed_here else protocol.fallback(error or "no action")
             if token is None:
                 steps.append({"raw": raw[:500], "error": error})
                 reason = "parse_failure"
