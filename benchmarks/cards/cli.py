@@ -36,7 +36,7 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         if game not in CHOICES:
             raise typer.BadParameter(f"choose one of {', '.join(CHOICES)}", param_hint="--game")
         games = list(GAMES) if game == "all" else [game]
-        console = Console(highlight=False)
+        console = Console(highlight=False, soft_wrap=True)
         with Progress(TextColumn("{task.description:12}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=console, transient=False) as bar:
             tasks = {g: bar.add_task(g, total=episodes) for g in games}

@@ -6,8 +6,6 @@ with Pillow's fallback font. Ranks are 1..13 (1 = A, 11..13 = J, Q, K); suits ar
 
 from __future__ import annotations
 
-import random
-
 from PIL import Image, ImageDraw
 
 from envs.draw import font
@@ -28,10 +26,6 @@ def label(rank: int) -> str:
 def value(rank: int) -> int:
     """Points of a rank in these games: face cards count 10, an ace 1."""
     return min(rank, 10)
-
-
-def random_suit(rng: random.Random | object) -> str:
-    return SUITS[int(rng.integers(4))] if hasattr(rng, "integers") else rng.choice(SUITS)  # type: ignore[attr-defined]
 
 
 def draw_suit(d: ImageDraw.ImageDraw, suit: str, cx: float, cy: float, size: float) -> None:
@@ -81,10 +75,10 @@ def draw_card(img: Image.Image, box: tuple[int, int, int, int], card: Card) -> N
     centre = (x0 + w * 0.58, y0 + h * 0.56)
     if rank > 10:
         # A framed letter stands in for the court figure.
-        fx0, fy0, fx1, fy1 = x0 + w * 0.3, y0 + h * 0.3, x1 - w * 0.14, y1 - h * 0.18
+        fx0, fy0, fx1, fy1 = x0 + w * 0.28, y0 + h * 0.26, x0 + w * 0.72, y0 + h * 0.74
         d.rectangle((fx0, fy0, fx1, fy1), outline=colour, width=max(1, w // 40))
         d.text(((fx0 + fx1) / 2, (fy0 + fy1) / 2), text, fill=colour,
-               font=font(max(10, int(h * 0.32)), bold=True), anchor="mm")
+               font=font(max(10, int(h * 0.28)), bold=True), anchor="mm")
     else:
         draw_suit(d, suit, *centre, h * 0.36)
 

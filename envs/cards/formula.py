@@ -30,7 +30,7 @@ from PIL import Image, ImageDraw
 from actions import Action
 
 from ..draw import font
-from .base import SIZE, CardEnv, CardOptionError, ranks_option
+from .base import SIZE, CardEnv, ranks_option
 from .faces import SUITS, Card, draw_card, label, table, value
 
 
