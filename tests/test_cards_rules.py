@@ -330,3 +330,21 @@ def test_episode_cap_of_300_steps(monkeypatch: pytest.MonkeyPatch) -> None:
     env = blackjack([2, 2], [10, 7], deck=[1, 1, 1, 1])
     steps, info = play(env, ["hit"] * 3)
     assert [t for _, _, t in steps] == [False, False, True] and info["success"] is False
+
+
+@pytest.mark.parametrize(("game", "longest"), [("numberline", 10), ("blackjack", 12),
+                                                ("ezpoints", 7), ("points24", 22)])
+def test_random_play_ends_within_the_rules(game: str, longest: int) -> None:
+    env = envs.make(game)
+    rng = random.Random(game)
+    tokens = env.action_space.names
+    for seed in range(40):
+        env.reset(seed=seed)
+        total, info, steps = 0.0, {}, 0
+        while info.get("success") is None:
+            _, reward, term, trunc, info = env.step(rng.choice(tokens))
+            total += reward
+            steps += 1
+            assert reward in (-1.0, 0.0, 1.0, 10.0)
+        assert steps <= longest and info["return"] == total
+        assert info["success"] == (total > 0)
