@@ -69,6 +69,8 @@ class CardEnv(Env):
         self.steps = 0
         self.total_reward = 0.0
         self.done = False
+        self.reset()  # a dealt game from the start, as gym_cards' envs are (subclasses set
+        # their own attributes before calling this __init__)
 
     # -- gymnasium API --------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -126,7 +128,12 @@ class CardEnv(Env):
     def oracle_answer(self) -> str:
         """The oracle's next move written as a model answer under this env's protocol."""
         action = self.oracle_action()
-        return self.protocol.render(action.action if action else "", self.state())
+        return self.protocol.render(action.action if action else "",
+                                    {**self.state(), **self.oracle_facts()})
+
+    def oracle_facts(self) -> dict[str, Any]:
+        """What the oracle knows beyond the visible state (its plan), for its answers."""
+        return {}
 
 
 def _flag(value: bool | str) -> bool:

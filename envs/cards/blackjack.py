@@ -129,11 +129,11 @@ class BlackjackEnv(CardEnv):
               "hit": "Take one more card."}
 
     def __init__(self, **kwargs: Any):
-        super().__init__(**kwargs)
         self.player: list[Card] = []
         self.dealer: list[Card] = []
         self.deck: list[int] = []
         self.revealed = False
+        super().__init__(**kwargs)
 
     def _card(self, rank: int | None = None) -> Card:
         rng = self.np_random

@@ -245,10 +245,10 @@ class FormulaEnv(CardEnv):
     OPERATORS: ClassVar[tuple[str, ...]] = ("+", "*", "=")
 
     def __init__(self, **kwargs: Any):
-        super().__init__(**kwargs)
         self.cards: list[Card] = []
         self.formula: list[str] = []
         self.used: list[int] = []
+        super().__init__(**kwargs)
 
     @classmethod
     def numbers(cls) -> list[str]:
@@ -305,6 +305,13 @@ class FormulaEnv(CardEnv):
                 nxt = tokens[n] if n < len(tokens) else "="
                 return self.action_space.validate({"action": nxt})
         return self.action_space.validate({"action": "="})
+
+    def oracle_facts(self) -> dict[str, Any]:
+        n = len(self.formula)
+        for tokens in self._plan[1]:
+            if list(tokens[:n]) == self.formula:
+                return {"plan": "".join(tokens)}
+        return {}
 
     def formula_text(self) -> str:
         return "".join(self.formula)  # as RL4VLM's prompt writes it

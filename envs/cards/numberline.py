@@ -24,9 +24,9 @@ class NumberLineEnv(CardEnv):
     TOKENS = {"-": "Subtract one from the current number.", "+": "Add one to the current number."}
 
     def __init__(self, max_position: int | str = 5, **kwargs: Any):
-        super().__init__(**kwargs)
         self.max_position = int(max_position)
         self.current = self.target = 0
+        super().__init__(**kwargs)
 
     def _deal(self, options: dict[str, Any]) -> None:
         if "current" in options or "target" in options:

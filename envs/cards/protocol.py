@@ -178,16 +178,18 @@ class CardProtocol(Protocol):
             soft = " (soft)" if s.get("soft") else ""
             why = "stand" if token == "stand" else "hit"
             return {"thoughts": f"My total is {s['player_total']}{soft}. The dealer shows "
-                                f"{s['dealer_up']}, worth {s['dealer_up_value']}. Basic strategy "
-                                f"says {why}."}
+                                f"{s['dealer_up'][:-1]}, worth {s['dealer_up_value']}. Basic "
+                                f"strategy says {why}."}
         cards = [c[:-1] for c in s["cards"]]
-        formula = s["formula"]
+        formula, plan = s["formula"], s.get("plan")
+        target = 12 if self.game == "ezpoints" else 24
         if token == "=":
-            why = (f"The formula {formula} is complete, so I output '='." if formula else
-                   "No formula with these cards reaches the target, so I stop.")
+            why = (f"The formula {formula} is complete, so I output '='." if plan else
+                   f"No formula with these cards reaches {target}, so I stop.")
         else:
-            why = (f"The current formula is '{formula}'. " if formula else "The formula is empty. ")
-            why += f"I append {token}."
+            why = f"{plan} = {target}. " if plan else ""
+            why += f"The current formula is '{formula}', so I append {token}." if formula else \
+                f"The formula is empty, so I append {token}."
         return {"cards": cards, "current formula": formula, "thoughts": why}
 
     def describe(self) -> dict[str, Any]:
