@@ -29,6 +29,7 @@ app.add_typer(sim_app, name="sim")
 REGISTRARS = [
     "benchmarks.fncall.cli:register",
     "benchmarks.cards.cli:register",
+    "envs.android.cli:register",
 ]
 
 

@@ -9,7 +9,6 @@ the episode has ended and is None before.
 
 from __future__ import annotations
 
-import string
 from typing import Any, ClassVar, Literal
 
 import gymnasium
@@ -19,7 +18,7 @@ from pydantic import create_model
 from actions import Action, ActionSpace
 from actions.errors import VagentError
 
-from ..base import Env
+from ..base import Env, observation_space
 from ..draw import to_array
 
 SIZE = 300
@@ -42,14 +41,6 @@ def token_actions(game: str, tokens: dict[str, str]) -> list[type[Action]]:
     return models
 
 
-def observation_space() -> gymnasium.spaces.Dict:
-    return gymnasium.spaces.Dict({
-        "screenshot": gymnasium.spaces.Box(0, 255, shape=(SIZE, SIZE, 3), dtype=np.uint8),
-        "text": gymnasium.spaces.Text(max_length=1000, min_length=0,
-                                      charset=string.printable),
-    })
-
-
 class CardEnv(Env):
     """Base of the card games. Subclasses set ``game``, ``TOKENS`` and implement the rules."""
 
@@ -64,7 +55,7 @@ class CardEnv(Env):
 
         self.render_mode = render_mode
         self.action_space = ActionSpace(self.game, token_actions(self.game, self.TOKENS))
-        self.observation_space = observation_space()
+        self.observation_space = observation_space(SIZE, SIZE)
         self.protocol = CardProtocol(self.game, thoughts=_flag(thoughts), strict=_flag(strict))
         self.steps = 0
         self.total_reward = 0.0
