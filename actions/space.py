@@ -143,8 +143,7 @@ class ActionSpace(gymnasium.spaces.Space):
         return [seed]
 
     def sample(self, mask: Any = None, probability: Any = None) -> Action:
-        names = [n for n in self.names if n not in self.tools] or self.names
-        model = self.models[self._rng.choice(names)]
+        model = self.models[self._rng.choice(self.names)]
         return model.model_validate({"action": model.action_name(), **self._sample_fields(model)})
 
     def _sample_fields(self, model: type[BaseModel]) -> dict[str, Any]:

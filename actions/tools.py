@@ -100,6 +100,38 @@ class Tool:
         return cls(fn, model, summary or name, timeout)
 
     @classmethod
+    def from_schema(cls, schema: dict[str, Any], fn: Callable[..., Any] | None = None,
+                    timeout: float | None = 30.0) -> Tool:
+        """A tool from an OpenAI-style schema ``{"name", "description", "parameters"}``.
+
+        Without ``fn`` the tool is declared only (a benchmark's tool the model may call but that
+        nothing here implements); calling it says so.
+        """
+        name = schema.get("name")
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][\w.-]*", name):
+            raise ActionError(f"a tool schema needs a valid 'name', got {name!r}")
+        params = schema.get("parameters") or {}
+        required = set(params.get("required", []))
+        fields: dict[str, Any] = {"action": (Literal[name], name)}  # type: ignore[valid-type]
+        for pname, prop in (params.get("properties") or {}).items():
+            if "enum" in prop:
+                annotation: Any = Literal[tuple(prop["enum"])]  # type: ignore[valid-type]
+            else:
+                annotation = _JSON_TYPES.get(prop.get("type"), Any)
+            default: Any = ...
+            if pname not in required:
+                annotation, default = annotation | None, prop.get("default")
+            fields[pname] = (annotation, Field(default, description=prop.get("description")))
+        description = schema.get("description") or name
+        model = create_model("".join(p.title() for p in re.split(r"[_.-]", name)) or "Tool",
+                             __base__=Action, __doc__=description, **fields)
+
+        def undeclared(**_: Any) -> str:
+            return f"tool {name} is declared but not implemented here"
+
+        return cls(fn or undeclared, model, description, timeout)
+
+    @classmethod
     def from_model(cls, model: type[Action], timeout: float | None = 30.0) -> Tool:
         if not callable(getattr(model, "run", None)):
             raise TypeError(f"{model.__name__} needs a run(self) method to be a tool")
@@ -137,6 +169,10 @@ class Tool:
 
     def __repr__(self) -> str:
         return f"Tool({self.name!r})"
+
+
+_JSON_TYPES: dict[str, Any] = {"string": str, "number": float, "integer": int, "boolean": bool,
+                               "array": list, "object": dict}
 
 
 def _as_text(value: Any) -> str:

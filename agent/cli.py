@@ -28,6 +28,7 @@ app.add_typer(sim_app, name="sim")
 # the CLI starts. Keep them light (no torch at import).
 REGISTRARS = [
     "benchmarks.vln.cli:register",
+    "benchmarks.fncall.cli:register",
 ]
 
 

@@ -148,12 +148,17 @@ class Agent:
                             observation_text=str(obs.get("text") or "")[:4000])
         stop: str | None = "policy_done" if decision.done else None
 
-        env_actions = [a for a in actions if not env.action_space.is_tool(a)]
-        for tool_action in (a for a in actions if env.action_space.is_tool(a)):
-            t = time.perf_counter()
-            result = env.action_space.tools[tool_action.action](tool_action)
-            timings[f"tool:{tool_action.action}"] = round(time.perf_counter() - t, 4)
-            record.tool_results.append({"name": tool_action.action, "result": result})
+        space = env.action_space
+        env_actions = [a for a in actions if isinstance(a, Action) and not space.is_tool(a)]
+        for call, tool_action in zip(decision.calls, actions):
+            if isinstance(tool_action, ActionError):
+                record.tool_results.append({"name": call.get("action"),
+                                            "result": f"error: {tool_action}"})
+            elif space.is_tool(tool_action):
+                t = time.perf_counter()
+                result = space.tools[tool_action.action](tool_action)
+                timings[f"tool:{tool_action.action}"] = round(time.perf_counter() - t, 4)
+                record.tool_results.append({"name": tool_action.action, "result": result})
         if len(env_actions) > 1:
             record.warnings.append(
                 f"the model wrote {len(env_actions)} env actions; only the first was executed")
@@ -185,25 +190,39 @@ class Agent:
             views[-self.keep_images - 1].screenshot = None
         return record, obs, stop
 
-    def _decide(self, context: Context) -> tuple[Decision, list[Action], str | None, int]:
-        """Ask the policy, feeding parse/validation errors back up to ``parse_retries`` times."""
+    def _decide(self, context: Context
+                ) -> tuple[Decision, list[Action | ActionError], str | None, int]:
+        """Ask the policy, feeding parse/validation errors back up to ``parse_retries`` times.
+
+        A call to a tool whose arguments do not validate is not a parse error: it stays in the
+        list as its ActionError, which becomes that tool's result, as a failing tool would.
+        """
         attempts = 0
         while True:
             attempts += 1
             try:
                 decision = self.policy.act(context)
-            except (ActionError,) as e:  # a policy may raise a ParseError directly
+            except ActionError as e:  # a policy may raise a ParseError directly
                 decision = Decision(error=str(e))
             error = decision.error
-            actions: list[Action] = []
+            actions: list[Action | ActionError] = []
             if error is None:
                 try:
-                    actions = [context.space.validate(c) for c in decision.calls]
+                    actions = [self._validate(context.space, c) for c in decision.calls]
                 except ActionError as e:
                     error = str(e)
             if error is None or decision.done or attempts > self.parse_retries:
                 return decision, actions, error, attempts
             context = context.model_copy(update={"feedback": error})
+
+    @staticmethod
+    def _validate(space: Any, call: dict[str, Any]) -> Action | ActionError:
+        try:
+            return space.validate(call)
+        except ActionError as e:
+            if space.is_tool(str(call.get("action"))):
+                return e
+            raise
 
     @staticmethod
     def _to_screen(action: Action, decision: Decision, screen: tuple[int, int] | None):

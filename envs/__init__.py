@@ -8,6 +8,8 @@ register("buttons", "envs.buttons:ButtonsEnv",
          "a drawn screen with buttons and a text field, for trying the loop", gym_id="Buttons-v0")
 register("vln", "envs.vln.env:VLNEnv",
          "vision-and-language navigation (R2R/REVERIE) on a navigation graph", gym_id="VLN-v0")
+register("fncall", "envs.fncall:FnCallEnv",
+         "an image and a question answered with tools (function-calling benchmark)")
 
 __all__ = ["Env", "EnvError", "EnvSpec", "UnknownEnv", "make", "names", "observation_space",
            "register", "spec"]

@@ -1,0 +1,1 @@
+"""Function calling from images: dataset format, metrics, the example set and the runner."""
