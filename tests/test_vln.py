@@ -370,3 +370,50 @@ def test_episode_model_round_trips() -> None:
     assert Episode.model_validate(ep.model_dump()) == ep and ep.start == "a" and ep.goal == "b"
     with pytest.raises(VLNDataError, match="no episodes"):
         VLNEnv(data=".", episodes=[]).reset()
+
+
+# -- synthetic scenes ------------------------------------------------------------------------------
+def test_synthetic_scenes_are_in_the_real_formats(vln_data: Path) -> None:
+    eps = load_split(vln_data, "reverie", "synthetic")
+    data = SceneData(vln_data)
+    data.check(eps)  # every view of every scan is there
+    for ep in eps[::3]:
+        graph = data.graph(ep.scan)
+        assert ep.scan.startswith("synthetic-")
+        assert graph.shortest_path(ep.start, ep.goal) == ep.path  # reference = shortest
+        assert ep.distance == pytest.approx(graph.path_length(ep.path), abs=1e-3)
+        assert ep.goal in data.viewpoints_seeing(ep.scan, ep.object_id)
+        box = json.loads((vln_data / "bbox" / f"{ep.scan}_{ep.goal}.json").read_text())
+        obj = box[ep.goal][ep.object_id]
+        assert set(obj) == {"name", "visible_pos", "bbox2d"} and obj["visible_pos"]
+        assert obj["name"].replace("#", " ") in ep.instruction
+        # A candidate's image is the view towards it, where its room's colour shows.
+        env = VLNEnv(data=vln_data, dataset="reverie", episodes=[ep])
+        obs, _ = env.reset(options={"episode": ep})
+        for c in obs["candidates"]:
+            colours = {tuple(px) for px in c["image"].reshape(-1, 3)[::7]}
+            assert len(colours) > 3  # a drawn scene, not a blank frame
+            assert np.array_equal(c["image"], env.data.images.load(
+                ep.scan, ep.start, view_index(c["heading"], c["elevation"])))
+    r2r = json.loads((vln_data / "R2R_synthetic.json").read_text())
+    assert {"distance", "scan", "path_id", "path", "heading", "instructions"} <= set(r2r[0])
+    assert len(r2r[0]["instructions"]) == 3
+
+
+def test_synthetic_generation_is_deterministic(tmp_path: Path, vln_data: Path) -> None:
+    from envs.vln.synthetic import generate
+
+    a = generate(tmp_path / "a", scans=2, paths_per_scan=2, seed=5, image_size=(64, 48))
+    b = generate(tmp_path / "b", scans=2, paths_per_scan=2, seed=5, image_size=(64, 48))
+    assert (a / "R2R_synthetic.json").read_text() == (b / "R2R_synthetic.json").read_text()
+    scan = "synthetic-01"
+    assert (a / "connectivity" / f"{scan}_connectivity.json").read_bytes() == \
+        (b / "connectivity" / f"{scan}_connectivity.json").read_bytes()
+    # A staircase in every other scan: some edge climbs 3 m, posed as "go up".
+    graph = SceneData(a).graph(scan)
+    climbs = [(u, v) for u, v in graph.graph.edges
+              if abs(graph.position(u)[2] - graph.position(v)[2]) > 2]
+    assert climbs
+    u, v = sorted(climbs[0], key=lambda n: graph.position(n)[2])
+    _, elevation = graph.direction(u, v)
+    assert relative_direction(0.0, elevation) == "go up"

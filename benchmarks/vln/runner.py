@@ -42,7 +42,8 @@ def markdown(summary: dict[str, Any], dataset: str, policy: str) -> str:
         f"{summary.get(c, 0.0):.2f}" for c in cols) + " |"
     note = ("TL and NE in metres; SR, OSR, SPL" + (", RGS, RGSPL" if dataset == "reverie" else "")
             + " in percent.")
-    return f"# VLN ({dataset.upper()}) — {summary.get('split', '')}\n\n{head}\n{rule}\n{row}\n\n{note}\n"
+    title = f"# VLN ({dataset.upper()}) — {summary.get('split', '')}"
+    return f"{title}\n\n{head}\n{rule}\n{row}\n\n{note}\n"
 
 
 def _folder(episode_id: str) -> str:

@@ -55,8 +55,9 @@ class SceneData:
         if scan not in self._graphs:
             path = self.root / "connectivity" / f"{scan}_connectivity.json"
             if not path.exists():
-                raise VLNDataError(f"no connectivity file for scan {scan} at {path} — copy "
-                                   "Matterport3DSimulator's connectivity/ folder into the data folder")
+                raise VLNDataError(
+                    f"no connectivity file for scan {scan} at {path} — copy "
+                    "Matterport3DSimulator's connectivity/ folder into the data folder")
             self._graphs[scan] = NavGraph.load(path, scan)
         return self._graphs[scan]
 

@@ -95,8 +95,9 @@ class ImageStore:
         if missing:
             shown = ", ".join(m for m, _ in missing[:5]) + (
                 f", … ({len(missing) - 5} more)" if len(missing) > 5 else "")
+            count = sum(n for _, n in missing)
             raise ImagesMissing(
-                f"{sum(n for _, n in missing)} image(s) missing under {self.root}: {shown} — render them from "
+                f"{count} image(s) missing under {self.root}: {shown} — render them from "
                 f"your Matterport3D copy ({LAYOUT}; see README, Vision-and-language navigation)")
 
     def load(self, scan: str, viewpoint: str, view: int) -> np.ndarray:

@@ -129,7 +129,11 @@ def _shade(c: tuple[int, int, int], f: float) -> tuple[int, int, int]:
     return tuple(max(0, min(255, int(v * f))) for v in c)  # type: ignore[return-value]
 
 
-def _bearing(a: tuple[float, float, float], b: tuple[float, float, float]) -> tuple[float, float, float]:
+Point = tuple[float, float, float]
+
+
+def _bearing(a: Point, b: Point) -> Point:
+    """(heading, elevation, distance) from a to b."""
     dx, dy, dz = b[0] - a[0], b[1] - a[1], b[2] - a[2]
     flat = math.hypot(dx, dy)
     return math.atan2(dx, dy), math.atan2(dz, flat), math.dist(a, b)
@@ -179,8 +183,10 @@ def draw_view(scene: Scene, vp: str, k: int, size: tuple[int, int] = (320, 240))
                 for i in range(1, 5):
                     yy = top + dh * i / 5
                     d.line((x - dw / 2, yy, x + dw / 2, yy), fill=(60, 60, 60), width=2)
-            label = {True: "stairs up", False: "stairs down"}[elev > 0] if abs(elev) > math.radians(15) \
-                else (thing.room if thing.room != here.room else "")
+            if abs(elev) > math.radians(15):
+                label = "stairs up" if elev > 0 else "stairs down"
+            else:
+                label = thing.room if thing.room != here.room else ""
             if label:
                 d.text((x, top - 2), label, fill=(20, 20, 20), anchor="md",
                        font=font(max(9, int(13 * scale)), bold=True))
