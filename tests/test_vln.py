@@ -417,3 +417,14 @@ def test_synthetic_generation_is_deterministic(tmp_path: Path, vln_data: Path) -
     u, v = sorted(climbs[0], key=lambda n: graph.position(n)[2])
     _, elevation = graph.direction(u, v)
     assert relative_direction(0.0, elevation) == "go up"
+
+
+def test_many_options_get_two_letter_labels() -> None:
+    from actions.parsing.options import option_letters
+
+    labels = option_letters(30)
+    assert labels[:3] == ["A", "B", "C"] and labels[25:] == ["Z", "AA", "AB", "AC", "AD"]
+    assert choose_option("Thought: the lamp.\nAction: AC", labels) == "AC"
+    assert choose_option("Action: C", labels) == "C"
+    with pytest.raises(ParseError, match="not one of the options A–AD"):
+        choose_option("Action: AZ", labels)

@@ -3,7 +3,8 @@
 Benchmarks that pose a step as a multiple choice (MapGPT's VLN prompts) ask the model to end
 with ``Action: <letter>``. The last such line wins (models often restate the format before
 answering); markdown emphasis, brackets and a trailing option text are tolerated. Without an
-``Action:`` line, an answer that is nothing but one letter is accepted.
+``Action:`` line, an answer that is nothing but one label is accepted. Past 26 options the
+labels go on as spreadsheet columns do: AA, AB, …
 """
 
 from __future__ import annotations
@@ -12,8 +13,15 @@ import re
 
 from ..errors import ParseError
 
-_ACTION = re.compile(r"action\W{0,4}\s*[:：]\s*[*_`\"'(\[]*\s*([A-Za-z])(?![A-Za-z])", re.I)
-_ALONE = re.compile(r"^\W*([A-Za-z])\W*$")
+_ACTION = re.compile(
+    r"action\W{0,4}\s*[:：]\s*[*_`\"'(\[]*\s*([A-Za-z]{1,2})(?![A-Za-z])", re.I)
+_ALONE = re.compile(r"^\W*([A-Za-z]{1,2})\W*$")
+
+
+def option_letters(n: int) -> list[str]:
+    """Labels of n options: A … Z, then AA, AB, … (up to 702)."""
+    singles = [chr(65 + i) for i in range(26)]
+    return (singles + [a + b for a in singles for b in singles])[:n]
 
 
 def choose_option(text: str, letters: list[str]) -> str:

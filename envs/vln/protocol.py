@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from actions.parsing import Parsed
-from actions.parsing.options import choose_option
+from actions.parsing.options import choose_option, option_letters
 from policies.protocol import Part, Protocol
 
 SYSTEM = (
@@ -57,7 +57,7 @@ class MapProtocol(Protocol):
     def prompt(self, context: Any) -> list[Part]:
         obs = context.observation
         options = self.options(obs)
-        letters = [chr(65 + i) for i in range(len(options))]
+        letters = option_letters(len(options))
         self._calls = {letter: call for letter, (_, call) in zip(letters, options)}
         places = obs.get("places", [])
         visited = set(obs.get("trajectory", []))
