@@ -82,8 +82,6 @@ class MapProtocol(Protocol):
             parts.append(f"{letter}. {label}")
             if self.images and call["action"] == "go":
                 parts.append(images[call["viewpoint"]])
-        if context.feedback:
-            parts.append(f"Your previous answer could not be used: {context.feedback}")
         parts.append("Answer with your reasoning, then 'Action: <letter>'.")
         return parts
 
