@@ -60,9 +60,7 @@ def run(episodes: list[Episode], data: SceneData, dataset: str, policy: Any, out
     results = out / "episodes.jsonl"
     done = _done(results)
     data.check([e for e in episodes if e.id not in done])  # everything missing, before starting
-    env = VLNEnv(data=data.root, dataset=dataset, episodes=episodes, images=data.images.root,
-                 max_steps=max_steps)
-    env.data = data  # share the loaded graphs
+    env = VLNEnv(data=data, dataset=dataset, episodes=episodes, max_steps=max_steps)
     with open(results, "a", encoding="utf-8") as f:
         if results.stat().st_size and not results.read_bytes().endswith(b"\n"):
             f.write("\n")  # a line cut short by a kill stays apart from the next record

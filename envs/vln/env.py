@@ -53,7 +53,7 @@ def _choice(base: type[Action], field: str, values: list[str], required: bool) -
 class VLNEnv(Env):
     """Navigation over a VLN data folder (default: a synthetic set generated on first use)."""
 
-    def __init__(self, data: str | Path | None = None, dataset: str = "r2r",
+    def __init__(self, data: str | Path | SceneData | None = None, dataset: str = "r2r",
                  split: str | None = None, episodes: list[Episode] | None = None,
                  images: str | Path | None = None, max_steps: int | str = 15,
                  render_mode: str | None = "rgb_array"):
@@ -66,10 +66,10 @@ class VLNEnv(Env):
             data = Path(tempfile.gettempdir()) / "vagent-vln-synthetic"
             generate(data)
             split = split or "synthetic"
-        self.data = SceneData(data, images=images)
+        self.data = data if isinstance(data, SceneData) else SceneData(data, images=images)
         self.dataset = dataset
         self.episodes = episodes if episodes is not None else load_split(
-            data, dataset, split or "val_unseen")
+            self.data.root, dataset, split or "val_unseen")
         self.max_steps = int(max_steps)
         from .protocol import MapProtocol
 
