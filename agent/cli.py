@@ -29,6 +29,7 @@ app.add_typer(sim_app, name="sim")
 REGISTRARS = [
     "benchmarks.vln.cli:register",
     "benchmarks.fncall.cli:register",
+    "envs.android.cli:register",
 ]
 
 

@@ -8,8 +8,13 @@ register("buttons", "envs.buttons:ButtonsEnv",
          "a drawn screen with buttons and a text field, for trying the loop", gym_id="Buttons-v0")
 register("vln", "envs.vln.env:VLNEnv",
          "vision-and-language navigation (R2R/REVERIE) on a navigation graph", gym_id="VLN-v0")
+register("desktop", "envs.desktop:DesktopEnv",
+         "a real desktop: mss screenshots, pyautogui input (--xvfb for a virtual one)",
+         gym_id="Desktop-v0")
 register("fncall", "envs.fncall:FnCallEnv",
          "an image and a question answered with tools (function-calling benchmark)")
+register("android", "envs.android.env:AndroidEnv", "an Android device over ADB (--serial HOST:PORT)", gym_id="Android-v0")
+register("android-sim", "envs.android.simenv:SimulatedPhoneEnv", "the simulated phone (ADB protocol) started in-process", gym_id="AndroidSim-v0")
 
 __all__ = ["Env", "EnvError", "EnvSpec", "UnknownEnv", "make", "names", "observation_space",
            "register", "spec"]

@@ -16,13 +16,11 @@ import tempfile
 from pathlib import Path
 from typing import Any, Literal, Optional
 
-import gymnasium
-import numpy as np
 from pydantic import create_model
 
 from actions import Action, ActionSpace
 
-from ..base import Env
+from ..base import Env, observation_space
 from .data import Episode, SceneData
 from .graph import VLNDataError, relative_direction
 from .images import view_index
@@ -74,10 +72,8 @@ class VLNEnv(Env):
         from .protocol import MapProtocol
 
         self.protocol = MapProtocol(reverie=dataset == "reverie")
-        self.observation_space = gymnasium.spaces.Dict({
-            "screenshot": gymnasium.spaces.Box(0, 255, shape=(1, 1, 3), dtype=np.uint8),
-            "text": gymnasium.spaces.Text(max_length=1_000_000),
-        })
+        # The view size is the data's (unknown until a view is read): the space says "an image".
+        self.observation_space = observation_space(None, None)
         self.action_space = ActionSpace("vln", [Go, Stop])
         self.episode: Episode | None = None
 
