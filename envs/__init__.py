@@ -6,6 +6,8 @@ from .registry import EnvSpec, UnknownEnv, make, names, register, spec
 # Built-in registrations. Each entry point is imported only when the env is made.
 register("buttons", "envs.buttons:ButtonsEnv",
          "a drawn screen with buttons and a text field, for trying the loop", gym_id="Buttons-v0")
+register("vln", "envs.vln.env:VLNEnv",
+         "vision-and-language navigation (R2R/REVERIE) on a navigation graph", gym_id="VLN-v0")
 register("desktop", "envs.desktop:DesktopEnv",
          "a real desktop: mss screenshots, pyautogui input (--xvfb for a virtual one)",
          gym_id="Desktop-v0")
