@@ -30,6 +30,8 @@ from actions import ActionError, ActionSpace, ParseError, get_space, to_screen
 from actions.errors import VagentError
 from policies.base import Context, Decision, Policy, StepView
 
+from .. import records as record_files
+
 from .loader import Episode, Step
 from .scoring import markdown, score_step, summarise
 
@@ -97,25 +99,9 @@ def predict(policy: Policy, context: Context, parse_retries: int = 0,
 
 # -- steps.jsonl -------------------------------------------------------------------------------
 def read_records(path: Path, repair: bool = False) -> dict[tuple[str, int], dict[str, Any]]:
-    """Scored steps by (episode_id, step_id); the first record of a step wins. With ``repair``,
-    a last line cut short by a kill is cut off the file so that appending stays line-clean."""
-    records: dict[tuple[str, int], dict[str, Any]] = {}
-    if not path.exists():
-        return records
-    data = path.read_bytes()
-    end = data.rfind(b"\n") + 1
-    if repair and end < len(data):
-        with open(path, "r+b") as f:
-            f.truncate(end)
-    for line in data[:end].decode("utf-8").splitlines():
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        records.setdefault((str(rec["episode_id"]), int(rec["step_id"])), rec)
-    return records
+    """Scored steps by (episode_id, step_id); see benchmarks.records."""
+    return record_files.read_records(  # type: ignore[return-value]
+        path, lambda r: (str(r["episode_id"]), int(r["step_id"])), repair)
 
 
 def failed_without_answer(rec: dict[str, Any]) -> bool:

@@ -16,22 +16,12 @@ from typing import Any
 
 from envs.vln.data import Episode, SceneData
 
+from ..records import read_records
+
 from .metrics import score, summarise
 
 COLUMNS = {"r2r": ["TL", "NE", "SR", "OSR", "SPL"],
            "reverie": ["TL", "SR", "OSR", "SPL", "RGS", "RGSPL"]}
-
-
-def _done(path: Path) -> dict[str, dict[str, Any]]:
-    done: dict[str, dict[str, Any]] = {}
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a line cut short by a kill: that episode runs again
-            done[rec["id"]] = rec
-    return done
 
 
 def markdown(summary: dict[str, Any], dataset: str, policy: str) -> str:
@@ -58,7 +48,7 @@ def run(episodes: list[Episode], data: SceneData, dataset: str, policy: Any, out
 
     out.mkdir(parents=True, exist_ok=True)
     results = out / "episodes.jsonl"
-    done = _done(results)
+    done = read_records(results, lambda r: r["id"], repair=True)
     data.check([e for e in episodes if e.id not in done])  # everything missing, before starting
     env = VLNEnv(data=data, dataset=dataset, episodes=episodes, max_steps=max_steps)
     with open(results, "a", encoding="utf-8") as f:
