@@ -8,6 +8,8 @@ register("buttons", "envs.buttons:ButtonsEnv",
          "a drawn screen with buttons and a text field, for trying the loop", gym_id="Buttons-v0")
 register("fncall", "envs.fncall:FnCallEnv",
          "an image and a question answered with tools (function-calling benchmark)")
+register("alfred", "envs.alfred:AlfredEnv",
+         "ALFRED household tasks, high-level actions, on AI2-THOR or the symbolic household")
 
 __all__ = ["Env", "EnvError", "EnvSpec", "UnknownEnv", "make", "names", "observation_space",
            "register", "spec"]
