@@ -98,6 +98,7 @@ class AlfredEnv(Env):
         self.seen: set[str] = set()
         self.failures = 0
         self.steps = 0
+        self.path_length = 0
         self.last_message = ""
 
     # -- gymnasium API ----------------------------------------------------------------------------
@@ -112,7 +113,7 @@ class AlfredEnv(Env):
         self.task = task
         self.backend.start(task)
         self.names, self.seen = {}, set()
-        self.failures, self.steps = 0, 0
+        self.failures, self.steps, self.path_length = 0, 0, 0
         self._refresh()
         self.last_message = "the episode started"
         obs = self._observe()
@@ -126,6 +127,7 @@ class AlfredEnv(Env):
         if isinstance(act, Terminate):
             ok, msg, terminated = True, f"stopped ({act.status})", True
         else:
+            self.path_length += 1  # ALFRED's t: every action but the final stop
             ok, msg = self._execute(act)
         if not ok:
             self.failures += 1
@@ -138,7 +140,7 @@ class AlfredEnv(Env):
         reward = 1.0 if terminated and success else 0.0
         obs = self._observe()
         info = {"success": success, "goal_conditions": [met, total], "failures": self.failures,
-                "last_action_success": ok, "message": msg}
+                "last_action_success": ok, "message": msg, "path_length": self.path_length}
         return obs, reward, terminated, False, info
 
     def close(self) -> None:
