@@ -59,20 +59,24 @@ class SymbolicWorld:
 
     def __init__(self, scene: dict[str, Any] | None = None, *, width: int = 300,
                  height: int = 300, visibilityDistance: float = 1.5, fieldOfView: float = 90,
-                 **_: Any):
+                 scenes: dict[str, dict[str, Any]] | None = None, **_: Any):
         self.size = (width, height)
         self.visibility = float(visibilityDistance)
         self.fov = float(fieldOfView)
         self.calls: list[dict[str, Any]] = []  # every step() call, for tests of the thor backend
         self.last_event: SymbolicEvent | None = None
+        self.scenes = dict(scenes or {})  # floor-plan name → scene, for reset(scene="FloorPlan1")
         if scene is not None:
             self.reset(scene=scene)
 
     # -- THOR's controller API -------------------------------------------------------------------
     def reset(self, scene: dict[str, Any] | str | None = None, **_: Any) -> SymbolicEvent:
+        if isinstance(scene, str) and scene in self.scenes:
+            scene = self.scenes[scene]
         if not isinstance(scene, dict):
             raise ValueError("the symbolic world loads a symbolic scene dict, not a THOR floor "
                              f"plan name ({scene!r}) — use --backend thor for real scenes")
+        self.calls.append({"action": "reset", "scene": scene.get("floor_plan")})
         self.scene = scene
         self.scene_name = scene.get("floor_plan", "Symbolic")
         self.room = tuple(scene.get("room", (6.0, 5.0)))
