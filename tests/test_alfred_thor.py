@@ -47,6 +47,18 @@ def test_a_restore_thor_refuses_is_a_warning() -> None:
     assert any("SetObjectToggles" in w for w in env.backend.warnings)
 
 
+def test_dirty_and_empty_falls_back_to_per_object_dirt_and_teleport_drops_2x_keys() -> None:
+    env, c = thor_env(dirty_and_empty=True, init_action={
+        "action": "TeleportFull", "x": 1.5, "y": 0.9, "z": 2.0, "rotation": 90, "horizon": 30,
+        "rotateOnTeleport": False})
+    acts = [x["action"] for x in c.calls]
+    assert acts[:2] == ["reset", "SetStateOfAllObjects"]  # refused by a 5.x-shaped controller
+    dirtied = [x["objectId"] for x in c.calls if x["action"] == "DirtyObject"]
+    assert dirtied == ["Bowl|1"]  # the mug is dirty already
+    assert env.backend.objects()["Bowl|1"]["isDirty"] and env.backend.warnings == []
+    assert "rotateOnTeleport" not in c.calls[-1] and c.calls[-1]["action"] == "TeleportFull"
+
+
 def test_goto_teleports_to_the_nearest_reachable_pose_that_sees_the_target() -> None:
     env, c = thor_env()
     n = len(c.calls)

@@ -195,6 +195,12 @@ class SymbolicWorld:
     def _do_ToggleObjectOff(self, objectId: str, **_: Any) -> None:
         self._set_state(objectId, "toggleable", "isToggled", False, "off")
 
+    def _do_DirtyObject(self, objectId: str, forceAction: bool = False, **_: Any) -> None:
+        o = self.objects.get(objectId) if forceAction else self._visible_object(objectId)
+        if o is None or "dirtyable" not in o["_flags"]:
+            raise _Fail(f"{objectId} cannot be dirty")
+        o["isDirty"] = True
+
     def _do_SliceObject(self, objectId: str, **_: Any) -> None:
         o = self._visible_object(objectId)
         if "sliceable" not in o["_flags"] or o["isSliced"]:

@@ -52,6 +52,8 @@ def make_controller(width: int = 300, height: int = 300, platform: str | None = 
     if platform:
         import ai2thor.platform
 
+        if not hasattr(ai2thor.platform, platform):
+            raise EnvError(f"ai2thor has no platform {platform!r} — try CloudRendering or Linux64")
         opts["platform"] = getattr(ai2thor.platform, platform)
     try:
         return Controller(**opts)
@@ -97,12 +99,19 @@ class ThorBackend:
         if scene.object_poses:
             self._restore("SetObjectPoses", objectPoses=scene.object_poses)
         if scene.dirty_and_empty:
-            self._restore("SetStateOfAllObjects", StateChange="CanBeDirty", forceAction=True)
-            self._restore("SetStateOfAllObjects", StateChange="CanBeFilled", forceAction=False)
+            ev = self.step("SetStateOfAllObjects", StateChange="CanBeDirty", forceAction=True)
+            if not ev.metadata.get("lastActionSuccess"):
+                # ai2thor 5.x dropped SetStateOfAllObjects: dirty each dirtyable object instead.
+                for o in self.metadata["objects"]:
+                    if o.get("dirtyable") and not o.get("isDirty"):
+                        self._restore("DirtyObject", objectId=o["objectId"], forceAction=True)
         if scene.object_toggles:
             self._restore("SetObjectToggles", objectToggles=scene.object_toggles)
         if scene.init_action:
-            init = {k: v for k, v in scene.init_action.items() if k != "action"}
+            # 5.x's TeleportFull takes position, rotation {x,y,z}, horizon and standing (no
+            # rotateOnTeleport, which ALFRED's 2.1 files carry).
+            init = {k: v for k, v in scene.init_action.items()
+                    if k in ("x", "y", "z", "rotation", "horizon")}
             pos = {k: init.pop(k) for k in ("x", "y", "z") if k in init}
             if "rotation" in init and not isinstance(init["rotation"], dict):
                 init["rotation"] = {"x": 0.0, "y": float(init["rotation"]), "z": 0.0}
