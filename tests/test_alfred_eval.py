@@ -51,6 +51,13 @@ def test_eval_random_on_a_data_folder_and_bad_inputs(tmp_path: Path, vagent_cmd,
     recs = lines(out / "episodes.jsonl")
     # random rarely succeeds; every episode ends by ALFRED's rule of 10 failed actions or steps
     assert all(r["failures"] == 10 or r["steps"] == 50 for r in recs)
+    # a results folder resumes only its own run
+    r = subprocess.run(vagent_cmd + ["eval", "alfred", "--data", str(tmp_path / "data"),
+                                     "--split", "valid_seen", "--policy", "oracle",
+                                     "--out", str(out)],
+                       capture_output=True, text=True, timeout=60, env=subprocess_env)
+    assert r.returncode == 1 and "other settings (policy)" in r.stderr
+    assert len(lines(out / "episodes.jsonl")) == 7
 
     r = subprocess.run(vagent_cmd + ["eval", "alfred", "--data", str(tmp_path / "data"),
                                      "--split", "nope", "--out", str(tmp_path / "x")],
@@ -66,6 +73,10 @@ def test_eval_random_on_a_data_folder_and_bad_inputs(tmp_path: Path, vagent_cmd,
                                      "--split", "valid_seen", "--out", str(tmp_path / "y")],
                        capture_output=True, text=True, timeout=60, env=subprocess_env)
     assert r.returncode == 1 and "--backend thor" in r.stderr
+    # the generated set has no THOR scenes
+    r = subprocess.run(vagent_cmd + ["eval", "alfred", "--backend", "thor", "--out", str(out)],
+                       capture_output=True, text=True, timeout=60, env=subprocess_env)
+    assert r.returncode == 1 and "--backend symbolic" in r.stderr
 
 
 def test_a_killed_run_resumes_without_scoring_twice(tmp_path: Path, vagent_cmd,

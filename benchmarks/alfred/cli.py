@@ -41,6 +41,10 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         if data is None:
             from envs.alfred.generate import generated_tasks
 
+            if backend == "thor":
+                raise VagentError("the generated set lives in symbolic rooms — use --backend "
+                                  "symbolic, or give ALFRED's data with --data DIR --split NAME")
+
             eps = episodes(generated_tasks(per_type=per_type, seed=set_seed))
             source = {"data": "generated", "tasks_per_type": per_type, "set_seed": set_seed}
         else:

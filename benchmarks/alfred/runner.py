@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from actions.errors import VagentError
 from envs.alfred.tasks import AlfredTask
 
 from .metrics import markdown, summarise
@@ -31,6 +32,20 @@ def _finished(path: Path) -> dict[str, dict[str, Any]]:
     return done
 
 
+def _check_settings(out: Path, settings: dict[str, Any]) -> None:
+    """A folder resumes only the run it holds: other settings would mix two runs' scores."""
+    f = out / "run.json"
+    settings = json.loads(json.dumps(settings, default=str))
+    if f.exists():
+        before = json.loads(f.read_text(encoding="utf-8"))
+        changed = sorted(k for k in set(before) | set(settings) if before.get(k) != settings.get(k))
+        if changed:
+            raise VagentError(f"{out} holds a run with other settings ({', '.join(changed)}) — "
+                              "use another --out, or delete it to start over")
+        return
+    f.write_text(json.dumps(settings, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
 def run(episodes: list[AlfredTask], policy: Any, out: Path, *, backend: str = "symbolic",
         max_steps: int = 50, max_fails: int = 10, thor_platform: str | None = None,
         progress: Callable[[dict[str, Any] | None], None] | None = None,
@@ -39,6 +54,8 @@ def run(episodes: list[AlfredTask], policy: Any, out: Path, *, backend: str = "s
     from envs.alfred import AlfredEnv
 
     out.mkdir(parents=True, exist_ok=True)
+    _check_settings(out, {"policy": policy.describe(), "backend": backend, "max_steps": max_steps,
+                          "max_fails": max_fails, **(meta or {})})
     path = out / "episodes.jsonl"
     done = _finished(path)
     env = None
