@@ -147,3 +147,14 @@ def test_symbolic_backend_refuses_alfreds_own_tasks() -> None:
     env = AlfredEnv(backend="symbolic", tasks=[task])
     with pytest.raises(EnvError, match="use --backend thor"):
         env.reset(options={"alfred_task": task})
+
+
+def test_slice_without_a_knife_never_reaches_thor() -> None:
+    env, c = thor_env()
+    env.step({"action": "GotoLocation", "target": "countertop"})
+    info = env.step({"action": "Slice", "object": "apple"})[4]
+    assert not info["last_action_success"] and "knife" in info["message"]
+    assert not any(x["action"] == "SliceObject" for x in c.calls)
+    env.step({"action": "Pickup", "object": "knife"})
+    assert env.step({"action": "Slice", "object": "apple"})[4]["last_action_success"]
+    assert c.calls[-1] == {"action": "SliceObject", "objectId": "Apple|1"}

@@ -18,7 +18,7 @@ from actions import Action, ActionSpace, Terminate
 
 from ..base import Env, EnvError, observation_space
 from .goals import goal_conditions
-from .objects import squash, type_label
+from .objects import KNIVES, squash, type_label
 from .tasks import AlfredTask, parse_task
 
 
@@ -262,6 +262,9 @@ class AlfredEnv(Env):
             return False, f"no {arg!r} in view — visible: {listed}"
         if verb == "Put" and held is None:
             return False, "the hand is empty — pick something up first"
+        if verb == "Slice" and (held is None or b.objects()[held]["objectType"] not in KNIVES):
+            # THOR itself would slice bare-handed; ALFRED's tasks (and this env) need a knife.
+            return False, "slicing needs a knife in hand — pick up a knife first"
         if verb == "Pickup" and held is not None:
             return False, f"the hand is full (holding {self.names.get(held, held)}) — put it down first"
         r = b.interact(verb, oid)
