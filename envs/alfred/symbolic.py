@@ -29,7 +29,9 @@ from typing import Any
 
 import numpy as np
 
+from ..base import EnvError
 from .objects import KNIVES, SLICES_PER_OBJECT, flags
+from .thor import ThorBackend
 
 GRID = 0.25
 MARGIN = 0.75  # reachable floor starts this far from the walls (fixed furniture stands there)
@@ -383,13 +385,7 @@ def _dist(a: dict[str, float], b: dict[str, float]) -> float:
     return math.hypot(a["x"] - b["x"], a["z"] - b["z"])
 
 
-def _backend_base() -> type:
-    from .thor import ThorBackend
-
-    return ThorBackend
-
-
-class SymbolicBackend(_backend_base()):  # type: ignore[misc]
+class SymbolicBackend(ThorBackend):
     """The ``symbolic`` backend: the thor backend's translation driving a ``SymbolicWorld``."""
 
     name = "symbolic"
@@ -399,8 +395,6 @@ class SymbolicBackend(_backend_base()):  # type: ignore[misc]
 
     def _load(self, task: Any) -> None:
         if task.symbolic_scene is None:
-            from ..base import EnvError
-
             raise EnvError(f"task {task.task_id} has no symbolic scene — the symbolic backend "
                            "runs the project's generated tasks; use --backend thor for ALFRED's")
         self.event = self.controller.reset(scene=task.symbolic_scene)
