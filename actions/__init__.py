@@ -1,6 +1,8 @@
 """Actions, action spaces, tools, coordinate frames and the parsers of model output."""
 
-from .coords import PIXELS, Frame, Mapped, box_center, from_screen, smart_resize, to_screen
+from .coords import (
+    PIXELS, Frame, Mapped, ScreenMap, box_center, from_screen, smart_resize, to_screen,
+)
 from .errors import ActionError, ParseError, VagentError
 from .models import (
     GUI_ACTIONS, Action, Button, Click, Drag, Key, LongPress, Move, OpenApp, Scroll, Swipe,
@@ -12,6 +14,6 @@ from .tools import Tool, tool
 __all__ = [
     "DESKTOP", "GUI_ACTIONS", "MOBILE", "PIXELS", "Action", "ActionError", "ActionSpace",
     "Button", "Click", "Drag", "Frame", "Key", "LongPress", "Mapped", "Move", "OpenApp",
-    "ParseError", "Scroll", "Swipe", "Terminate", "Tool", "Type", "VagentError", "Wait",
+    "ParseError", "ScreenMap", "Scroll", "Swipe", "Terminate", "Tool", "Type", "VagentError", "Wait",
     "box_center", "from_screen", "get_space", "smart_resize", "to_screen", "tool",
 ]

@@ -150,3 +150,36 @@ def from_screen(action: Action, frame: Frame, screen_w: int, screen_h: int) -> A
 def box_center(x1: float, y1: float, x2: float, y2: float) -> tuple[float, float]:
     """The click target of a box is its centre."""
     return (x1 + x2) / 2, (y1 + y2) / 2
+
+
+class ScreenMap(BaseModel):
+    """Screenshot pixels ↔ the input system's logical coordinates (desktops).
+
+    ``image`` is the (width, height) of the screenshot the agent sees; ``area`` is the
+    (left, top, width, height) that screenshot covers in logical coordinates (what pyautogui
+    moves the mouse in). They differ on HiDPI screens (the grab has 2× the pixels), for a
+    region of the screen, and when screenshots are resized for the model.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    image: tuple[int, int]
+    area: tuple[int, int, int, int]
+
+    def to_logical(self, x: float, y: float) -> tuple[int, int]:
+        """The logical point under the centre of screenshot pixel (x, y), kept inside the area."""
+        left, top, aw, ah = self.area
+        iw, ih = self.image
+        lx = left + math.floor((x + 0.5) * aw / iw)
+        ly = top + math.floor((y + 0.5) * ah / ih)
+        return min(max(lx, left), left + aw - 1), min(max(ly, top), top + ah - 1)
+
+    def to_image(self, x: float, y: float) -> tuple[int, int]:
+        """The screenshot pixel that shows logical point (x, y) (may lie outside the image)."""
+        left, top, aw, ah = self.area
+        iw, ih = self.image
+        return math.floor((x - left + 0.5) * iw / aw), math.floor((y - top + 0.5) * ih / ah)
+
+    def inside(self, x: float, y: float) -> bool:
+        """Whether (x, y) is a pixel of the screenshot."""
+        return 0 <= x < self.image[0] and 0 <= y < self.image[1]

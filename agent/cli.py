@@ -28,6 +28,7 @@ app.add_typer(sim_app, name="sim")
 # the CLI starts. Keep them light (no torch at import).
 REGISTRARS = [
     "benchmarks.fncall.cli:register",
+    "envs.android.cli:register",
     "benchmarks.alfred.cli:register",
 ]
 

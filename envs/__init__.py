@@ -6,8 +6,13 @@ from .registry import EnvSpec, UnknownEnv, make, names, register, spec
 # Built-in registrations. Each entry point is imported only when the env is made.
 register("buttons", "envs.buttons:ButtonsEnv",
          "a drawn screen with buttons and a text field, for trying the loop", gym_id="Buttons-v0")
+register("desktop", "envs.desktop:DesktopEnv",
+         "a real desktop: mss screenshots, pyautogui input (--xvfb for a virtual one)",
+         gym_id="Desktop-v0")
 register("fncall", "envs.fncall:FnCallEnv",
          "an image and a question answered with tools (function-calling benchmark)")
+register("android", "envs.android.env:AndroidEnv", "an Android device over ADB (--serial HOST:PORT)", gym_id="Android-v0")
+register("android-sim", "envs.android.simenv:SimulatedPhoneEnv", "the simulated phone (ADB protocol) started in-process", gym_id="AndroidSim-v0")
 register("alfred", "envs.alfred:AlfredEnv",
          "ALFRED household tasks, high-level actions, on AI2-THOR or the symbolic household")
 

@@ -14,9 +14,10 @@ import gymnasium
 import numpy as np
 
 from actions import Action, ActionSpace
+from actions.errors import VagentError
 
 
-class EnvError(RuntimeError):
+class EnvError(VagentError, RuntimeError):
     """An env that cannot start or lost its device; the message says what to do."""
 
 
@@ -41,10 +42,29 @@ class Env(gymnasium.Env):
         return None if obs is None else obs.get("screenshot")
 
 
+class AnyText(gymnasium.spaces.Space):
+    """Any Python string. gymnasium's Text space only admits a fixed alphabet (no spaces or
+    punctuation by default), which observation texts and typed unicode always break."""
+
+    def __init__(self, max_length: int = 1_000_000, seed: int | None = None):
+        super().__init__(shape=None, dtype=None, seed=seed)
+        self.max_length = max_length
+
+    def contains(self, x: Any) -> bool:
+        return isinstance(x, str) and len(x) <= self.max_length
+
+    def sample(self, mask: Any = None, probability: Any = None) -> str:
+        return "".join(chr(c) for c in self.np_random.integers(32, 127, size=8))
+
+    @property
+    def is_np_flattenable(self) -> bool:
+        return False
+
+
 def observation_space(width: int | None, height: int | None) -> gymnasium.spaces.Dict:
-    """The observation space of a screen env: an RGB image and a text."""
+    """The observation space of a screen env: an RGB image (or None) and a text."""
     shape = (height, width, 3) if width and height else (1, 1, 3)
     return gymnasium.spaces.Dict({
         "screenshot": gymnasium.spaces.Box(0, 255, shape=shape, dtype=np.uint8),
-        "text": gymnasium.spaces.Text(max_length=1_000_000),
+        "text": AnyText(),
     })

@@ -197,3 +197,17 @@ def test_random_policy_stays_in_space(tmp_path: Path) -> None:
             assert 0 <= s.action["x"] < 640 and 0 <= s.action["y"] < 400
     assert all(s.error is None for s in traj.steps)
     assert isinstance(np.asarray(env.render()), np.ndarray)
+
+
+def test_gymnasium_make_and_env_checker() -> None:
+    """gymnasium.make('vagent/Buttons-v0') works and its observations are in the space."""
+    import gymnasium
+    from gymnasium.utils.env_checker import check_env
+
+    env = gymnasium.make("vagent/Buttons-v0")
+    obs, _ = env.reset(seed=0, options={"task": "type hello and submit"})
+    assert env.observation_space.contains(obs)
+    obs, *_ = env.step({"action": "click", "x": 100, "y": 90})
+    obs, *_ = env.step({"action": "type", "text": "héllo; $(rm -rf /) 'x'"})
+    assert "héllo" in obs["text"] and env.observation_space.contains(obs)
+    check_env(env.unwrapped, skip_render_check=True)

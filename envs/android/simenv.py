@@ -1,0 +1,35 @@
+"""``android-sim``: AndroidEnv connected over TCP to a simulated phone started in-process.
+
+The simulated phone (``sim.server.PhoneServer``) is a SIMULATOR that speaks the real ADB wire
+protocol; the env talks to it with adb-shell exactly as to an emulator, so the device code path
+is the one real phones use. Options: ``port`` (0 = any free port), ``state_file``, ``log``,
+``auth`` (require RSA key auth), and every AndroidEnv option.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .env import AndroidEnv
+from .sim.server import PhoneServer
+
+
+class SimulatedPhoneEnv(AndroidEnv):
+    def __init__(self, port: int | str = 0, state_file: str | None = None, log: str | None = None,
+                 auth: bool | str = False, settle: float | str = 0.0, screencap: str = "png",
+                 **kwargs: Any):
+        require = str(auth).lower() in ("1", "true", "yes")
+        self.server = PhoneServer(port=int(port), state_file=state_file, log=log,
+                                  require_auth=require).start()
+        try:
+            super().__init__(serial=self.server.serial, settle=settle, screencap=screencap,
+                             **kwargs)
+        except BaseException:
+            self.server.stop()
+            raise
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.server.stop()

@@ -1,0 +1,93 @@
+"""What keeps the agent from doing harm on a real desktop.
+
+- ``DenyList``: chords the env refuses to press (lock screen, kill X, the three-finger salute).
+  A chord is refused when it holds every key of an entry, so ``ctrl+alt+shift+delete`` is as
+  denied as ``ctrl+alt+delete``.
+- ``Confirmer``: asks in the terminal before each action; ``y`` acts, ``n`` (or Enter) skips,
+  ``q`` (or end of input) stops the run.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import Literal, TextIO
+
+from .keys import label, normalize, parse_chord
+
+DEFAULT_DENY = ("ctrl+alt+delete", "super+l", "ctrl+alt+backspace")
+
+
+class DenyList:
+    """Chords the env never presses. ``DenyList("default,ctrl+q")`` adds to the defaults;
+    ``DenyList("")`` denies nothing; a list or comma-separated text replaces the defaults."""
+
+    def __init__(self, entries: str | Iterable[str] | None = None):
+        if entries is None:
+            items: list[str] = list(DEFAULT_DENY)
+        else:
+            raw = entries.split(",") if isinstance(entries, str) else list(entries)
+            items = []
+            for e in (x.strip() for x in raw):
+                if e.lower() == "default":
+                    items.extend(DEFAULT_DENY)
+                elif e:
+                    items.append(e)
+        self.chords: list[frozenset[str]] = []
+        for item in items:
+            chord = parse_chord(item)
+            if chord not in self.chords:
+                self.chords.append(chord)
+
+    def add(self, chord: str) -> None:
+        c = parse_chord(chord)
+        if c not in self.chords:
+            self.chords.append(c)
+
+    def remove(self, chord: str) -> None:
+        c = parse_chord(chord)
+        self.chords = [x for x in self.chords if x != c]
+
+    def match(self, keys: Iterable[str]) -> str | None:
+        """The deny entry a chord falls under (as text), or None when it may be pressed."""
+        pressed = set(normalize(keys))
+        for chord in self.chords:
+            if chord <= pressed:
+                return label(normalize(sorted(chord)))
+        return None
+
+    def __iter__(self):  # noqa: ANN204
+        return (label(normalize(sorted(c))) for c in self.chords)
+
+    def __repr__(self) -> str:
+        return f"DenyList({', '.join(self)})"
+
+
+Answer = Literal["yes", "no", "quit"]
+
+
+class Confirmer:
+    """Asks ``question [y/N/q]`` on ``output`` and reads the answer from ``input``."""
+
+    def __init__(self, input: TextIO | None = None, output: TextIO | None = None):
+        self.input = input
+        self.output = output
+
+    def ask(self, what: str) -> Answer:
+        out = self.output or sys.stderr
+        inp = self.input or sys.stdin
+        while True:
+            out.write(f"vagent desktop: {what} — do it? [y/N/q] ")
+            out.flush()
+            line = inp.readline()
+            if line == "":  # end of input: nobody is there to say yes
+                out.write("\n")
+                return "quit"
+            answer = line.strip().lower()
+            if answer in ("y", "yes"):
+                return "yes"
+            if answer in ("", "n", "no"):
+                return "no"
+            if answer in ("q", "quit", "stop"):
+                return "quit"
+            out.write("answer y (do it), n (skip it) or q (stop the run)\n")

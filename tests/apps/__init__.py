@@ -1,0 +1,1 @@
+"""Real applications the desktop tests drive on a virtual X server."""

@@ -1,0 +1,106 @@
+"""The simulated phone's tasks: wordings resolve to the right template, sampling is reproducible
+and keeps held-out wordings apart, randomised starts differ, and the oracle solves sampled
+episodes (train and held-out wordings) over TCP."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from envs.android import tasks as T
+
+
+@pytest.mark.parametrize("text,template,params", [
+    ("find restaurants in San Diego", "web_search", {"query": "restaurants in San Diego"}),
+    ("Search for pizza near me.", "web_search", {"query": "pizza near me"}),
+    ("what's the weather in Paris", "web_search", {"query": "the weather in Paris"}),
+    ("find coffee shops in Seattle on Maps", "maps_search", {"query": "coffee shops in Seattle"}),
+    ("open the email from Alice", "open_email", {"name": "Alice", "index": "0"}),
+    ("read Bob's email", "open_email", {"name": "Bob", "index": "1"}),
+    ("please turn off Wi-Fi", "toggle", {"flag": "wifi", "state": "off", "setting": "Wi-Fi",
+                                         "verb": "turn off"}),
+    ("switch bluetooth on", "toggle", {"flag": "bluetooth", "state": "on",
+                                       "setting": "Bluetooth", "verb": "turn on"}),
+    ("install Spotify from the Play Store", "install", {"app": "Spotify"}),
+    ("open the Play Store app", "open_app", {"app": "Play Store",
+                                            "package": "com.android.vending"}),
+    ("open the timer in the Clock app", "clock_tab", {"tab": "timer"}),
+    ("send an email to bob@example.com with the subject Lunch", "send_email",
+     {"to": "bob@example.com", "subject": "Lunch"}),
+])
+def test_wordings_resolve(text: str, template: str, params: dict) -> None:
+    found = T.match(text)
+    assert found is not None and found[0].name == template and found[1] == params
+
+
+def test_unknown_tasks_do_not_resolve() -> None:
+    assert T.match("open the email from Zed") is None
+    assert T.match("install Minecraft") is None
+    assert T.match("make me a sandwich") is None
+    assert T.resolve("make me a sandwich") is None
+
+
+def test_every_sampled_wording_resolves_and_splits_are_disjoint() -> None:
+    rng = random.Random(3)
+    for split in ("train", "held_out"):
+        for _ in range(300):
+            text, seed = T.sample(rng, split)
+            assert T.match(text) is not None, text
+            assert (seed < 10**6) == (split == "train")
+    for tpl in T.TEMPLATES:
+        assert not set(tpl.wordings) & set(tpl.held_out), tpl.name
+    a = [T.sample(random.Random(5)) for _ in range(3)]
+    b = [T.sample(random.Random(5)) for _ in range(3)]
+    assert a == b
+
+
+def test_random_starts_vary_and_canonical_start_is_fixed() -> None:
+    starts = [T.resolve("find restaurants in San Diego", seed=s).start for s in range(30)]
+    assert len({(s["screen"], tuple(s["home_apps"])) for s in starts}) > 10
+    assert T.resolve("find restaurants in San Diego").start == \
+        T.resolve("find restaurants in San Diego").start
+    assert T.resolve("find restaurants in San Diego").start["screen"] == "gmail.email"
+    # a toggle task never starts already done
+    for s in range(20):
+        inst = T.resolve("turn off Wi-Fi", seed=s)
+        assert not inst.check(inst.start)
+
+
+def test_oracle_solves_sampled_episodes_over_tcp(android_env) -> None:
+    rng = random.Random(2024)
+    for split in ("train", "held_out"):
+        for _ in range(6):
+            text, seed = T.sample(rng, split)
+            android_env.reset(seed=seed, options={"task": text})
+            for _ in range(25):
+                _, reward, terminated, _, info = android_env.step(android_env.oracle_action())
+                if terminated:
+                    break
+            assert terminated and info["success"] and reward == 1.0, (text, seed)
+
+
+def test_unknown_task_has_no_oracle_or_check(android_env) -> None:
+    _, info = android_env.reset(options={"task": "make me a sandwich"})
+    assert info["task_known"] is False
+    assert android_env.oracle_action() is None and android_env.success() is None
+
+
+def test_pop_up_is_modal_and_the_oracle_dismisses_it(android_env, sim_phone) -> None:
+    from envs.android.sim.phone import DIALOGS
+
+    seed = next(s for s in range(200)
+                if T.resolve("find restaurants in San Diego", seed=s).start["dialog"])
+    android_env.reset(seed=seed, options={"task": "find restaurants in San Diego"})
+    state = sim_phone.state()
+    assert state["dialog"] in DIALOGS
+    android_env.device.shell("input tap 540 300")  # outside the pop-up: swallowed
+    assert sim_phone.state()["screen"] == state["screen"]
+    assert sim_phone.state()["dialog"] == state["dialog"]
+    first = android_env.oracle_action()
+    assert first.action == "click" and 860 <= first.y <= 1500
+    android_env.step(first)
+    assert sim_phone.state()["dialog"] is None
+    android_env.reset(seed=seed, options={"task": "find restaurants in San Diego"})
+    android_env.device.shell("input keyevent 4")  # back closes it too
+    assert sim_phone.state()["dialog"] is None
