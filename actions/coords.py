@@ -95,9 +95,13 @@ class Frame(BaseModel):
 
     def to_screen(self, x: float, y: float, screen_w: int, screen_h: int) -> tuple[int, int, bool]:
         """One point to screen pixels: (x, y, clamped)."""
+        if not (math.isfinite(x) and math.isfinite(y)):
+            raise ActionError(f"point ({x}, {y}) is not a finite number")
         ew, eh = self.extent(screen_w, screen_h)
-        px = round_half_away(x / ew * screen_w)
-        py = round_half_away(y / eh * screen_h)
+        # Bounded before rounding: anything past an edge is clamped anyway, and a huge model
+        # number (1e308) must not overflow into inf.
+        px = round_half_away(min(max(x / ew * screen_w, -1.0), float(screen_w)))
+        py = round_half_away(min(max(y / eh * screen_h, -1.0), float(screen_h)))
         cx, cy = min(max(px, 0), screen_w - 1), min(max(py, 0), screen_h - 1)
         return cx, cy, (cx, cy) != (px, py)
 

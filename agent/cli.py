@@ -86,30 +86,43 @@ def _parse_screen(screen: str) -> tuple[int, int]:
 @app.command("parse")
 def parse_cmd(
     text: Annotated[str, typer.Argument(help="The model's output ('-' reads standard input).")],
-    format: Annotated[str, typer.Option("--format", "-f",
-                                        help="qwen2vl, qwen25vl, uitars, json, or auto.")] = "auto",
+    format: Annotated[str, typer.Option(
+        "--format", "-f", help="qwen2vl, qwen25vl, uitars, json, openai, or auto.")] = "auto",
     screen: Annotated[str, typer.Option(help="Screen size WxH in pixels.")] = "1080x2400",
-    min_pixels: Annotated[int | None, typer.Option(help="Processor min_pixels.")] = None,
-    max_pixels: Annotated[int | None, typer.Option(help="Processor max_pixels.")] = None,
+    min_pixels: Annotated[int | None, typer.Option(
+        help="Processor min_pixels (for resized-image coordinates; default 4·28²).")] = None,
+    max_pixels: Annotated[int | None, typer.Option(
+        help="Processor max_pixels (for resized-image coordinates; default 16384·28²).")] = None,
+    frame: Annotated[str | None, typer.Option(
+        help="Override the format's coordinate frame: pixels, rel1000, resized, unit.")] = None,
 ) -> None:
     """Parse a model's output into actions in screen pixels (printed as a JSON array)."""
     from actions import Frame, to_screen
     from actions.errors import VagentError
-    from actions.parsing import FORMATS, parse
+    from actions.parsing import FORMATS, detect_format, parse
     from actions.space import get_space
 
     if format != "auto" and format not in FORMATS:
         raise typer.BadParameter(f"unknown format {format!r} — choose one of: auto, "
                                  + ", ".join(FORMATS), param_hint="--format")
+    kinds = ("pixels", "rel1000", "resized", "unit")
+    if frame is not None and frame not in kinds:
+        raise typer.BadParameter(f"unknown frame {frame!r} — choose one of: "
+                                 + ", ".join(kinds), param_hint="--frame")
+    for name, value in (("--min-pixels", min_pixels), ("--max-pixels", max_pixels)):
+        if value is not None and value <= 0:
+            raise typer.BadParameter("must be positive", param_hint=name)
     w, h = _parse_screen(screen)
     if text == "-":
         text = sys.stdin.read()
-    frame = None
-    if min_pixels is not None or max_pixels is not None:
-        d = Frame()
-        frame = Frame(kind="resized", min_pixels=min_pixels or d.min_pixels,
-                      max_pixels=max_pixels or d.max_pixels)
-    parsed = parse(text, format, frame=frame)
+    # Arguments that were not valid UTF-8 arrive with surrogate escapes; make them printable.
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    fmt = detect_format(text) if format == "auto" else format
+    pixels = {k: v for k, v in (("min_pixels", min_pixels), ("max_pixels", max_pixels)) if v}
+    parsed = parse(text, fmt, frame=Frame(kind=frame, **pixels) if frame else None)
+    model_frame = parsed.frame
+    if model_frame.kind == "resized" and pixels:
+        model_frame = model_frame.model_copy(update=pixels)
     space = get_space("gui")
     out = []
     for call in parsed.calls:
@@ -118,8 +131,10 @@ def parse_cmd(
         except VagentError:
             out.append(call)  # a tool or an action outside the GUI set: as parsed
             continue
-        out.append(to_screen(action, parsed.frame, w, h).action.dump())
-    print(json.dumps(out, ensure_ascii=False))
+        out.append(to_screen(action, model_frame, w, h).action.dump())
+    line = json.dumps(out, ensure_ascii=False) + "\n"
+    sys.stdout.buffer.write(line.encode("utf-8", "backslashreplace"))
+    sys.stdout.flush()
 
 
 @app.command("run")

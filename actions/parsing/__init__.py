@@ -6,6 +6,6 @@
 history lines, training data and round-trip tests).
 """
 
-from .base import FORMATS, Parsed, detect_format, parse, render
+from .base import FORMATS, Parsed, default_frame, detect_format, parse, render
 
-__all__ = ["FORMATS", "Parsed", "detect_format", "parse", "render"]
+__all__ = ["FORMATS", "Parsed", "default_frame", "detect_format", "parse", "render"]
