@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from actions import Action, ActionError, to_screen
+from actions import Action, ActionError, ParseError, to_screen
 from actions.errors import VagentError
 from policies.base import Context, Decision, Policy, StepView
 
@@ -67,7 +67,7 @@ class Agent:
         max_steps: int = 30,
         time_budget: float | None = None,
         parse_retries: int = 1,
-        keep_images: int = 8,
+        keep_images: int | None = None,
         on_step: Callable[[StepRecord], None] | None = None,
         meta: dict[str, Any] | None = None,
     ):
@@ -77,7 +77,9 @@ class Agent:
         self.max_steps = max_steps
         self.time_budget = time_budget
         self.parse_retries = parse_retries
-        self.keep_images = keep_images
+        # Screenshots of past steps kept in memory for the policy: as many as it shows the model.
+        self.keep_images = (keep_images if keep_images is not None
+                            else int(getattr(policy, "images_needed", 8)))
         self.on_step = on_step
         self.extra_meta = meta or {}
 
@@ -202,7 +204,7 @@ class Agent:
             attempts += 1
             try:
                 decision = self.policy.act(context)
-            except ActionError as e:  # a policy may raise a ParseError directly
+            except (ActionError, ParseError) as e:  # a policy may raise a ParseError itself
                 decision = Decision(error=str(e))
             error = decision.error
             actions: list[Action | ActionError] = []

@@ -31,6 +31,8 @@ class PolicyOptions(BaseModel):
     device: str | None = None
     dtype: str | None = None
     seed: int | None = None
+    context_tokens: int | None = None
+    keep_images: int | None = None
     extra: dict[str, str] = Field(default_factory=dict)
 
     def kwargs(self) -> dict[str, Any]:
@@ -50,6 +52,8 @@ _OPTIONS: list[tuple[str, Any, Any, Any]] = [
     ("max_new_tokens", int | None, None, typer.Option(help="Tokens to generate per step.")),
     ("device", str | None, None, typer.Option(help="Local models: cpu, cuda, auto (device_map).")),
     ("dtype", str | None, None, typer.Option(help="Local models: float32, bfloat16, float16.")),
+    ("context_tokens", int | None, None, typer.Option(help="Model policies: the context window in tokens (default 32768).")),
+    ("keep_images", int | None, None, typer.Option(help="Model policies: screenshots shown as images, the current one included (default 3).")),
     ("policy_seed", int | None, None, typer.Option("--policy-seed", help="Seed of a sampling policy.")),
     ("opt", list[str] | None, None, typer.Option("--opt", help="Any other policy option as KEY=VALUE (repeatable).")),
 ]

@@ -17,7 +17,10 @@ import numpy as np
 from PIL import Image
 from pydantic import BaseModel, Field
 
-_SECRET = re.compile(r"(api[_-]?key|token|secret|password|authorization)", re.I)
+# A key names a secret when its last word is one: api_key, access_token, Authorization,
+# client_secret. Counts such as max_new_tokens or prompt_tokens are not secrets.
+_SECRET = re.compile(r"(^|[_\-.])(api[_-]?key|key|token|secret|password|passwd|authorization|"
+                     r"auth|cookie|credentials?)$", re.I)
 
 
 def redact(value: Any) -> Any:

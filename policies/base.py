@@ -63,6 +63,9 @@ class Policy(ABC):
     """Base of all policies. ``name`` is what ``policies.make`` knows it by."""
 
     name: str = "policy"
+    #: How many screenshots (the current one included) the policy shows its model; the agent
+    #: keeps that many past screenshots in the Context.
+    images_needed: int = 8
 
     def reset(self, task: str) -> None:
         """Called at the start of every episode."""

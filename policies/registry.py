@@ -41,3 +41,7 @@ def make(name: str, **options: Any) -> Policy:
 register("replay", "policies.simple:ReplayPolicy", "plays a JSON/JSONL file of pixel actions")
 register("random", "policies.simple:RandomPolicy", "samples the env's action space")
 register("oracle", "policies.simple:OraclePolicy", "the env's own planner (an upper bound)")
+register("qwen-vl", "policies.qwen_local:QwenLocalPolicy",
+         "Qwen2-VL / Qwen2.5-VL run locally with transformers (--model DIR_OR_HUB_ID)")
+register("openai", "policies.openai_policy:OpenAIPolicy",
+         "an OpenAI-compatible endpoint: vLLM, DashScope, OpenAI (--api-base URL --model NAME)")

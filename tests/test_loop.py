@@ -211,3 +211,32 @@ def test_gymnasium_make_and_env_checker() -> None:
     obs, *_ = env.step({"action": "type", "text": "héllo; $(rm -rf /) 'x'"})
     assert "héllo" in obs["text"] and env.observation_space.contains(obs)
     check_env(env.unwrapped, skip_render_check=True)
+
+
+def test_policy_raising_parse_error_is_fed_back(tmp_path: Path) -> None:
+    from actions import ParseError
+
+    class Raising(Policy):
+        calls = 0
+
+        def act(self, context):  # noqa: ANN001
+            self.calls += 1
+            if context.feedback is None:
+                raise ParseError("missing closing brace", pos=12)
+            return Decision(calls=[{"action": "terminate"}])
+
+    pol = Raising()
+    traj = Agent(pol, envs.make("buttons"), out=tmp_path).run("x")
+    assert pol.calls == 2 and traj.steps[0].attempts == 2 and traj.steps[0].error is None
+
+
+def test_redact_keeps_counts_and_hides_secrets() -> None:
+    from agent.trajectory import redact
+
+    out = redact({"api_key": "sk-1", "access_token": "t", "Authorization": "Bearer x",
+                  "max_new_tokens": 32, "prompt_tokens": 900, "api_key_env": "DASHSCOPE_API_KEY",
+                  "nested": [{"client_secret": "s", "token": "t2", "tokens": 5}]})
+    assert out["api_key"] == out["access_token"] == out["Authorization"] == "<redacted>"
+    assert out["max_new_tokens"] == 32 and out["prompt_tokens"] == 900
+    assert out["api_key_env"] == "DASHSCOPE_API_KEY"
+    assert out["nested"][0] == {"client_secret": "<redacted>", "token": "<redacted>", "tokens": 5}

@@ -1,0 +1,309 @@
+"""``--policy openai --api-base URL --model NAME``: any OpenAI-compatible chat-completions endpoint.
+
+vLLM (``vllm serve Qwen/Qwen2-VL-7B-Instruct``), DashScope's compatible mode, OpenAI. Screenshots
+are resized on this side to their smart_resize size (so the server's own resize is a no-op and the
+model's coordinates are unambiguous) and sent as data URLs, each encoded once however many steps
+it stays in the history. Retries with backoff on 429, 5xx, time-outs, malformed bodies and dropped
+connections; when they run out the step is recorded as failed and the episode goes on. An
+unreachable server, a refused key (401/403) or an unknown model (404) stop the run with one line.
+
+The API key is read from the environment variable named by ``--api-key-env`` and lives only in
+the HTTP client: it is never written to a trajectory, a log line or an error message.
+One policy (and one HTTP client) may serve several episodes in parallel threads.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import logging
+import os
+import random
+import socket
+import threading
+import time
+from collections import OrderedDict
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field
+
+from actions.coords import DEFAULT_MIN_PIXELS
+from actions.errors import VagentError
+from agent.history import ImagePart, Prompt
+
+from . import formats
+from .base import Context
+from .model import ModelOptions, ModelPolicy, StepFailed, parse_options
+
+log = logging.getLogger("vagent.policies.openai")
+
+#: The model cards' upper bound: large enough to read a phone screen, and within every server's
+#: default, so the server's resize does not change the image.
+OPENAI_MAX_PIXELS = 1280 * 28 * 28
+
+
+class OpenAIOptions(ModelOptions):
+    api_base: str | None = None
+    api_key_env: str | None = None
+    temperature: float = Field(0.0, ge=0)  # greedy by default
+    native_tools: bool = False  # send the functions as tools= and read message.tool_calls
+    timeout: float = Field(120.0, gt=0)  # seconds per request
+    retries: int = Field(3, ge=0)  # after the first attempt
+    backoff: float = Field(1.0, ge=0)  # seconds before the first retry; doubles each time
+    image_format: Literal["png", "jpeg"] = "png"
+
+
+def default_key_env(api_base: str) -> str | None:
+    """The usual variable for well-known services; None (no key) for a local server."""
+    if "dashscope" in api_base:
+        return "DASHSCOPE_API_KEY"
+    if "api.openai.com" in api_base:
+        return "OPENAI_API_KEY"
+    return None
+
+
+class ImageCache:
+    """Data URLs of resized screenshots, by array identity: a screenshot is encoded once even
+    though it stays in the history for several steps. Thread-safe; keeps the newest entries."""
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self._items: OrderedDict[int, tuple[np.ndarray, tuple[int, int], str]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.encoded = 0
+
+    def url(self, part: ImagePart, fmt: str) -> str:
+        key = id(part.array)
+        with self._lock:
+            hit = self._items.get(key)
+            # the entry holds the array itself, so its id cannot be reused while cached
+            if hit is not None and hit[0] is part.array and hit[1] == (part.width, part.height):
+                self._items.move_to_end(key)
+                return hit[2]
+        url = encode(part, fmt)
+        with self._lock:
+            self.encoded += 1
+            self._items[key] = (part.array, (part.width, part.height), url)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return url
+
+
+def encode(part: ImagePart, fmt: str = "png") -> str:
+    """The screenshot resized to its smart_resize size, as a data URL."""
+    from PIL import Image
+
+    img = Image.fromarray(part.array)
+    if img.size != (part.width, part.height):
+        img = img.resize((part.width, part.height), Image.Resampling.BICUBIC)
+    buf = io.BytesIO()
+    if fmt == "jpeg":
+        img.convert("RGB").save(buf, format="JPEG", quality=90)
+    else:
+        img.save(buf, format="PNG", compress_level=1)
+    return f"data:image/{fmt};base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+class OpenAIPolicy(ModelPolicy):
+    """A model behind an OpenAI-compatible ``/chat/completions`` endpoint."""
+
+    name = "openai"
+
+    def __init__(self, client: Any = None, **options: Any):
+        if not options.get("api_base"):
+            raise VagentError("the openai policy needs --api-base URL "
+                              "(e.g. http://127.0.0.1:8000/v1 for vLLM)")
+        if not options.get("model"):
+            raise VagentError("the openai policy needs --model NAME (the name the server "
+                              "serves, e.g. Qwen/Qwen2-VL-7B-Instruct)")
+        self.options = parse_options(OpenAIOptions, "openai", options)
+        o: OpenAIOptions = self.options
+        self.api_base = str(o.api_base).rstrip("/")
+        self.fmt = formats.get(o.format or formats.for_model(None, o.model or ""), None,
+                               o.model or "")
+        if o.native_tools and not self.fmt.native_tools:
+            raise VagentError(f"the {self.fmt.name} format has no function schema to send as "
+                              "tools= — drop --opt native_tools=true or use another --format")
+        self._min = o.min_pixels or DEFAULT_MIN_PIXELS
+        self._max = o.max_pixels or OPENAI_MAX_PIXELS
+        if self._min > self._max:
+            raise VagentError(f"--min-pixels {self._min} is above --max-pixels {self._max}")
+        self.key_env = o.api_key_env or default_key_env(self.api_base)
+        key = "EMPTY"  # vLLM and most local servers take any key
+        if self.key_env:
+            key = os.environ.get(self.key_env) or ""
+            if not key:
+                raise VagentError(f"${self.key_env} is not set — export your API key in it "
+                                  "(or name another variable with --api-key-env)")
+        self._secret = key if key != "EMPTY" else None
+        if client is None:
+            import openai
+
+            # Retries are ours (with the step-level policy above), not the client's.
+            client = openai.OpenAI(base_url=self.api_base, api_key=key, timeout=o.timeout,
+                                   max_retries=0)
+        self.client = client
+        self.images = ImageCache()
+        self._rng = random.Random(o.seed)
+
+    @property
+    def min_pixels(self) -> int:
+        return self._min
+
+    @property
+    def max_pixels(self) -> int:
+        return self._max
+
+    def native(self, context: Context) -> bool:
+        o: OpenAIOptions = self.options  # type: ignore[assignment]
+        return o.native_tools and context.protocol is None
+
+    # -- request -------------------------------------------------------------------------------
+    def wire_messages(self, prompt: Prompt) -> list[dict[str, Any]]:
+        fmt = self.options.image_format  # type: ignore[attr-defined]
+        out: list[dict[str, Any]] = []
+        for m in prompt.messages:
+            msg: dict[str, Any] = {"role": m.role}
+            if m.images:
+                msg["content"] = [
+                    {"type": "image_url", "image_url": {"url": self.images.url(p, fmt)}}
+                    if isinstance(p, ImagePart) else {"type": "text", "text": p}
+                    for p in m.parts if not (isinstance(p, str) and not p)]
+            else:
+                msg["content"] = m.text if (m.text or not m.tool_calls) else None
+            if m.tool_calls:
+                msg["tool_calls"] = m.tool_calls
+            if m.tool_call_id:
+                msg["tool_call_id"] = m.tool_call_id
+            out.append(msg)
+        return out
+
+    def generate(self, prompt: Prompt, context: Context, timings: dict[str, float]) -> str:
+        o: OpenAIOptions = self.options  # type: ignore[assignment]
+        t = time.perf_counter()
+        before = self.images.encoded
+        messages = self.wire_messages(prompt)
+        timings["preprocess"] = time.perf_counter() - t
+        timings["images_encoded"] = float(self.images.encoded - before)
+        request: dict[str, Any] = {"model": o.model, "messages": messages,
+                                   "max_tokens": o.max_new_tokens, "temperature": o.temperature}
+        native = self.native(context)
+        stops = o.stops(self.fmt) if context.protocol is None else o.stops(formats.Format())
+        if stops:
+            request["stop"] = stops[:4]  # the API takes at most four
+        if o.seed is not None:
+            request["seed"] = o.seed
+        if native:
+            request["tools"] = self.fmt.openai_tools(context.space, context.screen, self.frame())
+        t = time.perf_counter()
+        response = self._complete(request)
+        timings["generate"] = time.perf_counter() - t
+        try:
+            message = response.choices[0].message
+        except (AttributeError, IndexError, TypeError):
+            raise StepFailed(f"{self.api_base} returned a completion without choices — check "
+                             "the server's log") from None
+        text = message.content or ""
+        calls = getattr(message, "tool_calls", None) or []
+        if calls:
+            # Native calls become the format's own text, read by the format's parser.
+            text = "\n".join([text.strip(), *(self.fmt.call_text(c.function.name,
+                                                                 c.function.arguments or "{}")
+                                               for c in calls)]).strip()
+        if not text.strip():
+            raise StepFailed(f"{self.api_base} returned an empty completion (no text, no tool "
+                             f"calls) — check that {o.model!r} is a chat model and "
+                             "--max-new-tokens is large enough")
+        usage = getattr(response, "usage", None)
+        if usage is not None and getattr(usage, "prompt_tokens", None):
+            timings["prompt_len"] = float(usage.prompt_tokens)
+        return text
+
+    def _complete(self, request: dict[str, Any]) -> Any:
+        import openai
+
+        o: OpenAIOptions = self.options  # type: ignore[assignment]
+        attempts = o.retries + 1
+        for attempt in range(1, attempts + 1):
+            retry_after: float | None = None
+            try:
+                return self.client.chat.completions.create(**request)
+            except openai.AuthenticationError:
+                where = f"${self.key_env}" if self.key_env else "--api-key-env VAR"
+                raise VagentError(f"{self.api_base} refused the API key (401) — put a valid key "
+                                  f"in {where}") from None
+            except openai.PermissionDeniedError:
+                raise VagentError(f"{self.api_base} denied access (403) — check that the key "
+                                  f"may use {o.model!r}") from None
+            except openai.NotFoundError:
+                raise VagentError(f"{self.api_base} has no model {o.model!r} (404) — see "
+                                  f"{self.api_base}/models for the served names") from None
+            except openai.APITimeoutError:
+                reason = f"no answer within {o.timeout:g} s"
+            except openai.APIConnectionError as e:
+                if _refused(e):
+                    if attempt == attempts:
+                        raise VagentError(f"cannot reach {self.api_base} — start the server "
+                                          "(e.g. vllm serve MODEL) or fix --api-base") from None
+                    reason = "connection refused"
+                else:
+                    reason = "the connection dropped"
+            except openai.RateLimitError as e:
+                reason = "rate limited (429)"
+                retry_after = _retry_after(e.response)
+            except openai.APIStatusError as e:
+                if e.status_code < 500:
+                    raise StepFailed(f"{self.api_base} rejected the request "
+                                     f"({e.status_code}): {self._clean(e)}") from None
+                reason = f"server error {e.status_code}"
+                retry_after = _retry_after(e.response)
+            except ValueError:  # the body was not JSON (a proxy's error page, a cut stream)
+                reason = "a malformed response body"
+            if attempt == attempts:
+                raise StepFailed(f"{self.api_base}: {reason}, {attempts} attempts — the step "
+                                 "failed") from None
+            delay = retry_after if retry_after is not None else \
+                o.backoff * 2 ** (attempt - 1) * (1 + 0.1 * self._rng.random())
+            delay = min(delay, 60.0)
+            log.warning("%s: %s; retrying in %.1f s (attempt %d of %d)", self.api_base, reason,
+                        delay, attempt + 1, attempts)
+            time.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _clean(self, error: Any) -> str:
+        """A server's error message on one line, without the key should a server echo it."""
+        body = getattr(error, "body", None)
+        message = body.get("message") if isinstance(body, dict) else None
+        text = " ".join(str(message or error.message or "").split())[:200]
+        return text.replace(self._secret, "***") if self._secret else text
+
+    def describe(self) -> dict[str, Any]:
+        o: OpenAIOptions = self.options  # type: ignore[assignment]
+        return {**super().describe(), "api_base": self.api_base, "key_from": self.key_env,
+                "native_tools": o.native_tools, "temperature": o.temperature}
+
+
+def _refused(error: BaseException) -> bool:
+    """Whether a connection error means nothing listens there (refused, unknown host), as opposed
+    to a connection that was made and then dropped."""
+    seen: BaseException | None = error
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, (ConnectionRefusedError, socket.gaierror)) or \
+                type(seen).__name__ == "ConnectError":
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _retry_after(response: Any) -> float | None:
+    try:
+        value = response.headers.get("retry-after")
+        return max(0.0, float(value)) if value is not None else None
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+__all__ = ["ImageCache", "OpenAIPolicy", "encode"]
