@@ -32,6 +32,8 @@ REGISTRARS = [
     "benchmarks.cards.cli:register",
     "envs.android.cli:register",
     "benchmarks.aitz.cli:register",
+
+    "benchmarks.alfred.cli:register",
 ]
 
 

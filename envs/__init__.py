@@ -19,6 +19,8 @@ register("ezpoints", "envs.cards.ezpoints:EZPointsEnv", "RL4VLM EZPoints: two ca
 register("points24", "envs.cards.points24:Points24Env", "RL4VLM Points24: four cards, a formula equal to 24", gym_id="Points24-v0")
 register("android", "envs.android.env:AndroidEnv", "an Android device over ADB (--serial HOST:PORT)", gym_id="Android-v0")
 register("android-sim", "envs.android.simenv:SimulatedPhoneEnv", "the simulated phone (ADB protocol) started in-process", gym_id="AndroidSim-v0")
+register("alfred", "envs.alfred:AlfredEnv",
+         "ALFRED household tasks, high-level actions, on AI2-THOR or the symbolic household")
 
 __all__ = ["Env", "EnvError", "EnvSpec", "UnknownEnv", "make", "names", "observation_space",
            "register", "spec"]
