@@ -32,7 +32,6 @@ REGISTRARS = [
     "benchmarks.cards.cli:register",
     "envs.android.cli:register",
     "benchmarks.aitz.cli:register",
-
     "benchmarks.alfred.cli:register",
 ]
 
