@@ -27,8 +27,12 @@ app.add_typer(sim_app, name="sim")
 # Subcommands contributed by other packages: "module:function(app)" registrars, imported when
 # the CLI starts. Keep them light (no torch at import).
 REGISTRARS = [
+    "benchmarks.vln.cli:register",
     "benchmarks.fncall.cli:register",
+    "benchmarks.cards.cli:register",
     "envs.android.cli:register",
+    "benchmarks.aitz.cli:register",
+    "benchmarks.alfred.cli:register",
     "agent.export:register",
     "agent.train:register",
     "benchmarks.phone_sim:register",

@@ -122,6 +122,9 @@ class Agent:
         except KeyboardInterrupt:
             reason = "interrupted"
             raise
+        except Exception as e:  # a lost device, a crashed env: the steps so far stay on disk
+            reason = f"error: {e}"[:300]
+            raise
         finally:
             result = {"reason": reason, "steps": len(records), "success": success,
                       "reward": total_reward,

@@ -67,13 +67,18 @@ class ModelPolicy(Policy):
                              reserve=o.max_new_tokens, min_pixels=self.min_pixels,
                              max_pixels=self.max_pixels, obs_chars=o.obs_chars, native=native)
 
+    # Subclasses settle the image size range (from options, the processor, the server's
+    # defaults) into _min and _max when they start.
+    _min: int
+    _max: int
+
     @property
     def min_pixels(self) -> int:
-        raise NotImplementedError
+        return self._min
 
     @property
     def max_pixels(self) -> int:
-        raise NotImplementedError
+        return self._max
 
     def frame(self) -> Frame:
         return self.fmt.frame(self.min_pixels, self.max_pixels)

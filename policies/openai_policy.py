@@ -147,14 +147,6 @@ class OpenAIPolicy(ModelPolicy):
         self.images = ImageCache()
         self._rng = random.Random(o.seed)
 
-    @property
-    def min_pixels(self) -> int:
-        return self._min
-
-    @property
-    def max_pixels(self) -> int:
-        return self._max
-
     def native(self, context: Context) -> bool:
         o: OpenAIOptions = self.options  # type: ignore[assignment]
         return o.native_tools and context.protocol is None

@@ -139,14 +139,6 @@ class QwenLocalPolicy(ModelPolicy):
         self._count = functools.lru_cache(maxsize=8192)(self._count_uncached)
 
     # -- sizes ---------------------------------------------------------------------------------
-    @property
-    def min_pixels(self) -> int:
-        return self._min
-
-    @property
-    def max_pixels(self) -> int:
-        return self._max
-
     def _count_uncached(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 

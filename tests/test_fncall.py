@@ -183,3 +183,19 @@ def test_flight_ticket_to_weather_example(tmp_path: Path) -> None:
                  max_steps=3).run(item["question"], options={"item": item, "root": str(data.parent)})
     assert traj.steps[-1].action["answer"].startswith("Tokyo: clear")
     assert traj.result["reason"] == "terminated"
+
+
+def test_resume_after_a_line_cut_short(tmp_path: Path) -> None:
+    """A kill mid-write leaves half a line: that item runs again, the file stays line-clean."""
+    data = build_example(tmp_path / "data", n=4, seed=1)
+    items = load_items(data)
+    calls = [{"action": i["expected"]["name"], **i["expected"]["arguments"]} for i in items]
+    out = tmp_path / "out"
+    run(items[:2], data.parent, Scripted(calls[:2]), out)
+    path = out / "items.jsonl"
+    lines = path.read_text().splitlines()
+    path.write_text(lines[0] + "\n" + lines[1][: len(lines[1]) // 2])  # killed mid-line
+    summary = run(items, data.parent, Scripted(calls[1:]), out)
+    back = [json.loads(x) for x in path.read_text().splitlines()]
+    assert [r["id"] for r in back] == [i["id"] for i in items]
+    assert summary["exact_match"] == 100.0

@@ -241,3 +241,22 @@ def test_redact_keeps_counts_and_hides_secrets() -> None:
     assert out["max_new_tokens"] == 32 and out["prompt_tokens"] == 900
     assert out["api_key_env"] == "DASHSCOPE_API_KEY"
     assert out["nested"][0] == {"client_secret": "<redacted>", "token": "<redacted>", "tokens": 5}
+
+
+def test_env_failure_mid_episode_keeps_steps_and_says_why(tmp_path: Path) -> None:
+    from envs import EnvError
+    from envs.buttons import ButtonsEnv
+
+    class Dropping(ButtonsEnv):
+        def step(self, action):  # noqa: ANN001
+            if getattr(self, "n", 0) >= 2:
+                raise EnvError("device 127.0.0.1:5555 went away — reconnect it")
+            self.n = getattr(self, "n", 0) + 1
+            return super().step(action)
+
+    pol = Scripted([Decision(calls=[{"action": "wait", "seconds": 0}])] * 5)
+    with pytest.raises(EnvError):
+        Agent(pol, Dropping(), out=tmp_path).run("x")
+    traj = Trajectory.load(tmp_path)
+    assert len(traj.steps) == 2
+    assert traj.meta["result"]["reason"].startswith("error: device 127.0.0.1:5555 went away")

@@ -14,6 +14,8 @@ from typing import Any
 
 from actions.errors import VagentError
 
+from ..records import read_records
+
 from .metrics import exact_match, type_match
 
 
@@ -34,18 +36,6 @@ def load_items(path: str | Path) -> list[dict[str, Any]]:
             raise VagentError(f"{p}:{n}: missing {', '.join(sorted(missing))}")
         items.append(item)
     return items
-
-
-def _done(path: Path) -> dict[str, dict[str, Any]]:
-    done = {}
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a line cut short by a kill: that item runs again
-            done[rec["id"]] = rec
-    return done
 
 
 def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -84,7 +74,7 @@ def run(items: list[dict[str, Any]], root: Path, policy: Any, out: Path,
 
     out.mkdir(parents=True, exist_ok=True)
     results_path = out / "items.jsonl"
-    done = _done(results_path)
+    done = read_records(results_path, lambda r: r["id"], repair=True)
     env = envs.make("fncall")
     with open(results_path, "a", encoding="utf-8") as f:
         for item in items:

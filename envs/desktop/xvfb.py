@@ -40,20 +40,25 @@ def parse_size(value: str | tuple[int, int] | bool | None) -> tuple[int, int]:
     return int(w), int(h)
 
 
-def _write_cookie(path: Path) -> None:
-    """An Xauthority file with one random cookie valid for any display number.
+def _write_cookie(path: Path, cookie: bytes, display: int | None = None) -> None:
+    """An Xauthority file with one cookie valid for any display number.
 
-    Two entries: FamilyWild (what libXau clients such as Tk, xclip and xdotool match) and
-    FamilyLocal for this host (what python-xlib matches). The server loads the cookie itself.
+    Entries: FamilyWild (what libXau clients such as Tk, xclip and xdotool match) and
+    FamilyLocal for this host (what python-xlib matches). The python3-xlib 0.15 that pyautogui
+    pulls in matches only an entry with the exact display number, so once the number is known
+    the file is written again with that entry too. The server loads the cookie itself.
     """
-    cookie = os.urandom(16)
 
     def field(b: bytes) -> bytes:
         return struct.pack(">H", len(b)) + b
 
+    host = socket.gethostname().encode()
+    rows = [(0xFFFF, b"", b""), (256, host, b"")]
+    if display is not None:
+        rows.append((256, host, str(display).encode()))
     entries = b""
-    for family, addr in ((0xFFFF, b""), (256, socket.gethostname().encode())):
-        entries += (struct.pack(">H", family) + field(addr) + field(b"")
+    for family, addr, number in rows:
+        entries += (struct.pack(">H", family) + field(addr) + field(number)
                     + field(b"MIT-MAGIC-COOKIE-1") + field(cookie))
     path.write_bytes(entries)
     path.chmod(0o600)
@@ -94,7 +99,8 @@ class Xvfb:
                                "desktop with $DISPLAY set")
         tmpdir = tempfile.mkdtemp(prefix="vagent-xvfb-")
         auth = Path(tmpdir) / "Xauthority"
-        _write_cookie(auth)
+        cookie = os.urandom(16)
+        _write_cookie(auth, cookie)
         read_fd, write_fd = os.pipe()
         w, h = self.size
         cmd = [binary, "-displayfd", str(write_fd), "-screen", "0", f"{w}x{h}x{self.depth}",
@@ -129,6 +135,7 @@ class Xvfb:
         if proc.stderr:  # nothing reads it from now on; do not let a full pipe block Xvfb
             proc.stderr.close()
         self.display = f":{int(number.strip())}"
+        _write_cookie(auth, cookie, int(number.strip()))
         self.xauthority = str(auth)
         return self
 

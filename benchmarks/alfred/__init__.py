@@ -1,0 +1,1 @@
+"""The ALFRED benchmark: ``vagent eval alfred`` — SR, GC and their path-length-weighted forms."""

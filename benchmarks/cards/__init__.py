@@ -1,0 +1,1 @@
+"""The RL4VLM card-game benchmark: ``vagent eval cards``."""

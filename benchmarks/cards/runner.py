@@ -1,0 +1,248 @@
+"""Run a policy on the RL4VLM card games and score success as RL4VLM does (summed reward > 0).
+
+Each episode is the loop's own pieces without the trajectory files: the env's observation goes
+into a ``Context`` (with the env's RL4VLM protocol and oracle), the policy decides, the call is
+validated against the game's action space and stepped. A policy that gave no usable call gets
+RL4VLM's random action (or, under the strict rule, ends the episode as a failure). Episode
+``i`` of a game always starts from the same seed (derived from ``--seed``), so a run repeats
+exactly for a deterministic policy; episodes run in threads only when ``workers`` > 1.
+
+Files: ``DIR/episodes.jsonl`` (one line per episode), ``DIR/results.json``, ``DIR/results.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from actions.errors import ActionError, VagentError
+
+GAMES = ("numberline", "blackjack", "ezpoints", "points24")
+TASKS = {
+    "numberline": "NumberLine: move the current number to the target",
+    "blackjack": "Blackjack: beat the dealer",
+    "ezpoints": "EZPoints: write a formula with both cards that equals 12",
+    "points24": "Points24: write a formula with all four cards that equals 24",
+}
+# Success rates (%) reported in the literature (RL4VLM paper; Qwen2-VL README), for context.
+REPORTED = {
+    "GPT-4V": {"numberline": 65.5, "ezpoints": 10.5, "points24": 0.0, "blackjack": 25.5},
+    "LLaVA-7B + RL (RL4VLM)": {"numberline": 89.4, "ezpoints": 50.0, "points24": 2.3,
+                               "blackjack": 40.2},
+    "GPT-4o": {"numberline": 91.5, "ezpoints": 85.5, "points24": 3.0, "blackjack": 34.5},
+    "Qwen2-VL-72B": {"numberline": 100.0, "ezpoints": 100.0, "points24": 4.5,
+                     "blackjack": 42.6},
+}
+
+
+def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval of a proportion, as fractions."""
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    lo = 0.0 if successes == 0 else max(0.0, centre - half)
+    hi = 1.0 if successes == n else min(1.0, centre + half)
+    return lo, hi
+
+
+def episode_seed(seed: int, game: str, index: int) -> int:
+    return int(np.random.SeedSequence([seed, GAMES.index(game), index]).generate_state(1)[0])
+
+
+def run_episode(env: Any, policy: Any, game: str, index: int, seed: int,
+                max_steps: int) -> dict[str, Any]:
+    """One episode; returns its JSONL record."""
+    from policies.base import Context, StepView
+
+    s = episode_seed(seed, game, index)
+    obs, info = env.reset(seed=s, options={"task": TASKS[game]})
+    start = {k: v for k, v in info.items() if k not in ("return", "steps", "success")}
+    base = env.unwrapped
+    protocol = base.protocol
+    policy.reset(TASKS[game])
+    views: list[Any] = []
+    steps: list[dict[str, Any]] = []
+    reason, total = "max_steps", 0.0
+    for step in range(max_steps):
+        context = Context(task=TASKS[game], space=base.action_space, observation=obs,
+                          steps=views, step=step, screen=base.screen_size,
+                          oracle=base.oracle_action, protocol=protocol)
+        raw, error, token = "", None, None
+        logged = len(protocol.log)
+        try:
+            decision = policy.act(context)
+            raw, error = decision.raw, decision.error
+            if error is None:
+                if not decision.calls:
+                    error = "the policy wrote no action"
+                else:
+                    token = base.action_space.validate(decision.calls[0]).action
+        except ActionError as e:  # a ParseError or a call outside the game's tokens
+            error = str(e)
+        if token is None:
+            # The policy may have read its text with the protocol already (a model policy):
+            # then a strict failure is logged; otherwise RL4VLM's rule for a non-answer applies.
+            parsed_here = len(protocol.log) > logged and protocol.log[-1]["rule"] == "failure"
+            token = None if parsed_here else protocol.fallback(error or "no action")
+            if token is None:
+                steps.append({"raw": raw[:500], "error": error})
+                reason = "parse_failure"
+                break
+        obs, reward, terminated, truncated, info = env.step(token)
+        total += reward
+        rec: dict[str, Any] = {"action": token, "reward": reward}
+        if raw and raw != json.dumps({"action": token}):
+            rec["raw"] = raw[:500]
+        if error:
+            rec["error"] = error[:300]
+        steps.append(rec)
+        views.append(StepView(step=step, raw=raw, calls=[{"action": token}],
+                              action={"action": token}, error=error))
+        if terminated or truncated:
+            reason = "terminated" if terminated else "truncated"
+            break
+    rules = [entry["rule"] for entry in protocol.log]
+    return {
+        "game": game, "episode": index, "seed": s, "start": start,
+        "success": total > 0 and reason in ("terminated", "truncated"),
+        "return": total, "steps": len(steps), "reason": reason,
+        "projection": {r: rules.count(r) for r in ("unique", "random", "failure")},
+        "actions": steps,
+    }
+
+
+def summarise(records: list[dict[str, Any]], rule: str) -> dict[str, Any]:
+    n = len(records)
+    k = sum(r["success"] for r in records)
+    lo, hi = wilson(k, n)
+    counts = {r: sum(rec["projection"][r] for rec in records)
+              for r in ("unique", "random", "failure")}
+    answers = sum(counts.values())
+    out: dict[str, Any] = {
+        "success_rate": round(100 * k / n, 2) if n else 0.0,
+        "episodes": n, "successes": k,
+        "ci95": [round(100 * lo, 2), round(100 * hi, 2)],
+        "mean_return": round(sum(r["return"] for r in records) / n, 4) if n else 0.0,
+        "mean_steps": round(sum(r["steps"] for r in records) / n, 3) if n else 0.0,
+        "projection": {
+            "rule": rule if answers else "none (no text answers)",
+            **counts,
+        },
+    }
+    if records and "solvable" in records[0]["start"]:
+        out["solvable_deals"] = round(100 * sum(r["start"]["solvable"] for r in records) / n, 2)
+        out["rewardable_deals"] = round(
+            100 * sum(r["start"]["rewardable"] for r in records) / n, 2)
+    return out
+
+
+def markdown(results: dict[str, Any]) -> str:
+    pol = results["policy"].get("name", "?")
+    lines = [f"# RL4VLM card games — policy `{pol}`", "",
+             f"seed {results['seed']}, prompt {'with' if results['thoughts'] else 'without'} "
+             f"thoughts, success = summed reward > 0", "",
+             "| game | episodes | success % | 95% CI (Wilson) | mean return | projection rule |"
+             " random / failed answers |",
+             "|---|---:|---:|---|---:|---|---|"]
+    for game, g in results["games"].items():
+        p = g["projection"]
+        lines.append(f"| {game} | {g['episodes']} | {g['success_rate']:.1f} | "
+                     f"{g['ci95'][0]:.1f}–{g['ci95'][1]:.1f} | {g['mean_return']:.3f} | "
+                     f"{p['rule']} | {p['random']} / {p['failure']} |")
+    notes = []
+    for game, g in results["games"].items():
+        if "solvable_deals" in g:
+            notes.append(f"- {game}: {g['solvable_deals']:.1f}% of these deals are solvable, "
+                         f"{g['rewardable_deals']:.1f}% by a formula the env's float evaluation"
+                         " accepts (the ceiling).")
+        if "basic_strategy" in g:
+            b = g["basic_strategy"]
+            notes.append(f"- blackjack: basic strategy wins {100 * b['win']:.2f}% exactly "
+                         f"(draw {100 * b['draw']:.2f}%, expected return "
+                         f"{b['expected_return']:+.4f}) on the infinite deck.")
+    if notes:
+        lines += ["", *notes]
+    games = list(results["games"])
+    lines += ["", "Reported success rates (%), for context:", "",
+              "| method | " + " | ".join(games) + " |", "|---|" + "---:|" * len(games)]
+    for method, row in REPORTED.items():
+        lines.append(f"| {method} | " + " | ".join(f"{row[g]:.1f}" for g in games) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def evaluate(games: list[str], episodes: int, seed: int, make_policy: Callable[[], Any],
+             out: Path, *, thoughts: bool = True, strict: bool = False, workers: int = 1,
+             max_steps: int = 300, progress: Callable[[str], None] | None = None,
+             ) -> dict[str, Any]:
+    """Run ``episodes`` of each game; write and return the results."""
+    import envs
+    from envs.cards.blackjack import exact_outcomes
+
+    for g in games:
+        if g not in GAMES:
+            raise VagentError(f"unknown card game {g!r} — one of {', '.join(GAMES)} or all")
+    if episodes < 1:
+        raise VagentError("--episodes must be at least 1")
+    out.mkdir(parents=True, exist_ok=True)
+    workers = max(1, workers)
+    # One policy serves every worker: threads are for policies that wait on a server (openai);
+    # a policy with its own random stream repeats exactly only with one worker.
+    policy = make_policy()
+    lock = threading.Lock()
+    local = threading.local()
+    records: dict[str, list[dict[str, Any]]] = {g: [] for g in games}
+
+    def one(game: str, index: int) -> dict[str, Any]:
+        cache = getattr(local, "envs", None)
+        if cache is None:
+            cache = local.envs = {}
+        if game not in cache:
+            cache[game] = envs.make(game, thoughts=thoughts, strict=strict)
+        rec = run_episode(cache[game], policy, game, index, seed, max_steps)
+        if progress:
+            with lock:
+                progress(game)
+        return rec
+
+    try:
+        with open(out / "episodes.jsonl", "w", encoding="utf-8") as f:
+            for game in games:
+                if workers == 1:
+                    done = (one(game, i) for i in range(episodes))
+                else:
+                    pool = ThreadPoolExecutor(workers)
+                    done = pool.map(lambda i, g=game: one(g, i), range(episodes))  # in order
+                for rec in done:
+                    records[game].append(rec)
+                    f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                    f.flush()
+                if workers > 1:
+                    pool.shutdown()
+    finally:
+        policy.close()
+    rule = "rl4vlm-strict" if strict else "rl4vlm"
+    summary: dict[str, Any] = {
+        "benchmark": "rl4vlm-cards", "policy": policy.describe(), "seed": seed,
+        "episodes": episodes, "thoughts": thoughts, "projection": rule,
+        "success": "summed episode reward > 0", "max_steps": max_steps, "workers": workers,
+        "games": {},
+    }
+    for game in games:
+        summary["games"][game] = summarise(records[game], rule)
+        if game == "blackjack":
+            summary["games"][game]["basic_strategy"] = {
+                k: round(v, 6) for k, v in exact_outcomes().items()}
+    (out / "results.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False),
+                                      encoding="utf-8")
+    (out / "results.md").write_text(markdown(summary), encoding="utf-8")
+    return summary

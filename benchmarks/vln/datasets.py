@@ -1,0 +1,91 @@
+"""Loaders of R2R and REVERIE annotation files into episodes, one per instruction.
+
+R2R (``R2R_<split>.json``): a JSON array of ``{distance, scan, path_id, path, heading,
+instructions}``; episode ids are ``<path_id>_<n>`` as R2R's evaluator names them. REVERIE
+(``REVERIE_<split>.json``): the same fields plus ``id`` and ``objId``; ids are ``<id>_<n>``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from envs.vln.data import Episode
+from envs.vln.graph import VLNDataError
+
+DATASETS = {"r2r": "R2R", "reverie": "REVERIE"}
+
+
+class _R2RItem(BaseModel):
+    scan: str
+    path_id: int | str
+    path: list[str]
+    heading: float = 0.0
+    instructions: list[str]
+    distance: float | None = None
+
+
+class _ReverieItem(_R2RItem):
+    id: str
+    objId: int | str  # noqa: N815 — the file's own key
+
+
+def _read(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        raise VLNDataError(f"no annotation file {path}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise VLNDataError(f"{path}: not JSON ({e.msg} at line {e.lineno})") from None
+    if not isinstance(data, list):
+        raise VLNDataError(f"{path}: expected a JSON array of items")
+    return data
+
+
+def _items(path: Path, model: type[_R2RItem]) -> list[_R2RItem]:
+    out = []
+    for i, raw in enumerate(_read(path)):
+        try:
+            item = model.model_validate(raw)
+        except ValidationError as e:
+            err = e.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            raise VLNDataError(f"{path}: item {i}: {where}: {err['msg']}") from None
+        if not item.path:
+            raise VLNDataError(f"{path}: item {i} has an empty path")
+        out.append(item)
+    return out
+
+
+def load_r2r(path: str | Path) -> list[Episode]:
+    return [Episode(id=f"{it.path_id}_{n}", dataset="r2r", scan=it.scan, path=it.path,
+                    heading=it.heading, instruction=text, distance=it.distance)
+            for it in _items(Path(path), _R2RItem) for n, text in enumerate(it.instructions)]
+
+
+def load_reverie(path: str | Path) -> list[Episode]:
+    return [Episode(id=f"{it.id}_{n}", dataset="reverie", scan=it.scan, path=it.path,
+                    heading=it.heading, instruction=text, distance=it.distance,
+                    object_id=str(it.objId))
+            for it in _items(Path(path), _ReverieItem)  # type: ignore[attr-defined]
+            for n, text in enumerate(it.instructions)]
+
+
+def split_file(root: str | Path, dataset: str, split: str) -> Path:
+    if dataset not in DATASETS:
+        raise VLNDataError(f"unknown dataset {dataset!r} — choose r2r or reverie")
+    return Path(root) / f"{DATASETS[dataset]}_{split}.json"
+
+
+def load_split(root: str | Path, dataset: str, split: str) -> list[Episode]:
+    """Episodes of ``DATA/R2R_<split>.json`` or ``DATA/REVERIE_<split>.json``."""
+    path = split_file(root, dataset, split)
+    if not path.exists():
+        have = sorted(p.name for p in Path(root).glob(f"{DATASETS[dataset]}_*.json"))
+        raise VLNDataError(f"no {path.name} in {root}" + (
+            f" — it has {', '.join(have)}" if have else
+            f" — put the {DATASETS[dataset]} annotations there"))
+    return load_r2r(path) if dataset == "r2r" else load_reverie(path)

@@ -1,0 +1,7 @@
+"""ALFRED household tasks with high-level actions on AI2-THOR (``thor``) or the project's
+symbolic household (``symbolic``). ``envs.make("alfred", backend=...)``."""
+
+from .env import ACTIONS, AlfredEnv
+from .tasks import TASK_TYPES, AlfredTask, load_split, load_task
+
+__all__ = ["ACTIONS", "TASK_TYPES", "AlfredEnv", "AlfredTask", "load_split", "load_task"]

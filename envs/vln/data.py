@@ -1,0 +1,96 @@
+"""A VLN data folder: connectivity graphs, views, REVERIE object boxes, and episodes.
+
+Layout of ``DATA`` (what ``--data DIR`` points at; the synthetic generator writes the same)::
+
+    connectivity/<scan>_connectivity.json     Matterport-style navigation graphs
+    images/<scan>/<viewpoint>/<view>.jpg       views, see envs.vln.images
+    R2R_<split>.json                           R2R annotations
+    REVERIE_<split>.json                       REVERIE annotations
+    bbox/<scan>_<viewpoint>.json               REVERIE objects seen within 3 m of a viewpoint
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel
+
+from .graph import NavGraph, VLNDataError
+from .images import ImageStore
+
+
+class Episode(BaseModel):
+    """One instruction to follow: the unit that is run and scored."""
+
+    id: str  # R2R: "<path_id>_<n>"; REVERIE: "<id>_<n>" (the papers' instr_id)
+    dataset: Literal["r2r", "reverie"] = "r2r"
+    scan: str
+    path: list[str]  # the reference path; its last viewpoint is the goal
+    heading: float = 0.0  # initial heading (radians)
+    instruction: str
+    distance: float | None = None
+    object_id: str | None = None  # REVERIE: the target object's id in the scan
+
+    @property
+    def start(self) -> str:
+        return self.path[0]
+
+    @property
+    def goal(self) -> str:
+        return self.path[-1]
+
+
+class SceneData:
+    """Loads graphs, views and object boxes from a data folder, each scan once."""
+
+    def __init__(self, root: str | Path, images: str | Path | None = None):
+        self.root = Path(root)
+        self.images = ImageStore(images or self.root / "images")
+        self._graphs: dict[str, NavGraph] = {}
+        self._objects: dict[str, dict[str, dict[str, str]]] = {}  # scan → vp → {obj id: name}
+
+    def graph(self, scan: str) -> NavGraph:
+        if scan not in self._graphs:
+            path = self.root / "connectivity" / f"{scan}_connectivity.json"
+            if not path.exists():
+                raise VLNDataError(
+                    f"no connectivity file for scan {scan} at {path} — copy "
+                    "Matterport3DSimulator's connectivity/ folder into the data folder")
+            self._graphs[scan] = NavGraph.load(path, scan)
+        return self._graphs[scan]
+
+    def objects(self, scan: str) -> dict[str, dict[str, str]]:
+        """REVERIE boxes of a scan: viewpoint → {object id: name} (empty without bbox/)."""
+        if scan not in self._objects:
+            table: dict[str, dict[str, str]] = {}
+            for path in sorted((self.root / "bbox").glob(f"{scan}_*.json")):
+                try:
+                    data = json.loads(path.read_text(encoding="utf-8"))
+                except json.JSONDecodeError as e:
+                    raise VLNDataError(f"{path}: not JSON ({e.msg})") from None
+                for vp, objs in data.items():
+                    table.setdefault(vp, {}).update(
+                        {str(oid): str(o.get("name", "object")).replace("#", " ")
+                         for oid, o in objs.items()})
+            self._objects[scan] = table
+        return self._objects[scan]
+
+    def objects_at(self, scan: str, viewpoint: str) -> dict[str, str]:
+        return self.objects(scan).get(viewpoint, {})
+
+    def viewpoints_seeing(self, scan: str, object_id: str) -> set[str]:
+        """REVERIE's goal viewpoints: those whose boxes list the object (within 3 m)."""
+        return {vp for vp, objs in self.objects(scan).items() if str(object_id) in objs}
+
+    def check(self, episodes: list[Episode]) -> None:
+        """Fail before a run with everything missing: graphs, viewpoints and views."""
+        scans: dict[str, list[str]] = {}
+        for scan in sorted({e.scan for e in episodes}):
+            graph = self.graph(scan)
+            scans[scan] = sorted(graph.graph.nodes)
+        for e in episodes:
+            for vp in e.path:
+                self.graph(e.scan).require(vp)
+        self.images.require(scans)
