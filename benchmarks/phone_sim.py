@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from actions.errors import VagentError
 from agent.options import PolicyOptions, make_policy, policy_options
 
 
@@ -56,16 +57,29 @@ def evaluate(policy: Any, episodes: int, out: str | Path, seed: int = 1000,
                 name = found[0].name if found else "unknown"
                 agent = Agent(policy, env, out=runs / f"ep_{i:04d}", max_steps=max_steps,
                               meta={"env_name": "android-sim", "split": "held_out"})
-                traj = agent.run(task, seed=ep_seed)
+                try:
+                    traj = agent.run(task, seed=ep_seed)
+                    row = {"success": traj.success is True, "steps": len(traj.steps),
+                           "reason": traj.result.get("reason")}
+                except VagentError as e:  # the device refused an action: a failed episode
+                    row = {"success": False, "steps": None, "reason": f"error: {e}"[:300]}
                 rows.append({"episode": i, "task": task, "template": name, "seed": ep_seed,
-                             "success": traj.success is True, "steps": len(traj.steps),
-                             "reason": traj.result.get("reason")})
+                             **row})
                 rate = sum(r["success"] for r in rows) / len(rows)
+                # the rows so far, so that a killed evaluation leaves its episodes on disk
+                with (out / "episodes.jsonl").open("a" if i else "w") as f:
+                    f.write(json.dumps(rows[-1], ensure_ascii=False) + "\n")
                 bar.update(job, advance=1, rate=f"{rate:.1%}")
     finally:
         env.close()
         if not keep_runs:
             shutil.rmtree(runs, ignore_errors=True)
+    return summarise(rows, policy.describe(), seed, max_steps, out)
+
+
+def summarise(rows: list[dict[str, Any]], policy: dict[str, Any], seed: int, max_steps: int,
+              out: Path | None = None) -> dict[str, Any]:
+    """Success rates overall and per task from the episodes' rows (written to ``out``)."""
     per_task: dict[str, dict[str, Any]] = {}
     for r in rows:
         t = per_task.setdefault(r["template"], {"episodes": 0, "successes": 0})
@@ -75,12 +89,13 @@ def evaluate(policy: Any, episodes: int, out: str | Path, seed: int = 1000,
         t["success_rate"] = round(t["successes"] / t["episodes"], 4)
     ok = sum(r["success"] for r in rows)
     results = {"benchmark": "phone-sim", "split": "held_out", "seed": seed,
-               "policy": policy.describe(), "episodes": len(rows), "successes": ok,
+               "policy": policy, "episodes": len(rows), "successes": ok,
                "success_rate": round(ok / len(rows), 4) if rows else 0.0,
                "max_steps": max_steps, "per_task": dict(sorted(per_task.items())),
                "runs": rows}
-    (out / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
-    (out / "results.md").write_text(markdown(results))
+    if out is not None:
+        (out / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
+        (out / "results.md").write_text(markdown(results))
     return results
 
 
