@@ -21,16 +21,16 @@ from actions.errors import VagentError
 from agent.options import PolicyOptions, make_policy, policy_options
 
 
-def held_out_episodes(n: int, seed: int) -> list[tuple[str, int]]:
+def held_out_episodes(n: int, seed: int, split: str = "held_out") -> list[tuple[str, int]]:
     from envs.android.tasks import sample
 
     rng = random.Random(seed)
-    return [sample(rng, "held_out") for _ in range(n)]
+    return [sample(rng, split) for _ in range(n)]
 
 
 def evaluate(policy: Any, episodes: int, out: str | Path, seed: int = 1000,
-             max_steps: int = 15, progress: bool = True, keep_runs: bool = True
-             ) -> dict[str, Any]:
+             max_steps: int = 15, progress: bool = True, keep_runs: bool = True,
+             split: str = "held_out") -> dict[str, Any]:
     """Run ``policy`` on ``episodes`` held-out tasks; write and return the results."""
     import shutil
     import tempfile
@@ -52,11 +52,11 @@ def evaluate(policy: Any, episodes: int, out: str | Path, seed: int = 1000,
     try:
         with Progress(*cols, disable=not progress) as bar:
             job = bar.add_task("eval", total=episodes, rate="-")
-            for i, (task, ep_seed) in enumerate(held_out_episodes(episodes, seed)):
+            for i, (task, ep_seed) in enumerate(held_out_episodes(episodes, seed, split)):
                 found = match(task)
                 name = found[0].name if found else "unknown"
                 agent = Agent(policy, env, out=runs / f"ep_{i:04d}", max_steps=max_steps,
-                              meta={"env_name": "android-sim", "split": "held_out"})
+                              meta={"env_name": "android-sim", "split": split})
                 try:
                     traj = agent.run(task, seed=ep_seed)
                     row = {"success": traj.success is True, "steps": len(traj.steps),
@@ -74,11 +74,11 @@ def evaluate(policy: Any, episodes: int, out: str | Path, seed: int = 1000,
         env.close()
         if not keep_runs:
             shutil.rmtree(runs, ignore_errors=True)
-    return summarise(rows, policy.describe(), seed, max_steps, out)
+    return summarise(rows, policy.describe(), seed, max_steps, out, split)
 
 
 def summarise(rows: list[dict[str, Any]], policy: dict[str, Any], seed: int, max_steps: int,
-              out: Path | None = None) -> dict[str, Any]:
+              out: Path | None = None, split: str = "held_out") -> dict[str, Any]:
     """Success rates overall and per task from the episodes' rows (written to ``out``)."""
     per_task: dict[str, dict[str, Any]] = {}
     for r in rows:
@@ -88,7 +88,7 @@ def summarise(rows: list[dict[str, Any]], policy: dict[str, Any], seed: int, max
     for t in per_task.values():
         t["success_rate"] = round(t["successes"] / t["episodes"], 4)
     ok = sum(r["success"] for r in rows)
-    results = {"benchmark": "phone-sim", "split": "held_out", "seed": seed,
+    results = {"benchmark": "phone-sim", "split": split, "seed": seed,
                "policy": policy, "episodes": len(rows), "successes": ok,
                "success_rate": round(ok / len(rows), 4) if rows else 0.0,
                "max_steps": max_steps, "per_task": dict(sorted(per_task.items())),
@@ -102,7 +102,9 @@ def summarise(rows: list[dict[str, Any]], policy: dict[str, Any], seed: int, max
 def markdown(results: dict[str, Any]) -> str:
     pol = results["policy"]
     name = pol.get("name", "?") + (f" ({pol['model']})" if pol.get("model") else "")
-    lines = [f"# phone-sim (held-out wordings and seeds) — {name}", "",
+    what = ("held-out wordings and seeds" if results.get("split", "held_out") == "held_out"
+            else "TRAINING wordings, an in-distribution check")
+    lines = [f"# phone-sim ({what}) — {name}", "",
              "| task | episodes | successes | success rate |", "|---|---:|---:|---:|"]
     for task, t in results["per_task"].items():
         lines.append(f"| {task} | {t['episodes']} | {t['successes']} | "
@@ -120,6 +122,8 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         episodes: Annotated[int, typer.Option(help="How many held-out episodes.")] = 200,
         seed: Annotated[int, typer.Option(help="Seed of the episode draw.")] = 1000,
         max_steps: Annotated[int, typer.Option(help="Steps per episode.")] = 15,
+        split: Annotated[str, typer.Option(help="held_out (the benchmark) or train (an "
+                                           "in-distribution check).")] = "held_out",
         no_runs: Annotated[bool, typer.Option("--no-runs", help="Do not keep the episodes' "
                                               "trajectories.")] = False,
         policy_opts: PolicyOptions = PolicyOptions(),
@@ -127,7 +131,10 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         """Success rate on the simulated phone's held-out tasks (DIR/results.json, .md)."""
         policy = make_policy(policy_opts)
         try:
-            res = evaluate(policy, episodes, out, seed, max_steps, keep_runs=not no_runs)
+            if split not in ("held_out", "train"):
+                raise typer.BadParameter("--split takes held_out or train")
+            res = evaluate(policy, episodes, out, seed, max_steps, keep_runs=not no_runs,
+                           split=split)
         finally:
             policy.close()
         print(markdown(res))

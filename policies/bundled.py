@@ -91,7 +91,7 @@ def install(src: str | Path, dest: Path = BUNDLED) -> None:
     src = Path(src)
     keep = [p for p in src.iterdir() if p.is_file() and p.suffix in (".json", ".safetensors",
                                                                        ".jinja", ".txt")
-            and p.name not in ("losses.json",)]
+            and p.name not in ("losses.json", "trainer_state.json", "progress.json")]
     if not any(p.suffix == ".safetensors" for p in keep):
         raise VagentError(f"{src} holds no safetensors weights")
     tmp = dest.with_name(dest.name + ".tmp")
