@@ -15,7 +15,7 @@ from policies.bundled import BUNDLED
 
 #: The share of the bundled model's steps that are valid actions, held on 20 episodes
 #: (measured on 20 episodes of seed 77: see the model card).
-VALID_FLOOR = None
+VALID_FLOOR = 0.8  # measured 87/95 = 91.6 %
 
 
 def test_bundled_checkpoint_is_small_and_a_real_qwen2vl() -> None:
