@@ -256,9 +256,9 @@ def test_sft_overfits_one_batch(small_image_qwen2vl: Path, oracle_runs: Path,
     one = tmp_path / "one.jsonl"
     one.write_text(data.read_text().splitlines()[1] + "\n")
     train(SFTConfig(data=str(one), model=str(small_image_qwen2vl), out=str(tmp_path / "o"),
-                    lr=1e-2, epochs=10, warmup=0.0), progress=False)
+                    lr=3e-3, epochs=30, warmup=0.0), progress=False)
     losses = json.loads((tmp_path / "o" / "losses.json").read_text())
-    assert len(losses) == 10 and losses[-1] < 0.5 * losses[0]
+    assert len(losses) == 30 and losses[-1] < 0.6 * losses[0]
 
 
 def test_sft_lora_merges_into_a_loadable_checkpoint(small_image_qwen2vl: Path, oracle_runs: Path,
