@@ -184,8 +184,13 @@ def run_cmd(
             raise typer.BadParameter(f"--env-opt takes KEY=VALUE, got {item!r}")
         env_kwargs[key.replace("-", "_")] = value
     out = out or Path("runs") / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    policy = make_policy(policy_opts)
+    # The env first: a missing device should fail before a model spends time loading.
     environment = envs.make(env, **env_kwargs)
+    try:
+        policy = make_policy(policy_opts)
+    except BaseException:
+        environment.close()
+        raise
 
     def show(rec: Any) -> None:
         if quiet:
