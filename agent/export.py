@@ -237,8 +237,6 @@ def export(paths: Iterable[str | Path], out: str | Path, style: Style = "swift",
 
 
 def register(app: Any, eval_app: Any, sim_app: Any) -> None:
-
-
     data_app = typer.Typer(no_args_is_help=True, help="Training data from trajectories.")
     app.add_typer(data_app, name="data")
 
