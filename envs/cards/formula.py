@@ -181,11 +181,13 @@ def _with_ops(tree: Any, ops: tuple[str, ...]) -> Any:
                 yield (op, lv, rv)
 
 
-def _approx(node: Any) -> float:
+def _value(node: Any, leaf: Any = float) -> Any:
+    """A formula tree's value with leaves as ``leaf`` (float to screen fast, Fraction to be
+    exact; a division by zero raises ZeroDivisionError for the caller)."""
     if isinstance(node, int):
-        return node
+        return leaf(node)
     op, left, right = node
-    a, b = _approx(left), _approx(right)
+    a, b = _value(left, leaf), _value(right, leaf)
     if op == "+":
         return a + b
     if op == "-":
@@ -193,20 +195,6 @@ def _approx(node: Any) -> float:
     if op == "*":
         return a * b
     return a / b
-
-
-def _exact(node: Any) -> Fraction:
-    if isinstance(node, int):
-        return Fraction(node)
-    op, left, right = node
-    a, b = _exact(left), _exact(right)
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    return a / b  # ZeroDivisionError handled by the caller
 
 
 @functools.lru_cache(maxsize=4096)
@@ -222,7 +210,7 @@ def solve(values: tuple[int, ...], target: int, ops: tuple[str, ...]
             for tree in _with_ops(shape, ops):
                 try:
                     # floats first (fast); exact fractions only for the near misses
-                    if abs(_approx(tree) - target) > 1e-6 or _exact(tree) != target:
+                    if abs(_value(tree) - target) > 1e-6 or _value(tree, Fraction) != target:
                         continue
                 except ZeroDivisionError:
                     continue
