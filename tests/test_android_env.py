@@ -237,7 +237,8 @@ def test_device_lost_mid_episode_keeps_the_trajectory(sim_phone, tmp_path: Path)
             "find restaurants in San Diego")
     env.close()
     traj = Trajectory.load(tmp_path / "run")
-    assert len(traj.steps) == 2 and traj.steps[0].action == {"action": "button", "name": "home"}
+    # the canonical start is Alice's email: the oracle's first move opens Chrome
+    assert len(traj.steps) == 2 and traj.steps[0].action == {"action": "open_app", "name": "Chrome"}
     assert traj.meta["result"]["steps"] == 2
     assert (tmp_path / "run" / "step_001.png").exists()
 

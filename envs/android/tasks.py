@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from actions import Action, Button, Click, Key, Scroll, Swipe, Terminate, Type
+from actions import Action, Button, Click, Key, OpenApp, Scroll, Swipe, Terminate, Type
 
 from .sim import content as C
 from .sim.phone import CLOCK_TABS, DIALOGS, Phone, PhoneState
@@ -74,17 +74,13 @@ def _tap(p: Phone, element_id: str) -> Action | None:
 
 
 def _go_app(p: Phone, pkg: str) -> Action | None:
-    """The next action towards ``pkg`` in the foreground, or None when it already is."""
+    """The next action towards ``pkg`` in the foreground, or None when it already is. The
+    launcher's own ``open`` (am start / monkey) is the shortest way from anywhere, as a person
+    would use search; tapping an icon is left to the tasks about the launcher."""
     s = p.state
     if s.app == pkg and s.screen != "recents":
         return None
-    if s.screen in ("home", "drawer"):
-        hit = _tap(p, f"icon:{pkg}")
-        if hit:
-            return hit
-        if s.screen == "home":
-            return Swipe(x1=540, y1=1750, x2=540, y2=700, duration_ms=300)  # open the drawer
-    return Button(name="home")
+    return OpenApp(name=C.label_of(pkg))
 
 
 def _fill(p: Phone, fid: str, text: str) -> Action | None:
