@@ -110,8 +110,8 @@ def _sample_messages(prompt: Any, answer: str, paths: dict[int, str]) -> tuple[l
 def trajectory_samples(run_dir: str | Path, fmt_name: str = "qwen2vl", *,
                        keep_images: int = 1, min_pixels: int | None = None,
                        max_pixels: int | None = None, context_tokens: int = 32768,
-                       max_new_tokens: int = 256, only_success: bool = True
-                       ) -> Iterator[dict[str, Any]]:
+                       max_new_tokens: int = 256, only_success: bool = True,
+                       system: str | None = None) -> Iterator[dict[str, Any]]:
     """The SFT samples of one run folder (one per step that did something), swift style."""
     from actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
     from agent.history import HistoryConfig, build, protocol_prompt
@@ -132,7 +132,7 @@ def trajectory_samples(run_dir: str | Path, fmt_name: str = "qwen2vl", *,
     fmt = formats.get(fmt_name)
     cfg = HistoryConfig(max_tokens=context_tokens, keep_images=keep_images,
                         reserve=max_new_tokens, min_pixels=min_pixels or DEFAULT_MIN_PIXELS,
-                        max_pixels=max_pixels or DEFAULT_MAX_PIXELS)
+                        max_pixels=max_pixels or DEFAULT_MAX_PIXELS, system=system)
     frame = fmt.frame(cfg.min_pixels, cfg.max_pixels)
     views: list[StepView] = []
     paths: dict[int, str] = {}
@@ -252,11 +252,14 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
                                                  "policy's --keep-images.")] = 1,
         min_pixels: Annotated[int | None, typer.Option(help="As the policy's.")] = None,
         max_pixels: Annotated[int | None, typer.Option(help="As the policy's.")] = None,
+        system: Annotated[str | None, typer.Option(help="A system prompt replacing the format's "
+                                                   "(as the policy's --opt system=...).")] = None,
         all_runs: Annotated[bool, typer.Option("--all", help="Failed runs too.")] = False,
     ) -> None:
         """Trajectories as SFT JSONL (messages + image paths), rendered as the policy prompts."""
         counts = export(traj_dirs, out, format, prompt_format, only_success=not all_runs,
-                        keep_images=keep_images, min_pixels=min_pixels, max_pixels=max_pixels)
+                        keep_images=keep_images, min_pixels=min_pixels, max_pixels=max_pixels,
+                        system=system)
         print(json.dumps({"out": str(out), **counts}))
 
     from .datagen import register_generate

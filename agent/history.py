@@ -115,6 +115,9 @@ class HistoryConfig(BaseModel):
     max_pixels: int = DEFAULT_MAX_PIXELS
     obs_chars: int = Field(1000, ge=0)  # how much of the env's text observation to show
     native: bool = False  # tool calls and results as OpenAI tool messages
+    # Replaces the format's system prompt (tools and rules): for a checkpoint fine-tuned with a
+    # prompt of its own, such as the bundled tiny model. The parser is the format's either way.
+    system: str | None = None
 
 
 def _calls_text(view: StepView, fmt: Format, frame: Any) -> str:
@@ -183,7 +186,8 @@ def build(context: Context, fmt: Format, config: HistoryConfig | None = None,
     shot = context.observation.get("screenshot")
     screen = context.screen or (None if shot is None else (int(shot.shape[1]),
                                                            int(shot.shape[0])))
-    system = Message("system", [fmt.system(context.task, context.space, screen, frame,
+    system = Message("system", [cfg.system if cfg.system is not None else
+                                fmt.system(context.task, context.space, screen, frame,
                                            native=cfg.native)])
     task_text = fmt.task_text(context.task, context.space, screen, frame)
     current: list[Message] = []

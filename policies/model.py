@@ -36,6 +36,7 @@ class ModelOptions(BaseModel):
     stop: list[str] | str | None = None  # extra stop strings ("a|b" from the command line)
     seed: int | None = None
     obs_chars: int = Field(1000, ge=0)
+    system: str | None = None  # replaces the format's system prompt (fine-tuned checkpoints)
 
     def stops(self, fmt: formats.Format) -> list[str]:
         extra = self.stop.split("|") if isinstance(self.stop, str) else list(self.stop or [])
@@ -65,7 +66,8 @@ class ModelPolicy(Policy):
         o = self.options
         return HistoryConfig(max_tokens=o.context_tokens, keep_images=o.keep_images,
                              reserve=o.max_new_tokens, min_pixels=self.min_pixels,
-                             max_pixels=self.max_pixels, obs_chars=o.obs_chars, native=native)
+                             max_pixels=self.max_pixels, obs_chars=o.obs_chars, native=native,
+                             system=o.system)
 
     # Subclasses settle the image size range (from options, the processor, the server's
     # defaults) into _min and _max when they start.
