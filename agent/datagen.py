@@ -1,10 +1,15 @@
-"""Recorded runs of the oracle policy on the simulated phone: the raw material of training data.
+"""Recorded runs of the oracle policy: the raw material of training data.
 
-``vagent data generate phone-sim --episodes N --seed S --out DIR`` draws N (task wording, start
-seed) pairs from ``envs.android.tasks.sample(rng, "train")`` — the same seed gives the same pairs,
-and every simulated start screen is a function of its seed — and runs the agent loop with the
-``oracle`` policy on each, writing one run folder per episode (``DIR/ep_00000`` …). The
-``held_out`` wordings and seeds are left for evaluation (``vagent eval phone-sim``).
+``vagent data generate ENV --episodes N --seed S --out DIR`` runs the agent loop with the
+``oracle`` policy on N episodes and writes one run folder per episode (``DIR/ep_00000`` …); the
+same seed gives the same episodes. ENV is
+
+- ``phone-sim``: (task wording, start seed) pairs from ``envs.android.tasks.sample(rng,
+  "train")``; every simulated start screen is a function of its seed. The ``held_out`` wordings
+  and seeds are left for evaluation (``vagent eval phone-sim``).
+- a card game (``numberline``, ``blackjack``, ``ezpoints``, ``points24``): deals from seeds
+  drawn apart from ``vagent eval cards``' own, answered under the game's RL4VLM protocol (the
+  oracle writes its move as the protocol's JSON answer, which the export keeps as the target).
 """
 
 from __future__ import annotations
@@ -14,7 +19,11 @@ import random
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
+
+#: Keeps training deals apart from ``vagent eval cards``' (which mixes in the game's index 0..3).
+CARD_TRAIN_STREAM = 1000
 
 
 def phone_episodes(n: int, seed: int, split: str = "train") -> list[tuple[str, int]]:
@@ -25,29 +34,52 @@ def phone_episodes(n: int, seed: int, split: str = "train") -> list[tuple[str, i
     return [sample(rng, split) for _ in range(n)]
 
 
-def generate_phone(out: str | Path, episodes: int, seed: int = 0, max_steps: int = 15,
-                   progress: bool = True) -> dict[str, Any]:
-    """Run the oracle on ``episodes`` training tasks; return counts."""
+def card_episodes(game: str, n: int, seed: int) -> list[tuple[str, int]]:
+    """``n`` (task text, deal seed) pairs of a card game for training."""
+    from benchmarks.cards.runner import GAMES, TASKS
+
+    stream = CARD_TRAIN_STREAM + GAMES.index(game)
+    return [(TASKS[game], int(np.random.SeedSequence([seed, stream, i]).generate_state(1)[0]))
+            for i in range(n)]
+
+
+def episodes_for(env_name: str, n: int, seed: int) -> list[tuple[str, int]]:
+    from actions.errors import VagentError
+    from benchmarks.cards.runner import GAMES
+
+    if env_name == "phone-sim":
+        return phone_episodes(n, seed)
+    if env_name in GAMES:
+        return card_episodes(env_name, n, seed)
+    raise VagentError(f"no data generator for {env_name!r} — use phone-sim or a card game "
+                      f"({', '.join(GAMES)})")
+
+
+def generate(env_name: str, out: str | Path, episodes: int, seed: int = 0, max_steps: int = 15,
+             progress: bool = True) -> dict[str, Any]:
+    """Run the oracle on ``episodes`` training episodes of ``env_name``; return counts."""
     from rich.progress import Progress
 
     import envs
     import policies
     from agent.loop import Agent
 
+    pairs = episodes_for(env_name, episodes, seed)
+    make_name = "android-sim" if env_name == "phone-sim" else env_name
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    pairs = phone_episodes(episodes, seed)
     (out / "episodes.json").write_text(json.dumps(
-        {"seed": seed, "split": "train", "episodes": [[t, s] for t, s in pairs]}, indent=1))
-    env = envs.make("android-sim")
+        {"env": env_name, "seed": seed, "split": "train",
+         "episodes": [[t, s] for t, s in pairs]}, indent=1))
+    env = envs.make(make_name)
     policy = policies.make("oracle")
     ok = steps = 0
     try:
         with Progress(disable=not progress) as bar:
-            job = bar.add_task("oracle episodes", total=len(pairs))
+            job = bar.add_task(f"oracle on {env_name}", total=len(pairs))
             for i, (task, ep_seed) in enumerate(pairs):
                 agent = Agent(policy, env, out=out / f"ep_{i:05d}", max_steps=max_steps,
-                              meta={"env_name": "android-sim", "split": "train"})
+                              meta={"env_name": make_name, "split": "train"})
                 traj = agent.run(task, seed=ep_seed)
                 ok += traj.success is True
                 steps += len(traj.steps)
@@ -58,23 +90,25 @@ def generate_phone(out: str | Path, episodes: int, seed: int = 0, max_steps: int
     return {"episodes": len(pairs), "successes": ok, "steps": steps}
 
 
+def generate_phone(out: str | Path, episodes: int, seed: int = 0, max_steps: int = 15,
+                   progress: bool = True) -> dict[str, Any]:
+    return generate("phone-sim", out, episodes, seed, max_steps, progress)
+
+
 def register_generate(data_app: Any) -> None:
 
 
     @data_app.command("generate")
     def generate_cmd(
-        env: Annotated[str, typer.Argument(help="phone-sim (the simulated phone's tasks).")],
+        env: Annotated[str, typer.Argument(help="phone-sim (the simulated phone's tasks) or a "
+                                           "card game (numberline, blackjack, ...).")],
         out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the run folders.")],
         episodes: Annotated[int, typer.Option(help="How many episodes.")] = 200,
         seed: Annotated[int, typer.Option(help="Data seed: same seed, same episodes.")] = 0,
         max_steps: Annotated[int, typer.Option(help="Stop an episode after this many steps.")] = 15,
     ) -> None:
-        """Record oracle runs on training tasks (wordings and seeds disjoint from evaluation)."""
-        from actions.errors import VagentError
-
-        if env != "phone-sim":
-            raise VagentError(f"no data generator for {env!r} — use phone-sim")
-        print(json.dumps(generate_phone(out, episodes, seed, max_steps)))
+        """Record oracle runs on training episodes (disjoint from the evaluations')."""
+        print(json.dumps(generate(env, out, episodes, seed, max_steps)))
 
 
-__all__ = ["generate_phone", "phone_episodes", "register_generate"]
+__all__ = ["card_episodes", "generate", "generate_phone", "phone_episodes", "register_generate"]

@@ -142,6 +142,7 @@ class Agent:
         oracle = getattr(env, "oracle_action", None)
         context = Context(task=task, space=env.action_space, observation=obs, steps=views,
                           step=step, screen=screen, oracle=oracle,
+                          oracle_answer=getattr(env, "oracle_answer", None),
                           protocol=getattr(env, "protocol", None))
         t0 = time.perf_counter()
         decision, actions, error, attempts = self._decide(context)

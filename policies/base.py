@@ -44,6 +44,8 @@ class Context(BaseModel):
     screen: tuple[int, int] | None = None  # (width, height) of the env's screen
     feedback: str | None = None  # the previous attempt's parse/validation error, to fix
     oracle: Callable[[], Action | None] | None = None  # the env's planner, where it has one
+    # The planner's move written as a model answer under the env's protocol (training data)
+    oracle_answer: Callable[[], str] | None = None
     protocol: Any = None  # a policies.protocol.Protocol the env is evaluated under, or None
 
 

@@ -92,4 +92,9 @@ class OraclePolicy(Policy):
         action = context.oracle()
         if action is None:
             action = Terminate(status="failure", answer="the oracle has no plan")
-        return Decision(raw=json.dumps(action.dump(), ensure_ascii=False), calls=[action.dump()])
+            return Decision(raw=json.dumps(action.dump(), ensure_ascii=False),
+                            calls=[action.dump()])
+        # Under an env's protocol the answer is what a model should write (the export's target)
+        raw = (context.oracle_answer() if context.protocol is not None and context.oracle_answer
+               else json.dumps(action.dump(), ensure_ascii=False))
+        return Decision(raw=raw, calls=[action.dump()])

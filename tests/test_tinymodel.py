@@ -15,7 +15,7 @@ import policies
 from actions import Frame
 from actions.coords import from_screen
 from actions.parsing import render
-from agent.datagen import generate_phone, phone_episodes
+from agent.datagen import card_episodes, generate, generate_phone, phone_episodes
 from agent.export import export, run_dirs, to_sharegpt, trajectory_samples
 from agent.history import ImagePart
 from agent.loop import Agent
@@ -24,7 +24,7 @@ from agent.train import (IGNORE, Collator, SFTConfig, TrainError, assistant_labe
 from benchmarks.phone_sim import held_out_episodes
 from policies import formats
 from policies.base import Context
-from policies.bundled import BUNDLED, DEFAULTS, SIZES
+from policies.bundled import BUNDLED, DEFAULTS, SIZES, SYSTEM
 from policies.model import ModelOptions, ModelPolicy
 
 MIN_PX, MAX_PX = SIZES["min_pixels"], SIZES["max_pixels"]
@@ -117,16 +117,19 @@ def _as_swift(prompt: Any) -> list[dict[str, str]]:
                                                 for p in m.parts)} for m in prompt.messages]
 
 
-@pytest.mark.parametrize("keep", [1, 2])
-def test_export_is_exactly_the_inference_prompt(tmp_path: Path, keep: int) -> None:
+@pytest.mark.parametrize(("keep", "system"), [(1, SYSTEM), (2, None)])
+def test_export_is_exactly_the_inference_prompt(tmp_path: Path, keep: int,
+                                                system: str | None) -> None:
     """A model policy's prompts at inference == the export of its run == the export of the
-    oracle's run of the same episode (pixel actions rendered into the format)."""
+    oracle's run of the same episode (pixel actions rendered into the format), with the
+    format's system prompt or one of the checkpoint's own."""
     env = envs.make("android-sim")
     policy = RecordingPolicy()
     policy.options.keep_images = keep
+    policy.options.system = system
     oracle = policies.make("oracle")
     opts = dict(keep_images=keep, min_pixels=MIN_PX, max_pixels=MAX_PX,
-                context_tokens=DEFAULTS["context_tokens"], max_new_tokens=64)
+                context_tokens=DEFAULTS["context_tokens"], max_new_tokens=64, system=system)
     try:
         for i, (task, seed) in enumerate(phone_episodes(3, 11)):
             policy.prompts.clear()
@@ -141,6 +144,8 @@ def test_export_is_exactly_the_inference_prompt(tmp_path: Path, keep: int) -> No
             for ms, os_, prompt, rec in zip(model_side, oracle_side, policy.prompts,
                                             traj.steps):
                 assert ms["messages"][:-1] == _as_swift(prompt)
+                sys_text = ms["messages"][0]["content"]
+                assert (sys_text == system) if system else ("mobile_use:" in sys_text)
                 assert ms["messages"][-1]["content"] == rec.raw
                 assert os_["messages"] == ms["messages"]
                 assert [Path(p).name for p in os_["images"]] == \
@@ -149,6 +154,41 @@ def test_export_is_exactly_the_inference_prompt(tmp_path: Path, keep: int) -> No
                                                          rec.step + 1)]
     finally:
         env.close()
+
+
+def test_card_data_is_the_protocol_prompt_and_answer(tmp_path: Path) -> None:
+    """NumberLine training data: the RL4VLM prompt the cards evaluation sends, and the oracle's
+    move written as the protocol's JSON answer, which reads back to that move."""
+    from agent.history import HistoryConfig, protocol_prompt
+    from benchmarks.cards.runner import TASKS, episode_seed
+
+    counts = generate("numberline", tmp_path / "runs", episodes=6, seed=3, progress=False)
+    assert counts["successes"] == 6
+    seeds = [s for _, s in card_episodes("numberline", 50, 3)]
+    assert len(set(seeds)) == 50 and seeds == [s for _, s in card_episodes("numberline", 50, 3)]
+    assert not set(seeds) & {episode_seed(0, "numberline", i) for i in range(1000)}
+    export([tmp_path / "runs"], tmp_path / "nl.jsonl", min_pixels=MIN_PX, max_pixels=MAX_PX,
+           system=SYSTEM, progress=False)
+    rows = [json.loads(l) for l in (tmp_path / "nl.jsonl").read_text().splitlines()]
+    assert len(rows) == counts["steps"]
+    env = envs.make("numberline")
+    base = env.unwrapped
+    first = 0  # each episode's first sample: its prompt is the reset deal's
+    for d in run_dirs([tmp_path / "runs"]):
+        meta = json.loads((d / "meta.json").read_text())
+        steps = [json.loads(l) for l in (d / "trajectory.jsonl").read_text().splitlines()]
+        obs, _ = env.reset(seed=meta["seed"], options={"task": TASKS["numberline"]})
+        ctx = Context(task=TASKS["numberline"], space=base.action_space, observation=obs,
+                      screen=base.screen_size, protocol=base.protocol)
+        want = _as_swift(protocol_prompt(ctx, HistoryConfig(min_pixels=MIN_PX,
+                                                            max_pixels=MAX_PX)))
+        assert rows[first]["messages"][:-1] == want  # the checkpoint's system prompt not used
+        for row, step in zip(rows[first:first + len(steps)], steps):
+            answer = row["messages"][-1]["content"]
+            assert '"current number"' in answer and '"thoughts"' in answer
+            assert base.protocol.parse(answer).calls[0]["action"] == step["action"]["action"]
+        first += len(steps)
+    env.close()
 
 
 # -- SFT ------------------------------------------------------------------------------------------
