@@ -48,6 +48,29 @@ def test_same_seed_same_episodes_and_splits_disjoint() -> None:
     assert max(s for _, s in train) < min(s for _, s in held)
 
 
+def test_same_data_seed_same_training_data(oracle_runs: Path, tmp_path: Path) -> None:
+    """The documented recipe is reproducible: a second generation with the data seed gives the
+    same actions, screenshots and exported samples."""
+    import hashlib
+
+    generate_phone(tmp_path / "again", episodes=4, seed=5, progress=False)
+
+    def fingerprint(root: Path) -> list[tuple]:
+        out = []
+        for d in run_dirs([root]):
+            steps = [json.loads(l) for l in (d / "trajectory.jsonl").read_text().splitlines()]
+            shots = [hashlib.sha256((d / s["screenshot"]).read_bytes()).hexdigest()
+                     for s in steps]
+            out.append(([s["action"] for s in steps], shots))
+        return out
+
+    assert fingerprint(tmp_path / "again") == fingerprint(oracle_runs)
+    a = [s["messages"] for s in trajectory_samples(run_dirs([oracle_runs])[0], system=SYSTEM)]
+    b = [s["messages"] for s in trajectory_samples(run_dirs([tmp_path / "again"])[0],
+                                                   system=SYSTEM)]
+    assert a == b
+
+
 def test_export_swift_and_sharegpt(oracle_runs: Path, tmp_path: Path) -> None:
     counts = export([oracle_runs], tmp_path / "s.jsonl", "swift", min_pixels=MIN_PX,
                     max_pixels=MAX_PX, progress=False)
@@ -156,7 +179,7 @@ def test_export_is_exactly_the_inference_prompt(tmp_path: Path, keep: int,
         env.close()
 
 
-def test_card_data_is_the_protocol_prompt_and_answer(tmp_path: Path) -> None:
+def test_card_data_is_the_protocol_prompt_and_answer(tmp_path: Path, oracle_runs: Path) -> None:
     """NumberLine training data: the RL4VLM prompt the cards evaluation sends, and the oracle's
     move written as the protocol's JSON answer, which reads back to that move."""
     from agent.history import HistoryConfig, protocol_prompt
@@ -189,6 +212,17 @@ def test_card_data_is_the_protocol_prompt_and_answer(tmp_path: Path) -> None:
             assert base.protocol.parse(answer).calls[0]["action"] == step["action"]["action"]
         first += len(steps)
     env.close()
+    # the bundled recipe's mix: the phone's samples once, the game's three times
+    from policies.bundled import export as bundled_export
+
+    mix = bundled_export([str(oracle_runs), str(tmp_path / "runs")], tmp_path / "mix.jsonl",
+                         {"runs": 3}, progress=False)
+    lines = (tmp_path / "mix.jsonl").read_text().splitlines()
+    phone = sum(len((d / "trajectory.jsonl").read_text().splitlines())
+                for d in run_dirs([oracle_runs]))
+    assert mix["rows"] == len(lines) == phone + 3 * len(rows)
+    assert lines[phone:] == [json.dumps(r, ensure_ascii=False) for r in rows] * 3
+    assert all(json.loads(l)["messages"][0]["content"] == SYSTEM for l in lines[:phone])
 
 
 # -- SFT ------------------------------------------------------------------------------------------
