@@ -21,20 +21,31 @@ demo: setup
 	$(BIN)/vagent run "find restaurants in San Diego" --out runs/demo
 
 # Reproduces the bundled tiny model (policies/bundled/tiny-qwen2vl): oracle runs on the simulated
-# phone's training tasks (data seed 0), exported as the tiny policy prompts, a base checkpoint
-# with a tokenizer trained on that text, SFT on the CPU. A killed run resumes from its checkpoint.
+# phone's training tasks and on NumberLine (data seed 0), exported as the tiny policy prompts; a
+# base checkpoint with a tokenizer trained on that text; SFT on the CPU in two rounds, the second
+# from the first's weights with a fresh, lower schedule and the NumberLine samples three times
+# (copying the task's words and reading the digits come late); then installed into the package.
+# The data is the same on every run; a killed training resumes from its newest checkpoint.
 TINY := build/tiny
-TINY_EPISODES ?= 700
-TINY_STEPS ?= 800
+TINY_PHONE ?= 1200
+TINY_NUMBERLINE ?= 300
+TINY_STEPS ?= 2000
+TINY_RUNS := $(TINY)/runs/phone $(TINY)/runs/numberline
 train-tiny: setup
-	$(BIN)/vagent data generate phone-sim --episodes $(TINY_EPISODES) --seed 0 --out $(TINY)/runs
-	$(BIN)/vagent data export $(TINY)/runs --out $(TINY)/train.jsonl --keep-images 1 \
-		--min-pixels 3136 --max-pixels 106624
+	$(BIN)/vagent data generate phone-sim --episodes $(TINY_PHONE) --seed 0 --out $(TINY)/runs/phone
+	$(BIN)/vagent data generate numberline --episodes $(TINY_NUMBERLINE) --seed 0 \
+		--out $(TINY)/runs/numberline
+	$(BIN)/python -m policies.bundled export $(TINY_RUNS) --out $(TINY)/train.jsonl
+	$(BIN)/python -m policies.bundled export $(TINY_RUNS) --out $(TINY)/mix.jsonl \
+		--repeat numberline=3
 	test -f $(TINY)/base/config.json || \
 		$(BIN)/python -m policies.bundled base --data $(TINY)/train.jsonl --out $(TINY)/base
 	$(BIN)/vagent train sft --data $(TINY)/train.jsonl --model $(TINY)/base --out $(TINY)/sft \
-		--epochs 2 --lr 1e-3 --batch-size 8 --max-steps $(TINY_STEPS) --save-every 50 --resume
-	$(BIN)/python -m policies.bundled install $(TINY)/sft
+		--epochs 100 --lr 1e-3 --batch-size 8 --max-steps $(TINY_STEPS) --save-every 100 --resume
+	$(BIN)/vagent train sft --data $(TINY)/mix.jsonl --model $(TINY)/sft --out $(TINY)/sft2 \
+		--epochs 100 --lr 5e-4 --batch-size 8 --max-steps $(TINY_STEPS) --save-every 100 --resume \
+		--seed 1
+	$(BIN)/python -m policies.bundled install $(TINY)/sft2
 
 test: setup
 	$(BIN)/python -m pytest -q

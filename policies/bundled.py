@@ -5,9 +5,14 @@
 current one; its processor's min/max pixels; short answers). Everything else — the model class,
 chat template, prompt format, parser — is the ``qwen-vl`` path, unchanged.
 
-``python -m policies.bundled base --data FILE --out DIR`` writes the untrained starting point:
-``policies.tiny.build_tiny_checkpoint`` with a tokenizer trained on the data's own text and the
-sizes below (``make train-tiny`` runs the whole recipe).
+The recipe (``make train-tiny`` runs it whole) keeps its settings here, in one place:
+
+- ``python -m policies.bundled export RUN_DIRS... --out FILE [--repeat FOLDER=N]``: ``vagent data
+  export`` with the bundled settings (image size, one screenshot, the system prompt below);
+- ``python -m policies.bundled base --data FILE --out DIR``: the untrained starting point,
+  ``policies.tiny.build_tiny_checkpoint`` with a tokenizer trained on the data's own text and
+  the sizes below;
+- ``python -m policies.bundled install DIR``: copy the trained checkpoint into the package.
 """
 
 from __future__ import annotations
@@ -27,13 +32,20 @@ BUNDLED = Path(__file__).parent / "bundled" / "tiny-qwen2vl"
 IMAGE_PIXELS = 224 * 476
 #: Sizes of the bundled model (see policies.tiny.tiny_settings for their meaning).
 SIZES: dict[str, Any] = {
-    "vocab_size": 2048, "hidden_size": 192, "intermediate_size": 512, "num_layers": 4,
-    "num_heads": 6, "num_kv_heads": 2, "vision_depth": 3, "vision_embed_dim": 96,
+    "vocab_size": 2048, "hidden_size": 256, "intermediate_size": 768, "num_layers": 4,
+    "num_heads": 8, "num_kv_heads": 2, "vision_depth": 3, "vision_embed_dim": 128,
     "vision_heads": 4, "max_position_embeddings": 8192,
     "min_pixels": 28 * 28 * 4, "max_pixels": IMAGE_PIXELS,
 }
+#: The bundled model's own system prompt. A model trained from scratch learns the call format
+#: from its examples, not from a description; the qwen2vl prompt's tool schema (about a thousand
+#: tokens, the same in every sample) would only make each step four times as long to train.
+SYSTEM = ("You operate an Android phone for the user, one action per turn. Answer with\n"
+          "✿FUNCTION✿: mobile_use\n✿ARGS✿: a JSON object with the action\n"
+          "Points are box tokens (x,y) in [0,1000) of the screenshot.")
 #: What the policy uses with the bundled model (the export used the same).
-DEFAULTS: dict[str, Any] = {"keep_images": 1, "max_new_tokens": 64, "context_tokens": 4096}
+DEFAULTS: dict[str, Any] = {"keep_images": 1, "max_new_tokens": 96, "context_tokens": 4096,
+                            "system": SYSTEM}
 
 
 class BundledPolicy(QwenLocalPolicy):
@@ -75,13 +87,50 @@ def _main(argv: list[str]) -> None:
     b.add_argument("--data", required=True)
     b.add_argument("--out", required=True)
     b.add_argument("--seed", type=int, default=0)
+    e = sub.add_parser("export", help="run folders → SFT JSONL with the bundled settings")
+    e.add_argument("runs", nargs="+")
+    e.add_argument("--out", required=True)
+    e.add_argument("--repeat", action="append", default=[], metavar="FOLDER=N",
+                   help="write the samples of the run folder named FOLDER N times")
     i = sub.add_parser("install", help="copy a trained checkpoint into the package")
     i.add_argument("src")
     args = ap.parse_args(argv)
     if args.cmd == "base":
         print(build_base(args.data, args.out, args.seed))
+    elif args.cmd == "export":
+        try:
+            repeat = {k: int(v) for k, v in (r.split("=", 1) for r in args.repeat)}
+        except ValueError:
+            ap.error("--repeat takes FOLDER=N, e.g. numberline=3")
+        print(json.dumps(export(args.runs, args.out, repeat)))
     else:
         install(args.src)
+
+
+def export(runs: list[str], out: str | Path, repeat: dict[str, int] | None = None,
+           progress: bool = True) -> dict[str, int]:
+    """Training data rendered exactly as ``--policy tiny`` prompts: each folder of runs in turn,
+    a folder whose name is in ``repeat`` written that many times (to weight a mix)."""
+    import tempfile
+
+    from agent.export import export as export_runs
+
+    out = Path(out)
+    totals: dict[str, int] = {}
+    with tempfile.TemporaryDirectory() as tmp, open(out, "w", encoding="utf-8") as f:
+        for folder in runs:
+            part = Path(tmp) / "part.jsonl"
+            counts = export_runs([folder], part, progress=progress,
+                                 keep_images=DEFAULTS["keep_images"],
+                                 min_pixels=SIZES["min_pixels"], max_pixels=SIZES["max_pixels"],
+                                 context_tokens=DEFAULTS["context_tokens"],
+                                 max_new_tokens=DEFAULTS["max_new_tokens"], system=SYSTEM)
+            times = (repeat or {}).get(Path(folder).name, 1)
+            f.write(part.read_text(encoding="utf-8") * times)
+            counts["rows"] = counts["samples"] * times
+            for k, v in counts.items():
+                totals[k] = totals.get(k, 0) + v
+    return totals
 
 
 def install(src: str | Path, dest: Path = BUNDLED) -> None:
@@ -99,6 +148,9 @@ def install(src: str | Path, dest: Path = BUNDLED) -> None:
     tmp.mkdir(parents=True)
     for p in keep:
         shutil.copy2(p, tmp / p.name)
+    card = dest / "README.md"  # the model card is written by hand: it stays
+    if card.exists() and not (tmp / card.name).exists():
+        shutil.copy2(card, tmp / card.name)
     shutil.rmtree(dest, ignore_errors=True)
     tmp.rename(dest)
     print(f"installed {len(keep)} files into {dest}")

@@ -13,9 +13,11 @@ import policies
 from benchmarks.phone_sim import evaluate
 from policies.bundled import BUNDLED
 
-#: The share of the bundled model's steps that are valid actions, held on 20 episodes
-#: (measured on 20 episodes of seed 77: see the model card).
-VALID_FLOOR = 0.8  # measured 87/95 = 91.6 %
+#: Floors of the short evaluations below, well above the random policy and well below what the
+#: bundled model measured on these very episodes (see the model card; greedy decoding, so a run
+#: repeats on the same CPU, and the margin covers float differences between CPUs).
+PHONE_FLOOR = 0.35  # held-out phone tasks: random 2.5 % (5/200); bundled 14/20 here, 60 % of 200
+NUMBERLINE_FLOOR = 0.75  # random 24.5 % (49/200); bundled 20/20 here, 100 % of 200
 
 
 def test_bundled_checkpoint_is_small_and_a_real_qwen2vl() -> None:
@@ -45,19 +47,24 @@ def test_vagent_run_defaults_to_the_bundled_model_on_the_phone(
 
 
 @pytest.mark.slow
-def test_bundled_model_short_eval(tmp_path: Path) -> None:
-    """20 held-out episodes through the real loop. The bundled model does NOT beat the random
-    policy's task success (see the model card: 0-2% vs 2.5%), so the floor held here is the
-    one it does reach: it writes well-formed, valid actions (the random policy's actions are
-    valid by construction, so this is no comparison with it) and plays multi-step episodes."""
+def test_bundled_model_short_eval_phone(tmp_path: Path) -> None:
+    """20 held-out phone episodes (wordings and seeds never in the training data) through the
+    real loop and the simulated phone."""
     pol = policies.make("tiny")
     try:
-        res = evaluate(pol, 20, tmp_path, seed=77, max_steps=8, progress=False)
+        res = evaluate(pol, 20, tmp_path, seed=77, max_steps=10, progress=False)
     finally:
         pol.close()
-    assert res["episodes"] == 20 and 0.0 <= res["success_rate"] <= 1.0
-    steps = [json.loads(line) for d in sorted((tmp_path / "episodes").iterdir())
-             for line in (d / "trajectory.jsonl").read_text().splitlines()]
-    valid = sum(1 for s in steps if s["error"] is None and s["action"])
-    assert valid / len(steps) >= VALID_FLOOR, f"{valid}/{len(steps)} valid actions"
-    assert sum(1 for s in steps if s["step"] >= 2) >= 10  # not one-step give-ups
+    assert res["episodes"] == 20
+    assert res["success_rate"] >= PHONE_FLOOR, res["per_task"]
+
+
+@pytest.mark.slow
+def test_bundled_model_short_eval_numberline(tmp_path: Path) -> None:
+    """20 NumberLine games under the RL4VLM protocol, as 'vagent eval cards' plays them."""
+    from benchmarks.cards.runner import evaluate as evaluate_cards
+
+    res = evaluate_cards(["numberline"], 20, 0, lambda: policies.make("tiny"), tmp_path)
+    game = res["games"]["numberline"]
+    assert game["episodes"] == 20
+    assert game["success_rate"] >= 100 * NUMBERLINE_FLOOR, game
