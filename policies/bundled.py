@@ -2,8 +2,10 @@
 
 ``--policy tiny`` is the ``qwen-vl`` policy with the bundled checkpoint
 (``policies/bundled/tiny-qwen2vl``) and the settings it was trained with (one screenshot, the
-current one; its processor's min/max pixels; short answers). Everything else — the model class,
-chat template, prompt format, parser — is the ``qwen-vl`` path, unchanged.
+current one; its processor's min/max pixels; its own short system prompt; short answers).
+Everything else — the model class, chat template, prompt format, parser — is the ``qwen-vl``
+path, unchanged. Under a card game's protocol (``vagent eval cards``) the protocol's prompt is
+used, as for any model.
 
 The recipe (``make train-tiny`` runs it whole) keeps its settings here, in one place:
 

@@ -75,8 +75,8 @@ def _tap(p: Phone, element_id: str) -> Action | None:
 
 def _go_app(p: Phone, pkg: str) -> Action | None:
     """The next action towards ``pkg`` in the foreground, or None when it already is. The
-    launcher's own ``open`` (am start / monkey) is the shortest way from anywhere, as a person
-    would use search; tapping an icon is left to the tasks about the launcher."""
+    launcher's own ``open`` (am start / monkey) is the shortest way from anywhere, like a person
+    using the launcher's search; a policy may still tap the icons (they stay on the screen)."""
     s = p.state
     if s.app == pkg and s.screen != "recents":
         return None
