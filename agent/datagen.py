@@ -90,11 +90,6 @@ def generate(env_name: str, out: str | Path, episodes: int, seed: int = 0, max_s
     return {"episodes": len(pairs), "successes": ok, "steps": steps}
 
 
-def generate_phone(out: str | Path, episodes: int, seed: int = 0, max_steps: int = 15,
-                   progress: bool = True) -> dict[str, Any]:
-    return generate("phone-sim", out, episodes, seed, max_steps, progress)
-
-
 def register_generate(data_app: Any) -> None:
 
 
@@ -111,4 +106,4 @@ def register_generate(data_app: Any) -> None:
         print(json.dumps(generate(env, out, episodes, seed, max_steps)))
 
 
-__all__ = ["card_episodes", "generate", "generate_phone", "phone_episodes", "register_generate"]
+__all__ = ["card_episodes", "generate", "phone_episodes", "register_generate"]

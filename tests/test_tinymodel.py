@@ -15,7 +15,7 @@ import policies
 from actions import Frame
 from actions.coords import from_screen
 from actions.parsing import render
-from agent.datagen import card_episodes, generate, generate_phone, phone_episodes
+from agent.datagen import card_episodes, generate, phone_episodes
 from agent.export import export, run_dirs, to_sharegpt, trajectory_samples
 from agent.history import ImagePart
 from agent.loop import Agent
@@ -33,7 +33,7 @@ MIN_PX, MAX_PX = SIZES["min_pixels"], SIZES["max_pixels"]
 @pytest.fixture(scope="module")
 def oracle_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("oracle")
-    counts = generate_phone(out, episodes=4, seed=5, progress=False)
+    counts = generate("phone-sim", out, episodes=4, seed=5, progress=False)
     assert counts["episodes"] == 4 and counts["successes"] == 4
     return out
 
@@ -53,7 +53,7 @@ def test_same_data_seed_same_training_data(oracle_runs: Path, tmp_path: Path) ->
     same actions, screenshots and exported samples."""
     import hashlib
 
-    generate_phone(tmp_path / "again", episodes=4, seed=5, progress=False)
+    generate("phone-sim", tmp_path / "again", episodes=4, seed=5, progress=False)
 
     def fingerprint(root: Path) -> list[tuple]:
         out = []
