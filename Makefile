@@ -35,20 +35,20 @@ train-tiny: setup
 	$(BIN)/vagent data generate phone-sim --episodes $(TINY_PHONE) --seed 0 --out $(TINY)/runs/phone
 	$(BIN)/vagent data generate numberline --episodes $(TINY_NUMBERLINE) --seed 0 \
 		--out $(TINY)/runs/numberline
-	$(BIN)/python -m policies.bundled export $(TINY_RUNS) --out $(TINY)/train.jsonl
-	$(BIN)/python -m policies.bundled export $(TINY_RUNS) --out $(TINY)/mix.jsonl \
+	$(BIN)/python -m vagent.policies.bundled export $(TINY_RUNS) --out $(TINY)/train.jsonl
+	$(BIN)/python -m vagent.policies.bundled export $(TINY_RUNS) --out $(TINY)/mix.jsonl \
 		--repeat numberline=3
 	test -f $(TINY)/base/config.json || \
-		$(BIN)/python -m policies.bundled base --data $(TINY)/train.jsonl --out $(TINY)/base
+		$(BIN)/python -m vagent.policies.bundled base --data $(TINY)/train.jsonl --out $(TINY)/base
 	$(BIN)/vagent train sft --data $(TINY)/train.jsonl --model $(TINY)/base --out $(TINY)/sft \
 		--epochs 100 --lr 1e-3 --batch-size 8 --max-steps $(TINY_STEPS) --save-every 100 --resume
 	$(BIN)/vagent train sft --data $(TINY)/mix.jsonl --model $(TINY)/sft --out $(TINY)/sft2 \
 		--epochs 100 --lr 5e-4 --batch-size 8 --max-steps $(TINY_STEPS) --save-every 100 --resume \
 		--seed 1
-	$(BIN)/python -m policies.bundled install $(TINY)/sft2
+	$(BIN)/python -m vagent.policies.bundled install $(TINY)/sft2
 
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/pytest -q
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis

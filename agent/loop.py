@@ -16,9 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from actions import Action, ActionError, ParseError, to_screen
-from actions.errors import VagentError
-from policies.base import Context, Decision, Policy, StepView
+from vagent.actions import Action, ActionError, ParseError, to_screen
+from vagent.actions.errors import VagentError
+from vagent.actions.context import Context, Decision, StepView
+from vagent.policies.base import Policy
 
 from .trajectory import StepRecord, Trajectory, TrajectoryWriter
 
@@ -232,7 +233,7 @@ class Agent:
 
     @staticmethod
     def _to_screen(action: Action, decision: Decision, screen: tuple[int, int] | None):
-        from actions.coords import Mapped
+        from vagent.actions.coords import Mapped
 
         if screen is None or not type(action).POINTS:
             return Mapped(action=action)

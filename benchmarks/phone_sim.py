@@ -17,12 +17,12 @@ from typing import Annotated, Any
 
 import typer
 
-from actions.errors import VagentError
-from agent.options import PolicyOptions, make_policy, policy_options
+from vagent.actions.errors import VagentError
+from vagent.cli.options import PolicyOptions, make_policy, policy_options
 
 
 def held_out_episodes(n: int, seed: int, split: str = "held_out") -> list[tuple[str, int]]:
-    from envs.android.tasks import sample
+    from vagent.envs.android.tasks import sample
 
     rng = random.Random(seed)
     return [sample(rng, split) for _ in range(n)]
@@ -38,9 +38,9 @@ def evaluate(policy: Any, episodes: int, out: str | Path, seed: int = 1000,
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, \
         TimeElapsedColumn
 
-    import envs
-    from agent.loop import Agent
-    from envs.android.tasks import match
+    from vagent import envs
+    from vagent.agent.loop import Agent
+    from vagent.envs.android.tasks import match
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

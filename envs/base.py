@@ -13,8 +13,8 @@ from typing import Any
 import gymnasium
 import numpy as np
 
-from actions import Action, ActionSpace
-from actions.errors import VagentError
+from vagent.actions import Action, ActionSpace
+from vagent.actions.errors import VagentError
 
 
 class EnvError(VagentError, RuntimeError):

@@ -11,7 +11,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from actions import Action, ActionSpace, Click, Key, Scroll, Terminate, Type, Wait
+from vagent.actions import Action, ActionSpace, Click, Key, Scroll, Terminate, Type, Wait
 
 from .base import Env, observation_space
 from .draw import font, to_array

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from actions import Action, ActionSpace, Terminate, Tool
-from actions.errors import VagentError
-from actions.example_tools import EXAMPLE_TOOLS
+from vagent.actions import Action, ActionSpace, Terminate, Tool
+from vagent.actions.errors import VagentError
+from vagent.actions.example_tools import EXAMPLE_TOOLS
 
 from .base import Env, observation_space
 

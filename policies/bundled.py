@@ -9,12 +9,12 @@ used, as for any model.
 
 The recipe (``make train-tiny`` runs it whole) keeps its settings here, in one place:
 
-- ``python -m policies.bundled export RUN_DIRS... --out FILE [--repeat FOLDER=N]``: ``vagent data
+- ``python -m vagent.policies.bundled export RUN_DIRS... --out FILE [--repeat FOLDER=N]``: ``vagent data
   export`` with the bundled settings (image size, one screenshot, the system prompt below);
-- ``python -m policies.bundled base --data FILE --out DIR``: the untrained starting point,
+- ``python -m vagent.policies.bundled base --data FILE --out DIR``: the untrained starting point,
   ``policies.tiny.build_tiny_checkpoint`` with a tokenizer trained on the data's own text and
   the sizes below;
-- ``python -m policies.bundled install DIR``: copy the trained checkpoint into the package.
+- ``python -m vagent.policies.bundled install DIR``: copy the trained checkpoint into the package.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from actions.errors import VagentError
+from vagent.actions.errors import VagentError
 
 from .qwen_local import QwenLocalPolicy
 
@@ -83,7 +83,7 @@ def build_base(data: str | Path, out: str | Path, seed: int = 0) -> Path:
 def _main(argv: list[str]) -> None:
     import argparse
 
-    ap = argparse.ArgumentParser(prog="python -m policies.bundled")
+    ap = argparse.ArgumentParser(prog="python -m vagent.policies.bundled")
     sub = ap.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("base", help="write the untrained starting checkpoint")
     b.add_argument("--data", required=True)
@@ -115,7 +115,7 @@ def export(runs: list[str], out: str | Path, repeat: dict[str, int] | None = Non
     a folder whose name is in ``repeat`` written that many times (to weight a mix)."""
     import tempfile
 
-    from agent.export import export as export_runs
+    from vagent.training.export import export as export_runs
 
     out = Path(out)
     totals: dict[str, int] = {}

@@ -12,10 +12,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from actions import Frame
-from actions.errors import ParseError, VagentError
-from actions.parsing import Parsed
-from agent.history import HistoryConfig, Prompt, approx_tokens, build, protocol_prompt
+from vagent.actions import Frame
+from vagent.actions.errors import ParseError, VagentError
+from vagent.actions.parsing import Parsed
+from vagent.policies.history import HistoryConfig, Prompt, approx_tokens, build, protocol_prompt
 
 from . import formats
 from .base import Context, Decision, Policy

@@ -28,9 +28,9 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
-from actions.coords import DEFAULT_MIN_PIXELS
-from actions.errors import VagentError
-from agent.history import ImagePart, Prompt
+from vagent.actions.coords import DEFAULT_MIN_PIXELS
+from vagent.actions.errors import VagentError
+from vagent.policies.history import ImagePart, Prompt
 
 from . import formats
 from .base import Context

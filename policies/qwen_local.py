@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from actions.errors import VagentError
-from agent.history import ImagePart, Prompt
+from vagent.actions.errors import VagentError
+from vagent.policies.history import ImagePart, Prompt
 
 from . import formats
 from .base import Context

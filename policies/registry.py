@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from actions.errors import VagentError
+from vagent.actions.errors import VagentError
 
 from .base import Policy
 
@@ -38,12 +38,12 @@ def make(name: str, **options: Any) -> Policy:
     return cls(**{k: v for k, v in options.items() if v is not None})
 
 
-register("replay", "policies.simple:ReplayPolicy", "plays a JSON/JSONL file of pixel actions")
-register("random", "policies.simple:RandomPolicy", "samples the env's action space")
-register("oracle", "policies.simple:OraclePolicy", "the env's own planner (an upper bound)")
-register("qwen-vl", "policies.qwen_local:QwenLocalPolicy",
+register("replay", "vagent.policies.simple:ReplayPolicy", "plays a JSON/JSONL file of pixel actions")
+register("random", "vagent.policies.simple:RandomPolicy", "samples the env's action space")
+register("oracle", "vagent.policies.simple:OraclePolicy", "the env's own planner (an upper bound)")
+register("qwen-vl", "vagent.policies.qwen_local:QwenLocalPolicy",
          "Qwen2-VL / Qwen2.5-VL run locally with transformers (--model DIR_OR_HUB_ID)")
-register("openai", "policies.openai_policy:OpenAIPolicy",
+register("openai", "vagent.policies.openai_policy:OpenAIPolicy",
          "an OpenAI-compatible endpoint: vLLM, DashScope, OpenAI (--api-base URL --model NAME)")
-register("tiny", "policies.bundled:BundledPolicy",
+register("tiny", "vagent.policies.bundled:BundledPolicy",
          "the bundled tiny Qwen2-VL model (trained by 'make train-tiny'), CPU-friendly")

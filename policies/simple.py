@@ -7,8 +7,8 @@ import random
 from pathlib import Path
 from typing import Any
 
-from actions import Terminate
-from actions.errors import VagentError
+from vagent.actions import Terminate
+from vagent.actions.errors import VagentError
 
 from .base import Context, Decision, Policy
 

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Fixtures live in tests/fixtures/<area>.py, one module per area, all loaded here, so that
 # adding an area's fixtures never means editing this file.
 pytest_plugins = sorted(
-    f"tests.fixtures.{p.stem}" for p in (ROOT / "tests" / "fixtures").glob("*.py")
+    f"fixtures.{p.stem}" for p in (ROOT / "tests" / "fixtures").glob("*.py")
     if p.stem != "__init__"
 )
 
@@ -21,11 +21,11 @@ pytest_plugins = sorted(
 @pytest.fixture
 def vagent_cmd() -> list[str]:
     """The CLI as a subprocess command (the installed script's code path, via -m)."""
-    return [sys.executable, "-m", "agent"]
+    return [sys.executable, "-m", "vagent"]
 
 
 @pytest.fixture
 def subprocess_env() -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = str(ROOT / "tests") + os.pathsep + env.get("PYTHONPATH", "")
     return env

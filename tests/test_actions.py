@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from actions import (
+from vagent.actions import (
     Action, ActionError, ActionSpace, Click, Frame, Swipe, Terminate, get_space, to_screen, tool,
 )
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from actions import Button, Click, Key, LongPress, OpenApp, Scroll, Swipe, Terminate, Type
-from benchmarks.aitz import loader
-from benchmarks.aitz.actions import (
+from vagent.actions import Button, Click, Key, LongPress, OpenApp, Scroll, Swipe, Terminate, Type
+from vagent.benchmarks.aitz import loader
+from vagent.benchmarks.aitz.actions import (
     Code, Gesture, finger_direction, gesture_of, ground_truth_action, ground_truth_gesture,
 )
-from benchmarks.aitz.metrics_aitw import aitw_match, enlarge, main_axis
-from benchmarks.aitz.metrics_coat import (
+from vagent.benchmarks.aitz.metrics_aitw import aitw_match, enlarge, main_axis
+from vagent.benchmarks.aitz.metrics_coat import (
     click_match, episode_metrics, exact_match, indel_ratio, text_match, type_match,
 )
 

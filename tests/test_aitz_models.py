@@ -7,9 +7,9 @@ import json
 import subprocess
 from pathlib import Path
 
-import policies
-from benchmarks.aitz.loader import load
-from benchmarks.aitz.runner import evaluate
+from vagent import policies
+from vagent.benchmarks.aitz.loader import load
+from vagent.benchmarks.aitz.runner import evaluate
 
 # qwen25vl answers in pixels of the resized screenshot: 270×600 → 280×588, whose centre
 # (140, 294) is the screen's centre (135, 300).

@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 
-import policies
-from actions import ParseError
-from benchmarks.aitz.loader import load
-from benchmarks.aitz.runner import evaluate, read_records, score_predictions
-from policies.base import Context, Decision, Policy
-from tests.fixtures.aitz import CentreTap, SlowOracle
+from vagent import policies
+from vagent.actions import ParseError
+from vagent.benchmarks.aitz.loader import load
+from vagent.benchmarks.aitz.runner import evaluate, read_records, score_predictions
+from vagent.actions.context import Context, Decision
+from vagent.policies.base import Policy
+from fixtures.aitz import CentreTap, SlowOracle
 
 ALL_METRICS = ("type_match", "exact_match", "aitw_match", "aitw_match_dir", "success_rate",
                "goal_progress")
@@ -182,9 +183,10 @@ def test_policies_with_act_batch_get_batches(aitz_data, tmp_path, monkeypatch):
 
 
 SLOW_RUN = """
-import sys, policies
-policies.register("slow-oracle", "tests.fixtures.aitz:SlowOracle")
-from agent.cli import main
+import sys
+from vagent import policies
+policies.register("slow-oracle", "fixtures.aitz:SlowOracle")
+from vagent.cli.app import main
 main(sys.argv[1:])
 """
 

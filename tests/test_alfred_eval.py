@@ -8,8 +8,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from envs.alfred.generate import generated_tasks
-from envs.alfred.tasks import write_split
+from vagent.envs.alfred.generate import generated_tasks
+from vagent.envs.alfred.tasks import write_split
 
 
 def lines(path: Path) -> list[dict]:

@@ -7,7 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from envs.alfred.generate import generated_tasks
+from vagent.envs.alfred.generate import generated_tasks
 
 
 def _script_for_first_task() -> list[str]:

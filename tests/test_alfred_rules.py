@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions import ActionError
+from vagent.actions import ActionError
 
 
 def act(env, text: str):

@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from actions import ParseError
-from benchmarks.alfred.metrics import aggregate, episode_scores
-from envs.alfred import TASK_TYPES, AlfredEnv
-from envs.alfred.generate import generated_tasks
-from envs.alfred.goals import goal_conditions
-from envs.alfred.tasks import DataError, load_split, load_task, write_split
-from tests.fixtures.alfred import make_task
+from vagent.actions import ParseError
+from vagent.benchmarks.alfred.metrics import aggregate, episode_scores
+from vagent.envs.alfred import TASK_TYPES, AlfredEnv
+from vagent.envs.alfred.generate import generated_tasks
+from vagent.envs.alfred.goals import goal_conditions
+from vagent.envs.alfred.tasks import DataError, load_split, load_task, write_split
+from fixtures.alfred import make_task
 
 
 def O(oid, t=None, **kw):  # noqa: N802 — an object of THOR metadata
@@ -111,7 +111,7 @@ def test_the_oracle_solves_every_generated_task_of_all_seven_types() -> None:
 
 
 def test_generation_is_deterministic_and_seeded() -> None:
-    from envs.alfred.generate import _cached
+    from vagent.envs.alfred.generate import _cached
 
     a = [t.to_json() for t in generated_tasks(per_type=1, seed=7)]
     b = [t.to_json() for t in _cached.__wrapped__(1, 7)]  # built again, not the cached copy
@@ -163,7 +163,7 @@ def test_alfred_style_traj_data_loads() -> None:
                   "object_toggles": [], "random_seed": 3}
     t["images"] = []
     t["pddl_params"]["mrecep_target"] = ""
-    from envs.alfred.tasks import parse_task
+    from vagent.envs.alfred.tasks import parse_task
 
     task = parse_task(t)
     assert task.symbolic_scene is None and task.scene.floor_plan == "FloorPlan10"
@@ -191,7 +191,7 @@ def test_protocol_reads_calls_as_models_write_them() -> None:
 
 
 def test_protocol_prompt_has_image_task_state_and_history() -> None:
-    from policies.base import Context, StepView
+    from vagent.actions.context import Context, StepView
 
     env = AlfredEnv(backend="symbolic", tasks=[make_task()])
     obs, _ = env.reset(options={"alfred_task": make_task()})

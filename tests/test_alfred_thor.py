@@ -9,11 +9,11 @@ import sys
 
 import pytest
 
-from envs.alfred import AlfredEnv
-from envs.alfred.symbolic import ThorStandIn
-from envs.alfred.thor import ThorBackend
-from envs.base import EnvError
-from tests.fixtures.alfred import kitchen, make_task
+from vagent.envs.alfred import AlfredEnv
+from vagent.envs.alfred.symbolic import ThorStandIn
+from vagent.envs.alfred.thor import ThorBackend
+from vagent.envs.base import EnvError
+from fixtures.alfred import kitchen, make_task
 
 
 def thor_env(task=None, **scene_kw):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from envs.android.sim.server import PhoneServer
+from vagent.envs.android.sim.server import PhoneServer
 
 ADB = shutil.which("adb")
 

@@ -11,15 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import envs
-import policies
-from actions import (Button, Click, Key, LongPress, OpenApp, Scroll, Swipe, Terminate, Type,
+from vagent import envs
+from vagent import policies
+from vagent.actions import (Button, Click, Key, LongPress, OpenApp, Scroll, Swipe, Terminate, Type,
                      Wait)
-from actions.errors import ActionError, VagentError
-from agent import Agent, Trajectory
-from envs.android import tasks as T
-from envs.android.adb import AdbError
-from envs.android.text import KeyboardMissing
+from vagent.actions.errors import ActionError, VagentError
+from vagent.agent import Agent, Trajectory
+from vagent.envs.android import tasks as T
+from vagent.envs.android.adb import AdbError
+from vagent.envs.android.text import KeyboardMissing
 
 
 def _solve(env, task: str, seed: int | None, max_steps: int = 25) -> tuple[bool, list]:

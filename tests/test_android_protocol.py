@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from envs.android.adb import AdbError, Device, config_dir, key_path
-from envs.android.sim import protocol as P
-from envs.android.sim.server import PhoneServer
+from vagent.envs.android.adb import AdbError, Device, config_dir, key_path
+from vagent.envs.android.sim import protocol as P
+from vagent.envs.android.sim.server import PhoneServer
 
 
 def _raw(server: PhoneServer) -> socket.socket:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from envs.android.sim.shell import Shell, ShellSyntaxError, parse
+from vagent.envs.android.sim.shell import Shell, ShellSyntaxError, parse
 
 
 def _sh():

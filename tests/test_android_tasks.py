@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from envs.android import tasks as T
+from vagent.envs.android import tasks as T
 
 
 @pytest.mark.parametrize("text,template,params", [
@@ -87,7 +87,7 @@ def test_unknown_task_has_no_oracle_or_check(android_env) -> None:
 
 
 def test_pop_up_is_modal_and_the_oracle_dismisses_it(android_env, sim_phone) -> None:
-    from envs.android.sim.phone import DIALOGS
+    from vagent.envs.android.sim.phone import DIALOGS
 
     seed = next(s for s in range(200)
                 if T.resolve("find restaurants in San Diego", seed=s).start["dialog"])

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import random
 
-from envs.android.sim.commands import decode_input_text
-from envs.android.sim.shell import Shell
-from envs.android.text import input_text_commands, runs
+from vagent.envs.android.sim.commands import decode_input_text
+from vagent.envs.android.sim.shell import Shell
+from vagent.envs.android.text import input_text_commands, runs
 
 NASTY = ["'", '"', "$(", ")", "`", ";", "&&", "||", "|", "%s", "%", "s", "\\", "\n", "\t", " ",
          "  ", "$HOME", "${PATH}", "$?", "*", "?", "~", "#", "!", "<", ">", ">&2", "2>&1", "(",

@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 
-import envs
-import policies
-from actions import ParseError
-from agent import Agent
-from benchmarks.cards.runner import evaluate, wilson
-from policies.base import Context, Decision, Policy
+from vagent import envs
+from vagent import policies
+from vagent.actions import ParseError
+from vagent.agent import Agent
+from vagent.benchmarks.cards.runner import evaluate, wilson
+from vagent.actions.context import Context, Decision
+from vagent.policies.base import Policy
 
 
 def test_wilson_interval() -> None:

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from envs.cards.protocol import prompt_text
+from vagent.envs.cards.protocol import prompt_text
 
 
 def eval_cards(cmd: list[str], env: dict[str, str], *args: str) -> subprocess.CompletedProcess:

@@ -7,11 +7,11 @@ import collections
 import numpy as np
 import pytest
 
-import envs
-from actions import ParseError
-from actions.parsing.rl4vlm import project
-from envs.cards.protocol import TOKENS, CardProtocol, prompt_text
-from policies.base import Context
+from vagent import envs
+from vagent.actions import ParseError
+from vagent.actions.parsing.rl4vlm import project
+from vagent.envs.cards.protocol import TOKENS, CardProtocol, prompt_text
+from vagent.actions.context import Context
 
 # The two prompts the project's reference file quotes in full (rl4vlm.md).
 NUMBERLINE = (

@@ -10,11 +10,11 @@ import gymnasium
 import numpy as np
 import pytest
 
-import envs
-from actions import ActionError
-from envs.cards import CardOptionError
-from envs.cards.blackjack import basic_strategy, exact_outcomes, hand_total
-from envs.cards.formula import FormulaError, evaluate, solve
+from vagent import envs
+from vagent.actions import ActionError
+from vagent.envs.cards import CardOptionError
+from vagent.envs.cards.blackjack import basic_strategy, exact_outcomes, hand_total
+from vagent.envs.cards.formula import FormulaError, evaluate, solve
 
 GYM_IDS = {"numberline": "NumberLine-v0", "blackjack": "Blackjack-v0",
            "ezpoints": "EZPoints-v0", "points24": "Points24-v0"}
@@ -324,7 +324,7 @@ def test_step_accepts_action_dict_and_token(game: str) -> None:
 
 
 def test_episode_cap_of_300_steps(monkeypatch: pytest.MonkeyPatch) -> None:
-    import envs.cards.base as base
+    import vagent.envs.cards.base as base
 
     monkeypatch.setattr(base, "MAX_EPISODE_STEPS", 3)
     env = blackjack([2, 2], [10, 7], deck=[1, 1, 1, 1])

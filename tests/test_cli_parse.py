@@ -69,8 +69,8 @@ def test_reference_examples(example, vagent_cmd, subprocess_env):
 @pytest.mark.parametrize("example", EXAMPLES, ids=[f"ex{i}" for i in range(1, 8)])
 def test_reference_examples_detected(example):
     """The same examples without --format (in-process: the CLI's own path is tested above)."""
-    from actions import get_space, to_screen
-    from actions.parsing import detect_format, parse
+    from vagent.actions import get_space, to_screen
+    from vagent.actions.parsing import detect_format, parse
 
     form, screen, text, want = example
     assert detect_format(text) == form

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actions import ActionError, Click, Frame, Swipe, from_screen, smart_resize, to_screen
-from actions.coords import image_tokens, round_half_away
+from vagent.actions import ActionError, Click, Frame, Swipe, from_screen, smart_resize, to_screen
+from vagent.actions.coords import image_tokens, round_half_away
 
 oracle = pytest.importorskip("transformers.models.qwen2_vl.image_processing_qwen2_vl").smart_resize
 

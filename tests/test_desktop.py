@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-import policies
-from actions import ScreenMap
-from agent import Agent, Trajectory
-from envs.desktop import DesktopError, FailSafe
-from tests.apps.form_app import ITEMS, LAYOUT, ORIGIN, SCROLL_STEP, SIZE, centre, screen_point
+from vagent import policies
+from vagent.actions import ScreenMap
+from vagent.agent import Agent, Trajectory
+from vagent.envs.desktop import DesktopError, FailSafe
+from apps.form_app import ITEMS, LAYOUT, ORIGIN, SCROLL_STEP, SIZE, centre, screen_point
 
 NASTY = "a`~!@#$%^&*()_+-={}[]|\\:;\"'<>,.?/ Z9 %s {0} \\n $HOME"
 UNICODE = "Grüße, Zoë — 東京 ✓ αβγ 😀"
@@ -317,7 +317,7 @@ def test_env_started_xvfb_is_separate_and_stopped(xserver: Any) -> None:
     """An env with xvfb= gets its own server (pyautogui is rebound to it) and stops it."""
     import os
 
-    import envs
+    from vagent import envs
 
     env = envs.make("desktop", xvfb="640x480", settle=0)
     try:

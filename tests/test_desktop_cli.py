@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from envs.desktop.xvfb import Xvfb
-from tests.apps.form_app import centre, screen_point
+from vagent.envs.desktop.xvfb import Xvfb
+from apps.form_app import centre, screen_point
 
 APP = Path(__file__).resolve().parent / "apps" / "form_app.py"
 needs_xvfb = pytest.mark.skipif(not Xvfb.available(),
@@ -27,7 +27,7 @@ def _run(vagent_cmd: list[str], subprocess_env: dict[str, str], tmp_path: Path,
          actions: list[dict], *extra: str, stdin: str | None = None
          ) -> tuple[subprocess.CompletedProcess, Path]:
     state = tmp_path / "state.json"
-    acts = tmp_path / "actions.jsonl"
+    acts = tmp_path / "vagent.actions.jsonl"
     acts.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in actions),
                     encoding="utf-8")
     launch = f"{shlex.quote(sys.executable)} {shlex.quote(str(APP))} --state {state}"

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actions import ActionError, ScreenMap
-from envs.desktop.env import DesktopConfig
-from envs.desktop.keys import normalize, to_pyautogui
-from envs.desktop.safety import DEFAULT_DENY, Confirmer, DenyList
-from envs.desktop.xvfb import parse_size
+from vagent.actions import ActionError, ScreenMap
+from vagent.envs.desktop.env import DesktopConfig
+from vagent.envs.desktop.keys import normalize, to_pyautogui
+from vagent.envs.desktop.safety import DEFAULT_DENY, Confirmer, DenyList
+from vagent.envs.desktop.xvfb import parse_size
 
 
 @pytest.mark.parametrize("keys, want", [
@@ -115,7 +115,7 @@ def test_config_converts_cli_strings_and_rejects_bad_ones() -> None:
     assert c.resize == (640, 400) and c.failsafe is False and c.dry_run is True
     assert DesktopConfig(xvfb="true").xvfb == (1280, 800)
     assert parse_size("800X600") == (800, 600)
-    from envs.desktop import DesktopEnv, DesktopError
+    from vagent.envs.desktop import DesktopEnv, DesktopError
 
     with pytest.raises(DesktopError, match="region"):
         DesktopEnv(region="1,2,three,4")
@@ -128,8 +128,8 @@ def test_config_converts_cli_strings_and_rejects_bad_ones() -> None:
 def test_no_display_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
-    from envs.desktop import DesktopError
-    from envs.desktop.env import DesktopEnv
+    from vagent.envs.desktop import DesktopError
+    from vagent.envs.desktop.env import DesktopEnv
 
     if not sys.platform.startswith("linux"):
         pytest.skip("$DISPLAY matters on X11 only")

@@ -10,14 +10,15 @@ from typing import Literal
 import pytest
 from pydantic import BaseModel
 
-import envs
-from actions import ActionSpace, Terminate, Tool, tool
-from actions.example_tools import EXAMPLE_TOOLS, calculate, convert_units
-from agent import Agent, Trajectory
-from benchmarks.fncall.example import build_example
-from benchmarks.fncall.metrics import exact_match, normalise, type_match
-from benchmarks.fncall.runner import load_items, run
-from policies.base import Decision, Policy
+from vagent import envs
+from vagent.actions import ActionSpace, Terminate, Tool, tool
+from vagent.actions.example_tools import EXAMPLE_TOOLS, calculate, convert_units
+from vagent.agent import Agent, Trajectory
+from vagent.benchmarks.fncall.example import build_example
+from vagent.benchmarks.fncall.metrics import exact_match, normalise, type_match
+from vagent.benchmarks.fncall.runner import load_items, run
+from vagent.actions.context import Decision
+from vagent.policies.base import Policy
 
 
 class Point(BaseModel):

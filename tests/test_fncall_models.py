@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-import envs
-import policies
-from agent import Agent, Trajectory
-from benchmarks.fncall.example import build_example
-from benchmarks.fncall.runner import load_items, run
+from vagent import envs
+from vagent import policies
+from vagent.agent import Agent, Trajectory
+from vagent.benchmarks.fncall.example import build_example
+from vagent.benchmarks.fncall.runner import load_items, run
 
 
 def _render(fmt: str, name: str, args: dict[str, Any]) -> str:

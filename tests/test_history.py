@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from actions import get_space
-from actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
-from agent.history import HistoryConfig, ImagePart, build
-from policies import formats
-from policies.base import Context, StepView
+from vagent.actions import get_space
+from vagent.actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
+from vagent.policies.history import HistoryConfig, ImagePart, build
+from vagent.policies import formats
+from vagent.actions.context import Context, StepView
 
 PHONE = (1080, 2400)
 

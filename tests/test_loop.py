@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import envs
-import policies
-from agent import Agent, Trajectory
-from policies.base import Decision, Policy
+from vagent import envs
+from vagent import policies
+from vagent.agent import Agent, Trajectory
+from vagent.actions.context import Decision
+from vagent.policies.base import Policy
 
 
 def test_replay_on_buttons_writes_trajectory(tmp_path: Path) -> None:
@@ -39,7 +40,7 @@ def test_replay_on_buttons_writes_trajectory(tmp_path: Path) -> None:
 
 
 def test_oracle_solves_every_buttons_task(tmp_path: Path) -> None:
-    from envs.buttons import TASKS
+    from vagent.envs.buttons import TASKS
 
     for i, task in enumerate(TASKS):
         traj = Agent(policies.make("oracle"), envs.make("buttons"), out=tmp_path / str(i),
@@ -83,7 +84,7 @@ def test_validation_error_names_field(tmp_path: Path) -> None:
 
 
 def test_out_of_screen_point_is_clamped_and_flagged(tmp_path: Path) -> None:
-    from actions import Frame
+    from vagent.actions import Frame
 
     pol = Scripted([Decision(calls=[{"action": "click", "x": 1500, "y": -3}],
                              frame=Frame(kind="rel1000"))])
@@ -107,7 +108,7 @@ def test_time_budget_and_max_steps(tmp_path: Path) -> None:
 
 
 def test_tool_results_go_back_to_policy(tmp_path: Path) -> None:
-    from actions import tool
+    from vagent.actions import tool
 
     @tool
     def add(a: int, b: int) -> int:
@@ -215,7 +216,7 @@ def test_gymnasium_make_and_env_checker() -> None:
 
 
 def test_policy_raising_parse_error_is_fed_back(tmp_path: Path) -> None:
-    from actions import ParseError
+    from vagent.actions import ParseError
 
     class Raising(Policy):
         calls = 0
@@ -232,7 +233,7 @@ def test_policy_raising_parse_error_is_fed_back(tmp_path: Path) -> None:
 
 
 def test_redact_keeps_counts_and_hides_secrets() -> None:
-    from agent.trajectory import redact
+    from vagent.agent.trajectory import redact
 
     out = redact({"api_key": "sk-1", "access_token": "t", "Authorization": "Bearer x",
                   "max_new_tokens": 32, "prompt_tokens": 900, "api_key_env": "DASHSCOPE_API_KEY",
@@ -244,8 +245,8 @@ def test_redact_keeps_counts_and_hides_secrets() -> None:
 
 
 def test_env_failure_mid_episode_keeps_steps_and_says_why(tmp_path: Path) -> None:
-    from envs import EnvError
-    from envs.buttons import ButtonsEnv
+    from vagent.envs import EnvError
+    from vagent.envs.buttons import ButtonsEnv
 
     class Dropping(ButtonsEnv):
         def step(self, action):  # noqa: ANN001

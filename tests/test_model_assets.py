@@ -11,7 +11,7 @@ import openai
 import pytest
 from openai import OpenAI
 
-from policies.scripted_server import Reply
+from vagent.policies.scripted_server import Reply
 
 
 @pytest.mark.parametrize("fixture,model_type,cls", [
@@ -58,7 +58,7 @@ def test_tiny_checkpoint_loads_through_auto_classes(fixture: str, model_type: st
 def test_tiny_builder_is_deterministic(tmp_path: Path) -> None:
     from safetensors.numpy import load_file
 
-    from policies.tiny import build_tiny_checkpoint
+    from vagent.policies.tiny import build_tiny_checkpoint
 
     a = build_tiny_checkpoint(tmp_path / "a", "qwen2vl", seed=3, vocab_size=400)
     b = build_tiny_checkpoint(tmp_path / "b", "qwen2vl", seed=3, vocab_size=400)

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from actions import Frame, ParseError
-from actions.parsing import detect_format, parse
+from vagent.actions import Frame, ParseError
+from vagent.actions.parsing import detect_format, parse
 
 
 def calls(text, fmt="auto", frame=None):

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from actions import GUI_ACTIONS, Frame, ParseError
-from actions.parsing import FORMATS, default_frame, detect_format, parse, render
-from actions.parsing.base import _parse
-from actions.parsing.vocab import canonical
+from vagent.actions import GUI_ACTIONS, Frame, ParseError
+from vagent.actions.parsing import FORMATS, default_frame, detect_format, parse, render
+from vagent.actions.parsing.base import _parse
+from vagent.actions.parsing.vocab import canonical
 
 ALL = ["auto", *FORMATS]
 FRAGMENTS = [
@@ -195,7 +195,7 @@ def test_render_then_parse_gives_the_actions_back(case):
 def test_every_action_type_round_trips_in_the_default_frame(fmt, model):
     """Each action type, in the format's own frame, read back without being told the frame or
     the format."""
-    from actions import get_space
+    from vagent.actions import get_space
 
     frame = default_frame(fmt)
     space = get_space("gui").with_screen(1000, 1000)
@@ -240,7 +240,7 @@ def test_uitars_and_qwen_frames_follow_the_syntax(fmt):
 
 
 def test_render_picks_the_tool():
-    from actions.parsing import render as r
+    from vagent.actions.parsing import render as r
 
     assert '"computer_use"' in r({"action": "type", "text": "a"}, "qwen25vl", tool="computer_use")
     assert '"mobile_use"' in r({"action": "type", "text": "a"}, "qwen25vl", tool="mobile_use")
@@ -258,7 +258,7 @@ def test_render_picks_the_tool():
 def test_safety_net_turns_a_bug_into_a_parse_error(monkeypatch):
     """parse() guarantees ParseError even if a parser has a bug (the fuzz tests above call the
     unguarded _parse, so they would still catch that bug)."""
-    from actions.parsing import jsonfmt
+    from vagent.actions.parsing import jsonfmt
 
     def broken(text, frame):
         raise KeyError("bug")

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actions import ParseError
-from actions.parsing.boxes import box_tokens, find_boxes, point_tag, read_point
-from actions.parsing.repair import MAX_DEPTH, find_value, loads, read_value
-from actions.parsing.vocab import split_keys
+from vagent.actions import ParseError
+from vagent.actions.parsing.boxes import box_tokens, find_boxes, point_tag, read_point
+from vagent.actions.parsing.repair import MAX_DEPTH, find_value, loads, read_value
+from vagent.actions.parsing.vocab import split_keys
 
 
 @pytest.mark.parametrize("text,value", [
@@ -84,7 +84,7 @@ def test_valid_json_reads_back_exactly(value):
     got, end, notes = read_value(text)
     assert got == value and end == len(text) and notes == []
     # the repairing path (not the C decoder) agrees on valid JSON too
-    from actions.parsing.repair import _lenient
+    from vagent.actions.parsing.repair import _lenient
 
     if isinstance(value, (dict, list)):
         assert _lenient(text, 0)[0] == value

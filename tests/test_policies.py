@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-import envs
-import policies
-from actions.errors import VagentError
-from agent import Agent, Trajectory
-from policies.base import Context
-from policies.protocol import Protocol
-from policies.scripted_server import Reply
+from vagent import envs
+from vagent import policies
+from vagent.actions.errors import VagentError
+from vagent.agent import Agent, Trajectory
+from vagent.actions.context import Context
+from vagent.actions.protocol import Protocol
+from vagent.policies.scripted_server import Reply
 
 # The buttons screen is 640×400; at the openai policy's default pixels the model sees 644×392.
 OK = (120, 175)  # centre of the OK button
@@ -285,7 +285,7 @@ def test_cli_unreachable_is_one_line(vagent_cmd, subprocess_env) -> None:  # noq
 
 
 def test_openai_native_tool_calls(openai_server, tmp_path: Path) -> None:  # noqa: ANN001
-    from actions.example_tools import EXAMPLE_TOOLS
+    from vagent.actions.example_tools import EXAMPLE_TOOLS
 
     server = openai_server([
         Reply.calls({"name": "get_weather", "arguments": {"city": "San Diego"}}),
@@ -345,7 +345,7 @@ class LetterProtocol(Protocol):
         return ["Which button is OK? A) left B) right", context.observation["screenshot"]]
 
     def parse(self, text: str):  # noqa: ANN201
-        from actions.parsing import Parsed
+        from vagent.actions.parsing import Parsed
 
         return Parsed(thought="", calls=[{"action": "click", "x": 120 if "A" in text else 500,
                                           "y": 175}], format="letters")
@@ -381,7 +381,7 @@ def test_secret_never_in_describe_or_logs(openai_server, tmp_path: Path,  # noqa
 
 
 def test_format_auto_pick() -> None:
-    from policies.formats import for_model
+    from vagent.policies.formats import for_model
 
     assert for_model("qwen2_vl", "Qwen/Qwen2-VL-7B-Instruct") == "qwen2vl"
     assert for_model("qwen2_5_vl", "x") == "qwen25vl"
@@ -391,8 +391,8 @@ def test_format_auto_pick() -> None:
 
 
 def test_uitars_15_answers_in_resized_pixels() -> None:
-    from actions import get_space
-    from policies import formats
+    from vagent.actions import get_space
+    from vagent.policies import formats
 
     v1 = formats.get("uitars", "qwen2_vl", "bytedance-research/UI-TARS-7B-SFT")
     v15 = formats.get("uitars", "qwen2_5_vl", "ByteDance-Seed/UI-TARS-1.5-7B")

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from actions import get_space
-from agent.history import HistoryConfig, ImagePart, build
-from policies import formats
-from policies.base import Context, StepView
+from vagent.actions import get_space
+from vagent.policies.history import HistoryConfig, ImagePart, build
+from vagent.policies import formats
+from vagent.actions.context import Context, StepView
 
 GOLDEN = Path(__file__).parent / "golden"
 TASKS = {

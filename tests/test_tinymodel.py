@@ -10,22 +10,22 @@ from typing import Any
 
 import pytest
 
-import envs
-import policies
-from actions import Frame
-from actions.coords import from_screen
-from actions.parsing import render
-from agent.datagen import card_episodes, generate, phone_episodes
-from agent.export import export, run_dirs, to_sharegpt, trajectory_samples
-from agent.history import ImagePart
-from agent.loop import Agent
-from agent.train import (IGNORE, Collator, SFTConfig, TrainError, assistant_labels,
+from vagent import envs
+from vagent import policies
+from vagent.actions import Frame
+from vagent.actions.coords import from_screen
+from vagent.actions.parsing import render
+from vagent.training.datagen import card_episodes, generate, phone_episodes
+from vagent.training.export import export, run_dirs, to_sharegpt, trajectory_samples
+from vagent.policies.history import ImagePart
+from vagent.agent.loop import Agent
+from vagent.training.sft import (IGNORE, Collator, SFTConfig, TrainError, assistant_labels,
                          chat_messages, load_samples, train)
-from benchmarks.phone_sim import held_out_episodes
-from policies import formats
-from policies.base import Context
-from policies.bundled import BUNDLED, DEFAULTS, SIZES, SYSTEM
-from policies.model import ModelOptions, ModelPolicy
+from vagent.benchmarks.phone_sim import held_out_episodes
+from vagent.policies import formats
+from vagent.actions.context import Context
+from vagent.policies.bundled import BUNDLED, DEFAULTS, SIZES, SYSTEM
+from vagent.policies.model import ModelOptions, ModelPolicy
 
 MIN_PX, MAX_PX = SIZES["min_pixels"], SIZES["max_pixels"]
 
@@ -105,7 +105,7 @@ def test_export_answers_parse_back_to_the_oracle_actions(oracle_runs: Path) -> N
             parsed = fmt.parse(sample["messages"][-1]["content"], frame)
             space = envs.android.env.ActionSpace("mobile", envs.android.env.MOBILE)
             got = space.validate(parsed.calls[0])
-            from actions.coords import to_screen
+            from vagent.actions.coords import to_screen
 
             px = to_screen(got, frame, 1080, 2400).action.dump()
             want = step["action"]
@@ -182,8 +182,8 @@ def test_export_is_exactly_the_inference_prompt(tmp_path: Path, keep: int,
 def test_card_data_is_the_protocol_prompt_and_answer(tmp_path: Path, oracle_runs: Path) -> None:
     """NumberLine training data: the RL4VLM prompt the cards evaluation sends, and the oracle's
     move written as the protocol's JSON answer, which reads back to that move."""
-    from agent.history import HistoryConfig, protocol_prompt
-    from benchmarks.cards.runner import TASKS, episode_seed
+    from vagent.policies.history import HistoryConfig, protocol_prompt
+    from vagent.benchmarks.cards.runner import TASKS, episode_seed
 
     counts = generate("numberline", tmp_path / "runs", episodes=6, seed=3, progress=False)
     assert counts["successes"] == 6
@@ -213,7 +213,7 @@ def test_card_data_is_the_protocol_prompt_and_answer(tmp_path: Path, oracle_runs
         first += len(steps)
     env.close()
     # the bundled recipe's mix: the phone's samples once, the game's three times
-    from policies.bundled import export as bundled_export
+    from vagent.policies.bundled import export as bundled_export
 
     mix = bundled_export([str(oracle_runs), str(tmp_path / "runs")], tmp_path / "mix.jsonl",
                          {"runs": 3}, progress=False)

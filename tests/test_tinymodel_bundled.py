@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-import policies
-from benchmarks.phone_sim import evaluate
-from policies.bundled import BUNDLED
+from vagent import policies
+from vagent.benchmarks.phone_sim import evaluate
+from vagent.policies.bundled import BUNDLED
 
 #: Floors of the short evaluations below, well above the random policy and well below what the
 #: bundled model measured on these very episodes (see the model card; greedy decoding, so a run
@@ -62,7 +62,7 @@ def test_bundled_model_short_eval_phone(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_bundled_model_short_eval_numberline(tmp_path: Path) -> None:
     """20 NumberLine games under the RL4VLM protocol, as 'vagent eval cards' plays them."""
-    from benchmarks.cards.runner import evaluate as evaluate_cards
+    from vagent.benchmarks.cards.runner import evaluate as evaluate_cards
 
     res = evaluate_cards(["numberline"], 20, 0, lambda: policies.make("tiny"), tmp_path)
     game = res["games"]["numberline"]

@@ -12,18 +12,19 @@ import gymnasium
 import numpy as np
 import pytest
 
-import envs
-import policies
-from actions.errors import ActionError, ParseError
-from actions.parsing.options import choose_option
-from agent import Agent
-from benchmarks.vln import metrics
-from benchmarks.vln.datasets import load_r2r, load_reverie, load_split
-from benchmarks.vln.runner import run
-from envs.vln import (Episode, ImagesMissing, NavGraph, SceneData, VLNDataError, VLNEnv,
+from vagent import envs
+from vagent import policies
+from vagent.actions.errors import ActionError, ParseError
+from vagent.actions.parsing.options import choose_option
+from vagent.agent import Agent
+from vagent.envs.vln import metrics
+from vagent.envs.vln.datasets import load_r2r, load_reverie, load_split
+from vagent.benchmarks.vln.runner import run
+from vagent.envs.vln import (Episode, ImagesMissing, NavGraph, SceneData, VLNDataError, VLNEnv,
                       relative_direction, view_index)
-from policies.base import Context, Decision, Policy
-from tests.fixtures.vln import write_connectivity
+from vagent.actions.context import Context, Decision
+from vagent.policies.base import Policy
+from fixtures.vln import write_connectivity
 
 # A line of viewpoints 2 m apart (A..E along +y), a side spot X beside B, and Y 3 m past E.
 POINTS = {"A": (0, 0, 0), "B": (0, 2, 0), "C": (0, 4, 0), "D": (0, 6, 0), "E": (0, 8, 0),
@@ -218,7 +219,7 @@ def test_env_observation_and_action_space(vln_data: Path) -> None:
     assert 0 in obs["map"] and obs["place"] in obs["map"][0]
     obs, reward, term, trunc, info = env.step({"action": "stop"})
     assert term and "metrics" in info and info["metrics"]["TL"] > 0
-    assert gymnasium.spec("vagent/VLN-v0").entry_point == "envs.vln.env:VLNEnv"
+    assert gymnasium.spec("vagent/VLN-v0").entry_point == "vagent.envs.vln.env:VLNEnv"
 
 
 def test_random_samples_only_legal_moves_and_truncates(vln_data: Path, tmp_path: Path) -> None:
@@ -402,7 +403,7 @@ def test_synthetic_scenes_are_in_the_real_formats(vln_data: Path) -> None:
 
 
 def test_synthetic_generation_is_deterministic(tmp_path: Path, vln_data: Path) -> None:
-    from envs.vln.synthetic import generate
+    from vagent.envs.vln.synthetic import generate
 
     a = generate(tmp_path / "a", scans=2, paths_per_scan=2, seed=5, image_size=(64, 48))
     b = generate(tmp_path / "b", scans=2, paths_per_scan=2, seed=5, image_size=(64, 48))
@@ -421,7 +422,7 @@ def test_synthetic_generation_is_deterministic(tmp_path: Path, vln_data: Path) -
 
 
 def test_many_options_get_two_letter_labels() -> None:
-    from actions.parsing.options import option_letters
+    from vagent.actions.parsing.options import option_letters
 
     labels = option_letters(30)
     assert labels[:3] == ["A", "B", "C"] and labels[25:] == ["Z", "AA", "AB", "AC", "AD"]

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from policies.scripted_server import Reply
+from vagent.policies.scripted_server import Reply
 
 
 def _text_of(body: dict[str, Any]) -> str:

@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from actions import Action, Button, Click, Frame, Scroll, Terminate, Type, get_space, to_screen
-from actions.errors import VagentError
+from vagent.actions import Action, Button, Click, Frame, Scroll, Terminate, Type, get_space, to_screen
+from vagent.actions.errors import VagentError
 
 
 class Code(IntEnum):

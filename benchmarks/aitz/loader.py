@@ -18,7 +18,7 @@ from typing import Any
 from PIL import Image
 from pydantic import BaseModel, ConfigDict
 
-from actions.errors import VagentError
+from vagent.actions.errors import VagentError
 
 from .actions import Gesture, ground_truth_action, ground_truth_gesture
 

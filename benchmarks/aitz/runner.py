@@ -26,9 +26,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from actions import ActionError, ActionSpace, ParseError, get_space, to_screen
-from actions.errors import VagentError
-from policies.base import Context, Decision, Policy, StepView
+from vagent.actions import ActionError, ActionSpace, ParseError, get_space, to_screen
+from vagent.actions.errors import VagentError
+from vagent.actions.context import Context, Decision, StepView
+from vagent.policies.base import Policy
 
 from .. import records as record_files
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from actions.errors import VagentError
+from vagent.actions.errors import VagentError
 
 from .actions import gesture_of
 from .loader import Step

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from actions.errors import VagentError
-from envs.alfred.tasks import AlfredTask
+from vagent.actions.errors import VagentError
+from vagent.envs.alfred.tasks import AlfredTask
 
 from .metrics import markdown, summarise
 
@@ -50,8 +50,8 @@ def run(episodes: list[AlfredTask], policy: Any, out: Path, *, backend: str = "s
         max_steps: int = 50, max_fails: int = 10, thor_platform: str | None = None,
         progress: Callable[[dict[str, Any] | None], None] | None = None,
         meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    from agent import Agent
-    from envs.alfred import AlfredEnv
+    from vagent.agent import Agent
+    from vagent.envs.alfred import AlfredEnv
 
     out.mkdir(parents=True, exist_ok=True)
     _check_settings(out, {"policy": policy.describe(), "backend": backend, "max_steps": max_steps,

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from actions.errors import ActionError, VagentError
+from vagent.actions.errors import ActionError, VagentError
 
 GAMES = ("numberline", "blackjack", "ezpoints", "points24")
 TASKS = {
@@ -62,7 +62,7 @@ def episode_seed(seed: int, game: str, index: int) -> int:
 def run_episode(env: Any, policy: Any, game: str, index: int, seed: int,
                 max_steps: int) -> dict[str, Any]:
     """One episode; returns its JSONL record."""
-    from policies.base import Context, StepView
+    from vagent.actions.context import Context, StepView
 
     s = episode_seed(seed, game, index)
     obs, info = env.reset(seed=s, options={"task": TASKS[game]})
@@ -185,8 +185,8 @@ def evaluate(games: list[str], episodes: int, seed: int, make_policy: Callable[[
              max_steps: int = 300, progress: Callable[[str], None] | None = None,
              ) -> dict[str, Any]:
     """Run ``episodes`` of each game; write and return the results."""
-    import envs
-    from envs.cards.blackjack import exact_outcomes
+    from vagent import envs
+    from vagent.envs.cards.blackjack import exact_outcomes
 
     for g in games:
         if g not in GAMES:

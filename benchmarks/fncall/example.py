@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from envs.draw import font
+from vagent.envs.draw import font
 
 CITIES = ["Beijing", "Shanghai", "Tokyo", "Seoul", "Singapore", "Sydney", "London", "Paris",
           "Berlin", "Madrid", "New York", "San Diego", "Chicago", "Dubai", "Toronto"]

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from actions.errors import VagentError
+from vagent.actions.errors import VagentError
 
 from ..records import read_records
 
@@ -69,8 +69,8 @@ def markdown(summary: dict[str, Any], policy: str) -> str:
 
 def run(items: list[dict[str, Any]], root: Path, policy: Any, out: Path,
         max_steps: int = 1, progress: Any = None) -> dict[str, Any]:
-    import envs
-    from agent import Agent
+    from vagent import envs
+    from vagent.agent import Agent
 
     out.mkdir(parents=True, exist_ok=True)
     results_path = out / "items.jsonl"

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from envs.vln.data import Episode, SceneData
+from vagent.envs.vln.data import Episode, SceneData
 
 from ..records import read_records
 
-from .metrics import score, summarise
+from vagent.envs.vln.metrics import score, summarise
 
 COLUMNS = {"r2r": ["TL", "NE", "SR", "OSR", "SPL"],
            "reverie": ["TL", "SR", "OSR", "SPL", "RGS", "RGSPL"]}
@@ -43,8 +43,8 @@ def _folder(episode_id: str) -> str:
 def run(episodes: list[Episode], data: SceneData, dataset: str, policy: Any, out: Path,
         max_steps: int = 15, split: str = "", progress: Callable[[], None] | None = None
         ) -> dict[str, Any]:
-    from agent import Agent
-    from envs.vln.env import VLNEnv
+    from vagent.agent import Agent
+    from vagent.envs.vln.env import VLNEnv
 
     out.mkdir(parents=True, exist_ok=True)
     results = out / "episodes.jsonl"

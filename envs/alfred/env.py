@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
-from actions import Action, ActionSpace, Terminate
+from vagent.actions import Action, ActionSpace, Terminate
 
 from ..base import Env, EnvError, observation_space
 from .goals import goal_conditions

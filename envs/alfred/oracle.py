@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from actions import Action, Terminate
+from vagent.actions import Action, Terminate
 
 from .env import Clean, Cool, GotoLocation, Heat, Open, Pickup, Put, Slice, ToggleOn
 from .goals import _inside, _with

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from actions.parsing.calltext import parse_call_text
-from policies.protocol import Part, Protocol
+from vagent.actions.parsing.calltext import parse_call_text
+from vagent.actions.protocol import Part, Protocol
 
 if TYPE_CHECKING:
-    from actions.parsing import Parsed
-    from policies.base import Context
+    from vagent.actions.parsing import Parsed
+    from vagent.actions.context import Context
 
 SIGNATURES = {"GotoLocation": "target", "Pickup": "object", "Put": "receptacle",
               "Open": "object", "Close": "object", "ToggleOn": "object", "ToggleOff": "object",

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from actions.errors import VagentError
+from vagent.actions.errors import VagentError
 
 TaskType = Literal[
     "pick_and_place_simple", "pick_two_obj_and_place", "look_at_obj_in_light",

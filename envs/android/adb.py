@@ -17,7 +17,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from actions.errors import VagentError
+from vagent.actions.errors import VagentError
 
 
 class AdbError(VagentError, RuntimeError):

@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from actions import (Action, Button, Click, Key, LongPress, OpenApp, Scroll, Swipe, Terminate,
+from vagent.actions import (Action, Button, Click, Key, LongPress, OpenApp, Scroll, Swipe, Terminate,
                      Type, Wait)
-from actions.errors import ActionError
-from actions.space import MOBILE, ActionSpace
+from vagent.actions.errors import ActionError
+from vagent.actions.space import MOBILE, ActionSpace
 
 from ..base import Env, observation_space
 from . import tasks as T

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from actions import Action, Button, Click, Key, OpenApp, Scroll, Swipe, Terminate, Type
+from vagent.actions import Action, Button, Click, Key, OpenApp, Scroll, Swipe, Terminate, Type
 
 from .sim import content as C
 from .sim.phone import CLOCK_TABS, DIALOGS, Phone, PhoneState

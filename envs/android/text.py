@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import re
 
-from actions.errors import VagentError
+from vagent.actions.errors import VagentError
 
 ADB_KEYBOARD = "com.android.adbkeyboard/.AdbIME"
 ADB_KEYBOARD_PACKAGE = "com.android.adbkeyboard"

@@ -15,8 +15,8 @@ import gymnasium
 import numpy as np
 from pydantic import create_model
 
-from actions import Action, ActionSpace
-from actions.errors import VagentError
+from vagent.actions import Action, ActionSpace
+from vagent.actions.errors import VagentError
 
 from ..base import Env, observation_space
 from ..draw import to_array

@@ -18,7 +18,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from actions import Action
+from vagent.actions import Action
 
 from ..draw import font
 from .base import SIZE, CardEnv, CardOptionError, ranks_option

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PIL import Image, ImageDraw
 
-from envs.draw import font
+from vagent.envs.draw import font
 
 TABLE = (53, 101, 77)  # the felt green RL4VLM's images use (#35654d)
 RED = (200, 30, 40)

@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 from PIL import Image, ImageDraw
 
-from actions import Action
+from vagent.actions import Action
 
 from ..draw import font
 from .base import SIZE, CardEnv, ranks_option

@@ -11,7 +11,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from actions import Action
+from vagent.actions import Action
 
 from ..draw import font
 from .base import SIZE, CardEnv, CardOptionError

@@ -18,13 +18,13 @@ import random
 import re
 from typing import TYPE_CHECKING, Any
 
-from actions.errors import ParseError
-from actions.parsing.base import Parsed
-from actions.parsing.rl4vlm import project
-from policies.protocol import Part, Protocol
+from vagent.actions.errors import ParseError
+from vagent.actions.parsing.base import Parsed
+from vagent.actions.parsing.rl4vlm import project
+from vagent.actions.protocol import Part, Protocol
 
 if TYPE_CHECKING:
-    from policies.base import Context
+    from vagent.actions.context import Context
 
 TOKENS: dict[str, list[str]] = {
     "numberline": ["-", "+"],

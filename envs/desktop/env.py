@@ -26,7 +26,7 @@ from typing import Any, TextIO
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from actions import (
+from vagent.actions import (
     DESKTOP, Action, ActionError, ActionSpace, Click, Drag, Key, Move, ScreenMap, Scroll,
     Terminate, Type, Wait,
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
-from actions.errors import ActionError
+from vagent.actions.errors import ActionError
 
 MODIFIERS = ("ctrl", "alt", "shift", "super")
 

@@ -18,7 +18,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import create_model
 
-from actions import Action, ActionSpace
+from vagent.actions import Action, ActionSpace
 
 from ..base import Env, observation_space
 from .data import Episode, SceneData
@@ -55,7 +55,7 @@ class VLNEnv(Env):
                  split: str | None = None, episodes: list[Episode] | None = None,
                  images: str | Path | None = None, max_steps: int | str = 15,
                  render_mode: str | None = "rgb_array"):
-        from benchmarks.vln.datasets import load_split
+        from vagent.envs.vln.datasets import load_split
 
         self.render_mode = render_mode
         if data is None:
@@ -124,7 +124,7 @@ class VLNEnv(Env):
         info: dict[str, Any] = {"viewpoint": self.viewpoint, "path": list(self.path)}
         reward = 0.0
         if self.stopped or truncated:
-            from benchmarks.vln.metrics import score
+            from vagent.envs.vln.metrics import score
 
             metrics = score(self.episode, self.path, self.data, self.predicted_object)
             info["metrics"] = metrics

@@ -21,7 +21,7 @@ from typing import Any
 
 import networkx as nx
 
-from actions.errors import VagentError
+from vagent.actions.errors import VagentError
 
 
 class VLNDataError(VagentError):

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.parsing import Parsed
-from actions.parsing.options import choose_option, option_letters
-from policies.protocol import Part, Protocol
+from vagent.actions.parsing import Parsed
+from vagent.actions.parsing.options import choose_option, option_letters
+from vagent.actions.protocol import Part, Protocol
 
 SYSTEM = (
     "You are a robot that moves through a building by following a navigation instruction. "
@@ -87,7 +87,7 @@ class MapProtocol(Protocol):
 
     def parse(self, text: str) -> Parsed:
         if not self._calls:
-            from actions.errors import ParseError
+            from vagent.actions.errors import ParseError
 
             raise ParseError("no options were posed yet — call prompt() first")
         letter = choose_option(text, list(self._calls))

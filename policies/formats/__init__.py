@@ -10,7 +10,7 @@ The texts live in ``policies.formats.prompts``.
 
 from __future__ import annotations
 
-from actions.errors import VagentError
+from vagent.actions.errors import VagentError
 
 from .base import Format, gui_kind
 from .families import Qwen2VLFormat, Qwen25VLFormat, UITarsFormat

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from actions import ActionSpace, Frame
-from actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS, smart_resize
-from actions.parsing import Parsed
+from vagent.actions import ActionSpace, Frame
+from vagent.actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS, smart_resize
+from vagent.actions.parsing import Parsed
 
 from . import prompts as P
 
@@ -179,7 +179,7 @@ class Format:
         return P.STEP_LINE.format(n=n, text=" ".join(parts))
 
     def parse(self, text: str, frame: Frame) -> Parsed:
-        from actions.parsing import parse
+        from vagent.actions.parsing import parse
 
         return parse(text, self.parser, frame=frame)
 

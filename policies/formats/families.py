@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from actions import ActionSpace, Frame
+from vagent.actions import ActionSpace, Frame
 
 from . import prompts as P
 from .base import COMPUTER_COVERS, MOBILE_COVERS, Format, dumps, gui_kind

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PIL import Image, ImageDraw
 
-from envs.draw import font
+from vagent.envs.draw import font
 
 from . import content as C
 from .phone import DIALOG_BOX, DIALOGS, H, KB_TOP, NAV_TOP, STATUS_H, W, Element, Phone

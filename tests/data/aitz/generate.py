@@ -25,7 +25,7 @@ from PIL import Image, ImageDraw
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
 
-from envs.draw import font  # noqa: E402
+from vagent.envs.draw import font  # noqa: E402
 
 W, H = 270, 600
 NAV = [("", "ICON_V_BACKWARD", 574, 51, 15, 8), ("", "ICON_NAV_BAR_RECT", 574, 130, 16, 8),

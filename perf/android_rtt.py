@@ -4,7 +4,7 @@ Runs against the simulated phone started in-process (default) or any device (--s
 HOST:PORT), through the same adb-shell connection AndroidEnv uses, and prints a markdown table
 of median / p90 milliseconds and bytes per call.
 
-    PYTHONPATH=. python benchmarks/perf/android_rtt.py [--serial HOST:PORT] [--n 20]
+    python -m vagent.perf.android_rtt [--serial HOST:PORT] [--n 20]
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=20)
     args = ap.parse_args()
 
-    from envs.android.adb import Device
+    from vagent.envs.android.adb import Device
 
     server = None
     if args.serial is None:
-        from envs.android.sim.server import PhoneServer
+        from vagent.envs.android.sim.server import PhoneServer
 
         server = PhoneServer().start()
         serial = server.serial
@@ -62,7 +62,7 @@ def main() -> None:
                  ("keyevent + screencap -p (new frame)", png_fresh),
                  ("keyevent + screencap raw (new frame)",
                   lambda: (dev.shell("input keyevent 82"), dev.exec_out("screencap"))[1])]
-        from envs.android.env import AndroidEnv
+        from vagent.envs.android.env import AndroidEnv
 
         for mode in ("png", "raw"):
             env = AndroidEnv(serial=serial, settle=0, screencap=mode)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from agent.options import PolicyOptions, make_policy, policy_options
+from vagent.cli.options import PolicyOptions, make_policy, policy_options
 
 
 def register(app: Any, eval_app: Any, sim_app: Any) -> None:
@@ -25,8 +25,8 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         from rich.console import Console
         from rich.progress import Progress
 
-        from .example import build_example
-        from .runner import load_items, run
+        from vagent.benchmarks.fncall.example import build_example
+        from vagent.benchmarks.fncall.runner import load_items, run
 
         if data is None:
             data = build_example(out / "example", n=example_size)

@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from envs.vln.data import Episode
-from envs.vln.graph import VLNDataError
+from vagent.envs.vln.data import Episode
+from vagent.envs.vln.graph import VLNDataError
 
 DATASETS = {"r2r": "R2R", "reverie": "REVERIE"}
 

@@ -1,6 +1,6 @@
 """Time of one policy step at phone size (1080×2400), split into its parts.
 
-    python -m benchmarks.perf.policy_step [--steps 6] [--max-new-tokens 32] [--max-pixels N]
+    python -m vagent.perf.policy_step [--steps 6] [--max-new-tokens 32] [--max-pixels N]
 
 For the tiny local Qwen2-VL checkpoint (built into .cache/tiny-models on first use) it prints, per
 step and on average: image preprocessing (the processor: resize, normalise, patches, tokenising),
@@ -39,8 +39,8 @@ def phone_screen(i: int) -> np.ndarray:
 
 
 def run_steps(policy, steps: int, task: str) -> list[dict[str, float]]:  # noqa: ANN001
-    from actions import get_space
-    from policies.base import Context, StepView
+    from vagent.actions import get_space
+    from vagent.actions.context import Context, StepView
 
     space = get_space("mobile").with_screen(1080, 2400)
     views: list[StepView] = []
@@ -93,9 +93,9 @@ def main() -> None:
 
     import torch
 
-    import policies
-    from policies.scripted_server import ScriptedServer
-    from policies.tiny import cached_tiny_checkpoint
+    from vagent import policies
+    from vagent.policies.scripted_server import ScriptedServer
+    from vagent.policies.tiny import cached_tiny_checkpoint
 
     torch.set_num_threads(max(1, torch.get_num_threads()))
     task = "find restaurants in San Diego"

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from agent.options import PolicyOptions, make_policy, policy_options
+from vagent.cli.options import PolicyOptions, make_policy, policy_options
 
 CHOICES = ("numberline", "blackjack", "ezpoints", "points24", "all")
 
@@ -31,7 +31,7 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
         from rich.progress import TimeElapsedColumn
 
-        from .runner import GAMES, evaluate
+        from vagent.benchmarks.cards.runner import GAMES, evaluate
 
         if game not in CHOICES:
             raise typer.BadParameter(f"choose one of {', '.join(CHOICES)}", param_hint="--game")

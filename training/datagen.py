@@ -28,7 +28,7 @@ CARD_TRAIN_STREAM = 1000
 
 def phone_episodes(n: int, seed: int, split: str = "train") -> list[tuple[str, int]]:
     """``n`` (task text, episode seed) pairs of ``split``, a function of ``seed`` alone."""
-    from envs.android.tasks import sample
+    from vagent.envs.android.tasks import sample
 
     rng = random.Random(seed)
     return [sample(rng, split) for _ in range(n)]
@@ -36,7 +36,7 @@ def phone_episodes(n: int, seed: int, split: str = "train") -> list[tuple[str, i
 
 def card_episodes(game: str, n: int, seed: int) -> list[tuple[str, int]]:
     """``n`` (task text, deal seed) pairs of a card game for training."""
-    from benchmarks.cards.runner import GAMES, TASKS
+    from vagent.benchmarks.cards.runner import GAMES, TASKS
 
     stream = CARD_TRAIN_STREAM + GAMES.index(game)
     return [(TASKS[game], int(np.random.SeedSequence([seed, stream, i]).generate_state(1)[0]))
@@ -44,8 +44,8 @@ def card_episodes(game: str, n: int, seed: int) -> list[tuple[str, int]]:
 
 
 def episodes_for(env_name: str, n: int, seed: int) -> list[tuple[str, int]]:
-    from actions.errors import VagentError
-    from benchmarks.cards.runner import GAMES
+    from vagent.actions.errors import VagentError
+    from vagent.benchmarks.cards.runner import GAMES
 
     if env_name == "phone-sim":
         return phone_episodes(n, seed)
@@ -60,9 +60,9 @@ def generate(env_name: str, out: str | Path, episodes: int, seed: int = 0, max_s
     """Run the oracle on ``episodes`` training episodes of ``env_name``; return counts."""
     from rich.progress import Progress
 
-    import envs
-    import policies
-    from agent.loop import Agent
+    from vagent import envs
+    from vagent import policies
+    from vagent.agent.loop import Agent
 
     pairs = episodes_for(env_name, episodes, seed)
     make_name = "android-sim" if env_name == "phone-sim" else env_name

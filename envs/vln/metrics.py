@@ -20,8 +20,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from envs.vln.data import Episode, SceneData
-    from envs.vln.graph import NavGraph
+    from vagent.envs.vln.data import Episode, SceneData
+    from vagent.envs.vln.graph import NavGraph
 
 SUCCESS_METRES = 3.0
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from agent.options import PolicyOptions, make_policy, policy_options
+from vagent.cli.options import PolicyOptions, make_policy, policy_options
 
 
 def register(app: Any, eval_app: Any, sim_app: Any) -> None:
@@ -31,15 +31,15 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
         from rich.progress import TimeElapsedColumn
 
-        from actions.errors import VagentError
-        from envs.alfred.tasks import episodes, load_split
+        from vagent.actions.errors import VagentError
+        from vagent.envs.alfred.tasks import episodes, load_split
 
-        from .runner import run
+        from vagent.benchmarks.alfred.runner import run
 
         if backend not in ("thor", "symbolic"):
             raise typer.BadParameter("choose thor or symbolic", param_hint="--backend")
         if data is None:
-            from envs.alfred.generate import generated_tasks
+            from vagent.envs.alfred.generate import generated_tasks
 
             if backend == "thor":
                 raise VagentError("the generated set lives in symbolic rooms — use --backend "

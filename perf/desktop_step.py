@@ -30,7 +30,7 @@ def _time(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
 
 
 def measure(size: str, repeat: int) -> list[tuple[str, float, float]]:
-    import envs
+    from vagent import envs
 
     env = envs.make("desktop", xvfb=size, pause=0, settle=0, drag_duration=0)
     try:

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel, Field
 
-from actions.errors import VagentError
+from vagent.actions.errors import VagentError
 
 
 class PolicyOptions(BaseModel):
@@ -94,7 +94,7 @@ def policy_options(fn: Callable[..., Any] | None = None, *, default: str = "orac
 
 
 def make_policy(opts: PolicyOptions) -> Any:
-    import policies
+    from vagent import policies
 
     try:
         return policies.make(opts.policy, **opts.kwargs())

@@ -1,9 +1,9 @@
 """Steps per second of the AITZ runner for one policy at several batch sizes.
 
-    python -m benchmarks.perf.aitz_throughput --policy oracle --batch 1 --batch 8
-    python -m benchmarks.perf.aitz_throughput --policy openai --opt api_base=http://127.0.0.1:8000/v1 \
+    python -m vagent.perf.aitz_throughput --policy oracle --batch 1 --batch 8
+    python -m vagent.perf.aitz_throughput --policy openai --opt api_base=http://127.0.0.1:8000/v1 \
         --opt model=qwen2-vl --batch 1 --batch 8
-    python -m benchmarks.perf.aitz_throughput --policy qwen-vl --opt model=/path/ckpt --batch 1
+    python -m vagent.perf.aitz_throughput --policy qwen-vl --opt model=/path/ckpt --batch 1
 
 ``--data`` defaults to the synthetic set under tests/data/aitz; ``--repeat`` runs it that many
 times (fresh output folders) so the figure covers enough steps. ``--latency S`` wraps the
@@ -42,15 +42,16 @@ def main(argv: list[str] | None = None) -> None:
 
         torch.set_num_threads(args.torch_threads)
 
-    import policies
-    from benchmarks.aitz.loader import load
-    from benchmarks.aitz.runner import evaluate
-    from policies.base import Context, Decision, Policy
+    from vagent import policies
+    from vagent.benchmarks.aitz.loader import load
+    from vagent.benchmarks.aitz.runner import evaluate
+    from vagent.actions.context import Context, Decision
+    from vagent.policies.base import Policy
 
     opts: dict[str, Any] = dict(o.split("=", 1) for o in args.opt)
     server = None
     if args.scripted_server:
-        from policies.scripted_server import ScriptedServer
+        from vagent.policies.scripted_server import ScriptedServer
 
         centre = ('<tool_call>\n{"name": "mobile_use", "arguments": {"action": "click", '
                   '"coordinate": [140, 294]}}\n</tool_call>')

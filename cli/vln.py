@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from agent.options import PolicyOptions, make_policy, policy_options
+from vagent.cli.options import PolicyOptions, make_policy, policy_options
 
 
 def register(app: Any, eval_app: Any, sim_app: Any) -> None:
@@ -30,12 +30,12 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
         from rich.progress import TimeElapsedColumn
 
-        from actions.errors import VagentError
-        from envs.vln.data import SceneData
-        from envs.vln.synthetic import SPLIT, generate
+        from vagent.actions.errors import VagentError
+        from vagent.envs.vln.data import SceneData
+        from vagent.envs.vln.synthetic import SPLIT, generate
 
-        from .datasets import load_split
-        from .runner import run
+        from vagent.envs.vln.datasets import load_split
+        from vagent.benchmarks.vln.runner import run
 
         if dataset not in ("r2r", "reverie"):
             raise typer.BadParameter("choose r2r or reverie", param_hint="--dataset")

@@ -1,6 +1,6 @@
 """Speed of the symbolic ALFRED backend: generating the task set and oracle steps per second.
 
-    python -m benchmarks.perf.alfred_symbolic
+    python -m vagent.perf.alfred_symbolic
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import time
 
 
 def main() -> None:
-    from envs.alfred import AlfredEnv
-    from envs.alfred.generate import _cached
+    from vagent.envs.alfred import AlfredEnv
+    from vagent.envs.alfred.generate import _cached
 
     t0 = time.perf_counter()
     tasks = list(_cached.__wrapped__(5, 0))

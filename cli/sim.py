@@ -20,15 +20,15 @@ def register(app: typer.Typer, eval_app: typer.Typer, sim_app: typer.Typer) -> N
         seed: Annotated[int | None, typer.Option(help="With --task: a randomised start state.")] = None,
     ) -> None:
         """Serve the simulated phone over the ADB wire protocol until Ctrl-C."""
-        from actions.errors import VagentError
+        from vagent.actions.errors import VagentError
 
-        from .sim.commands import Device
-        from .sim.phone import PhoneState
-        from .sim.server import PhoneServer
+        from vagent.envs.android.sim.commands import Device
+        from vagent.envs.android.sim.phone import PhoneState
+        from vagent.envs.android.sim.server import PhoneServer
 
         state = None
         if task:
-            from . import tasks
+            from vagent.envs.android import tasks
 
             inst = tasks.resolve(task, seed=seed)
             if inst is None:

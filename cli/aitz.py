@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from agent.options import PolicyOptions, make_policy, policy_options
+from vagent.cli.options import PolicyOptions, make_policy, policy_options
 
 
 def register(app: Any, eval_app: Any, sim_app: Any) -> None:
@@ -29,9 +29,9 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                    TimeElapsedColumn, TimeRemainingColumn)
 
-        from .loader import load
-        from .runner import evaluate, score_predictions
-        from .scoring import markdown
+        from vagent.benchmarks.aitz.loader import load
+        from vagent.benchmarks.aitz.runner import evaluate, score_predictions
+        from vagent.benchmarks.aitz.scoring import markdown
 
         console = Console()
         if limit is not None and limit < 1:

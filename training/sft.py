@@ -25,7 +25,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel, Field
 
-from actions.errors import VagentError
+from vagent.actions.errors import VagentError
 
 IGNORE = -100
 ASSISTANT_HEADER = "<|im_start|>assistant\n"
@@ -194,7 +194,7 @@ def load_model(source: str, device: str, dtype: Any) -> tuple[Any, Any]:
     import transformers
     from transformers import AutoConfig, AutoProcessor
 
-    from policies.qwen_local import MODEL_TYPES, _first_line, _locate
+    from vagent.policies.qwen_local import MODEL_TYPES, _first_line, _locate
 
     path = _locate(source)
     try:

@@ -29,7 +29,7 @@ import typer
 
 import numpy as np
 
-from actions.errors import VagentError
+from vagent.actions.errors import VagentError
 
 IMAGE = "<image>"
 Style = Literal["swift", "sharegpt"]
@@ -55,12 +55,12 @@ def _image_size(path: Path) -> tuple[int, int]:
 
 def _env_parts(env_name: str, screen: tuple[int, int] | None) -> tuple[Any, Any]:
     """(action space, protocol) of the env a trajectory was recorded in."""
-    from actions.space import get_space
+    from vagent.actions.space import get_space
 
     if env_name in SPACE_OF:
         space = get_space(SPACE_OF[env_name])
         return (space.with_screen(*screen) if screen else space), None
-    import envs
+    from vagent import envs
 
     try:
         env = envs.make(env_name)
@@ -78,9 +78,9 @@ def target_text(call: dict[str, Any], space: Any, fmt: Any, frame: Any,
                 ) -> tuple[str, dict[str, Any]]:
     """What a model of ``fmt`` writes for one recorded call (recorded in ``call_frame``), and
     the call in the model's frame (what the parser would hand back)."""
-    from actions import Frame
-    from actions.coords import from_screen, to_screen
-    from actions.parsing import render
+    from vagent.actions import Frame
+    from vagent.actions.coords import from_screen, to_screen
+    from vagent.actions.parsing import render
 
     action = space.validate(call)
     if screen and type(action).POINTS:
@@ -91,7 +91,7 @@ def target_text(call: dict[str, Any], space: Any, fmt: Any, frame: Any,
 
 
 def _sample_messages(prompt: Any, answer: str, paths: dict[int, str]) -> tuple[list[dict], list]:
-    from agent.history import ImagePart
+    from vagent.policies.history import ImagePart
 
     messages, images = [], []
     for m in prompt.messages:
@@ -113,11 +113,11 @@ def trajectory_samples(run_dir: str | Path, fmt_name: str = "qwen2vl", *,
                        max_new_tokens: int = 256, only_success: bool = True,
                        system: str | None = None) -> Iterator[dict[str, Any]]:
     """The SFT samples of one run folder (one per step that did something), swift style."""
-    from actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
-    from agent.history import HistoryConfig, build, protocol_prompt
-    from agent.trajectory import Trajectory
-    from policies import formats
-    from policies.base import Context, StepView
+    from vagent.actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
+    from vagent.policies.history import HistoryConfig, build, protocol_prompt
+    from vagent.agent.trajectory import Trajectory
+    from vagent.policies import formats
+    from vagent.actions.context import Context, StepView
 
     run = Path(run_dir)
     traj = Trajectory.load(run)
@@ -262,7 +262,7 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
                         system=system)
         print(json.dumps({"out": str(out), **counts}))
 
-    from .datagen import register_generate
+    from vagent.training.datagen import register_generate
 
     register_generate(data_app)
 

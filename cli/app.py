@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .options import PolicyOptions, make_policy, policy_options
+from vagent.cli.options import PolicyOptions, make_policy, policy_options
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="vagent — visual agents driven by Qwen2-VL-family models.")
@@ -27,15 +27,15 @@ app.add_typer(sim_app, name="sim")
 # Subcommands contributed by other packages: "module:function(app)" registrars, imported when
 # the CLI starts. Keep them light (no torch at import).
 REGISTRARS = [
-    "benchmarks.vln.cli:register",
-    "benchmarks.fncall.cli:register",
-    "benchmarks.cards.cli:register",
-    "envs.android.cli:register",
-    "benchmarks.aitz.cli:register",
-    "benchmarks.alfred.cli:register",
-    "agent.export:register",
-    "agent.train:register",
-    "benchmarks.phone_sim:register",
+    "vagent.cli.vln:register",
+    "vagent.cli.fncall:register",
+    "vagent.cli.cards:register",
+    "vagent.cli.sim:register",
+    "vagent.cli.aitz:register",
+    "vagent.cli.alfred:register",
+    "vagent.training.export:register",
+    "vagent.training.sft:register",
+    "vagent.benchmarks.phone_sim:register",
 ]
 
 
@@ -64,16 +64,16 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version_c
 @app.command("envs")
 def envs_cmd() -> None:
     """List the environments."""
-    import envs
+    from vagent import envs
 
     for name in envs.names():
-        print(f"{name:16} {envs.spec(name).description}")
+        print(f"{name:16} {envs.description(name)}")
 
 
 @app.command("policies")
 def policies_cmd() -> None:
     """List the policies."""
-    import policies
+    from vagent import policies
 
     for name in policies.names():
         print(f"{name:16} {policies.registry.describe(name)}")
@@ -103,10 +103,10 @@ def parse_cmd(
         help="Override the format's coordinate frame: pixels, rel1000, resized, unit.")] = None,
 ) -> None:
     """Parse a model's output into actions in screen pixels (printed as a JSON array)."""
-    from actions import Frame, to_screen
-    from actions.errors import VagentError
-    from actions.parsing import FORMATS, detect_format, parse
-    from actions.space import get_space
+    from vagent.actions import Frame, to_screen
+    from vagent.actions.errors import VagentError
+    from vagent.actions.parsing import FORMATS, detect_format, parse
+    from vagent.actions.space import get_space
 
     if format != "auto" and format not in FORMATS:
         raise typer.BadParameter(f"unknown format {format!r} — choose one of: auto, "
@@ -164,10 +164,10 @@ def run_cmd(
     """Run the agent on a task and write the trajectory."""
     import datetime as dt
 
-    import envs
+    from vagent import envs
     from rich.console import Console
 
-    from .loop import Agent
+    from vagent.agent.loop import Agent
 
     console = Console(stderr=False, highlight=False)
     env_kwargs: dict[str, Any] = {}
@@ -226,7 +226,7 @@ def _register_subcommands() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: turns the project's errors into one line and exit code 1."""
-    from actions.errors import VagentError
+    from vagent.actions.errors import VagentError
 
     _register_subcommands()
     try:

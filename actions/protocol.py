@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from actions.parsing import Parsed
+    from vagent.actions.parsing import Parsed
 
-    from .base import Context
+    from vagent.actions.context import Context
 
 #: One part of a user message: text, or an RGB image (H×W×3 uint8).
 Part = str | np.ndarray

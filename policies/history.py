@@ -32,11 +32,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import BaseModel, Field
 
-from actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS, FACTOR, smart_resize
+from vagent.actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS, FACTOR, smart_resize
 
 if TYPE_CHECKING:
-    from policies.base import Context, StepView
-    from policies.formats import Format
+    from vagent.actions.context import Context, StepView
+    from vagent.policies.formats import Format
 
 #: ChatML wraps each message in ``<|im_start|>role\n`` … ``<|im_end|>\n``: five tokens.
 MESSAGE_OVERHEAD = 5
@@ -123,7 +123,7 @@ class HistoryConfig(BaseModel):
 def _calls_text(view: StepView, fmt: Format, frame: Any) -> str:
     """A past step's calls as the format would write them (``actions.parsing.render``), or as
     project JSON when the format cannot render them."""
-    from actions.parsing import render
+    from vagent.actions.parsing import render
 
     out = []
     for call in view.calls:
@@ -160,7 +160,7 @@ def _native_assistant(view: StepView, fmt: Format) -> list[Message]:
 def build(context: Context, fmt: Format, config: HistoryConfig | None = None,
           count_text: Callable[[str], int] = approx_tokens) -> Prompt:
     """The conversation for ``context`` in ``fmt``, within ``config``'s token budget."""
-    from policies.formats import prompts as P
+    from vagent.policies.formats import prompts as P
 
     cfg = config or HistoryConfig()
     frame = fmt.frame(cfg.min_pixels, cfg.max_pixels)
@@ -285,7 +285,7 @@ def protocol_prompt(context: Context, config: HistoryConfig | None = None) -> Pr
     """The conversation when the env fixes its own protocol: its system text and its prompt
     parts (text and images, in order) as one user turn; the protocol decides what history to
     show."""
-    from policies.formats import prompts as P
+    from vagent.policies.formats import prompts as P
 
     cfg = config or HistoryConfig()
     protocol = context.protocol

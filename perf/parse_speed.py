@@ -1,6 +1,6 @@
 """How long parsing model output takes: typical answers of each format, and garbage.
 
-    python -m benchmarks.perf.parse_speed [--repeat N]
+    python -m vagent.perf.parse_speed [--repeat N]
 
 Prints a markdown table: per format, the time per parse of a typical one-call answer, a
 three-call answer, a broken answer that needs repair, and 100 kB / 1 MB of garbage (mixed
@@ -17,8 +17,8 @@ import string
 import time
 from collections.abc import Callable
 
-from actions.errors import ParseError
-from actions.parsing import FORMATS, parse, render
+from vagent.actions.errors import ParseError
+from vagent.actions.parsing import FORMATS, parse, render
 
 TYPICAL = {
     "qwen2vl": '✿FUNCTION✿: mobile_use\n✿ARGS✿: {"action": "click", "target": "<|object_ref_start|>Chrome<|object_ref_end|><|box_start|>(100,200),(300,260)<|box_end|>"}',

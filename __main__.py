@@ -1,0 +1,3 @@
+from vagent.cli.app import main
+
+main()
