@@ -45,9 +45,11 @@ SIZES: dict[str, Any] = {
 SYSTEM = ("You operate an Android phone for the user, one action per turn. Answer with\n"
           "✿FUNCTION✿: mobile_use\n✿ARGS✿: a JSON object with the action\n"
           "Points are box tokens (x,y) in [0,1000) of the screenshot.")
+#: The prompt layout it was trained on: the project's own (not Qwen-Agent's), frozen.
+FORMAT = "vagent-tiny"
 #: What the policy uses with the bundled model (the export used the same).
 DEFAULTS: dict[str, Any] = {"keep_images": 1, "max_new_tokens": 96, "context_tokens": 4096,
-                            "system": SYSTEM}
+                            "system": SYSTEM, "format": FORMAT}
 
 
 class BundledPolicy(QwenLocalPolicy):
@@ -122,7 +124,7 @@ def export(runs: list[str], out: str | Path, repeat: dict[str, int] | None = Non
     with tempfile.TemporaryDirectory() as tmp, open(out, "w", encoding="utf-8") as f:
         for folder in runs:
             part = Path(tmp) / "part.jsonl"
-            counts = export_runs([folder], part, progress=progress,
+            counts = export_runs([folder], part, progress=progress, fmt_name=FORMAT,
                                  keep_images=DEFAULTS["keep_images"],
                                  min_pixels=SIZES["min_pixels"], max_pixels=SIZES["max_pixels"],
                                  context_tokens=DEFAULTS["context_tokens"],

@@ -157,12 +157,96 @@ def _native_assistant(view: StepView, fmt: Format) -> list[Message]:
     return [assistant, *tools]
 
 
+@dataclass
+class Episode:
+    """What a format with a layout of its own (``Format.conversation``) renders: the steps still
+    shown, which screenshots are images, and the current turn's extras."""
+
+    task: str
+    space: Any
+    screen: tuple[int, int] | None
+    frame: Any
+    steps: list[StepView]  # oldest first; steps left out for the budget are not here
+    images: dict[int, ImagePart]  # step number → its screenshot, for the screenshots shown
+    step: int  # the current step's number
+    obs_text: str = ""  # what the environment reports now
+    feedback: str | None = None  # why the previous answer to this step could not be used
+    dropped: int = 0  # how many older steps were left out
+    system: str | None = None  # a system prompt of the checkpoint's own, replacing none/format's
+
+
+def image_name(step: int) -> str:
+    """The screenshot's file name in a run folder (agent.trajectory writes the same), which is
+    how a format that names its images (Qwen-Agent's upload notes) refers to it."""
+    return f"step_{step:03d}.png"
+
+
+def _cost(msgs: list[Message], count_text: Callable[[str], int]) -> int:
+    total = 0
+    for m in msgs:
+        total += max(MESSAGE_OVERHEAD, count_text(f"<|im_start|>{m.role}\n<|im_end|>\n"))
+        for p in m.parts:
+            total += p.tokens + IMAGE_OVERHEAD if isinstance(p, ImagePart) else count_text(p)
+        for call in m.tool_calls or []:
+            total += count_text(call["function"]["name"] + call["function"]["arguments"]) + 4
+    return total
+
+
+def build_turns(context: Context, fmt: Format, cfg: HistoryConfig,
+                count_text: Callable[[str], int] = approx_tokens) -> Prompt:
+    """The conversation of a format with its own layout (the reference packages' layouts):
+    the format renders an ``Episode``; this fits it in the budget — the oldest screenshots stop
+    being images first (the current one always stays), then the oldest steps go."""
+    frame = fmt.frame(cfg.min_pixels, cfg.max_pixels)
+    views = [v for v in context.steps if v.raw or v.calls or v.tool_results]
+    budget = cfg.max_tokens - cfg.reserve
+    shot = context.observation.get("screenshot")
+    screen = context.screen or (None if shot is None else (int(shot.shape[1]),
+                                                           int(shot.shape[0])))
+    arrays = {v.step: v.screenshot for v in views if v.screenshot is not None}
+    if shot is not None:
+        arrays[context.step] = shot
+    order = sorted(arrays)
+    parts = {n: ImagePart.of(arrays[n], cfg.min_pixels, cfg.max_pixels) for n in order}
+    n_images = min(cfg.keep_images, len(order))
+    dropped = 0
+    obs_text = str(context.observation.get("text") or "")[: cfg.obs_chars].strip()
+    while True:
+        shown = views[dropped:]
+        first = shown[0].step if shown else context.step
+        kept = [n for n in order if n >= first][-n_images:] if n_images else []
+        ep = Episode(task=context.task, space=context.space, screen=screen, frame=frame,
+                     steps=shown, images={n: parts[n] for n in kept}, step=context.step,
+                     obs_text=obs_text, feedback=context.feedback, dropped=dropped,
+                     system=cfg.system)
+        messages = fmt.conversation(ep)
+        tokens = _cost(messages, count_text) + count_text(GENERATION_PROMPT)
+        if tokens <= budget:
+            break
+        if n_images > (1 if shot is not None else 0):
+            n_images -= 1
+        elif dropped < len(views):
+            dropped += 1
+        else:
+            break
+    prompt = Prompt(messages=messages, tokens=tokens, budget=budget,
+                    lines=len(shown) - max(0, len(kept) - (shot is not None)), dropped=dropped)
+    prompt.image_tokens = sum(img.tokens + IMAGE_OVERHEAD for img in prompt.images)
+    prompt.over_budget = tokens > budget
+    if prompt.over_budget:
+        prompt.notes.append(f"the prompt needs {tokens} tokens, over the budget of {budget}; "
+                            "lower --max-pixels or raise --context-tokens")
+    return prompt
+
+
 def build(context: Context, fmt: Format, config: HistoryConfig | None = None,
           count_text: Callable[[str], int] = approx_tokens) -> Prompt:
     """The conversation for ``context`` in ``fmt``, within ``config``'s token budget."""
     from vagent.policies.formats import prompts as P
 
     cfg = config or HistoryConfig()
+    if fmt.layout != "vagent":
+        return build_turns(context, fmt, cfg, count_text)
     frame = fmt.frame(cfg.min_pixels, cfg.max_pixels)
     # A step the model never answered (the server failed) is not part of the conversation.
     views = [v for v in context.steps if v.raw or v.calls or v.tool_results]
@@ -309,5 +393,5 @@ def protocol_prompt(context: Context, config: HistoryConfig | None = None) -> Pr
     return prompt
 
 
-__all__ = ["HistoryConfig", "ImagePart", "Message", "Prompt", "approx_tokens", "build",
-           "protocol_prompt"]
+__all__ = ["Episode", "HistoryConfig", "ImagePart", "Message", "Prompt", "approx_tokens",
+           "build", "build_turns", "image_name", "protocol_prompt"]

@@ -13,11 +13,13 @@ from __future__ import annotations
 from vagent.actions.errors import VagentError
 
 from .base import Format, gui_kind
-from .families import Qwen2VLFormat, Qwen25VLFormat, UITarsFormat
+from .families import UITarsFormat, VagentTinyFormat
+from .qwen_agent import Qwen2VLFormat, Qwen25VLFormat
 
 FORMATS: dict[str, type[Format]] = {
     "qwen2vl": Qwen2VLFormat,
     "qwen25vl": Qwen25VLFormat,
+    "vagent-tiny": VagentTinyFormat,
     "uitars": UITarsFormat,
 }
 

@@ -63,7 +63,10 @@ class Format:
     #: "assistant": a tool result continues the assistant turn (Qwen-Agent); "user": it comes
     #: back in a user turn (nous, UI-TARS).
     result_role: str = "user"
-    native_tools: bool = True  # can the calls go through an OpenAI ``tools=`` request
+    #: "vagent": the project's layout (agent.history.build assembles the format's pieces);
+    #: "turns": the format renders the whole conversation itself (``conversation``), as the
+    #: reference package of its model family lays it out.
+    layout: str = "vagent"
 
     # -- frame ---------------------------------------------------------------------------------
     def frame(self, min_pixels: int | None = None, max_pixels: int | None = None) -> Frame:

@@ -16,10 +16,12 @@ def _results(results: list[dict[str, Any]]) -> list[str]:
     return [str(r.get("result", "")) for r in results]
 
 
-class Qwen2VLFormat(Format):
-    """Qwen-Agent's ✿FUNCTION✿/✿ARGS✿ calls; positions as box tokens in [0, 1000)."""
+class VagentTinyFormat(Format):
+    """The project's own layout with ✿FUNCTION✿/✿ARGS✿ calls and box tokens in [0, 1000): the
+    layout the bundled tiny model was trained on (its text is frozen by
+    tests/test_tiny_golden.py). Real Qwen2-VL checkpoints get ``qwen2vl``, Qwen-Agent's own."""
 
-    name = "qwen2vl"
+    name = "vagent-tiny"
     parser = "qwen2vl"
     frame_kind = "rel1000"
     stop = ("✿RESULT✿", "✿RETURN✿")
@@ -54,48 +56,6 @@ class Qwen2VLFormat(Format):
         for chunk in rest:
             name, _, args = chunk.partition("\n✿ARGS✿: ")
             calls.append((name.strip(), args.strip()))
-        return head.strip(), calls
-
-
-class Qwen25VLFormat(Format):
-    """nous ``<tool_call>`` blocks; mobile_use / computer_use on the resized image's pixels."""
-
-    name = "qwen25vl"
-    parser = "qwen25vl"
-    frame_kind = "resized"
-
-    def system(self, task: str, space: ActionSpace, screen: tuple[int, int] | None,
-               frame: Frame, native: bool = False) -> str:
-        if native:
-            return P.ASSISTANT
-        tools = "\n".join(dumps({"type": "function", "function": f})
-                          for f in self.functions(space, screen, frame))
-        return P.ASSISTANT + "\n\n" + P.NOUS_TOOLS.format(tools=tools)
-
-    def result_text(self, results: list[dict[str, Any]]) -> str:
-        return "\n".join(P.NOUS_RESULT.format(result=r) for r in _results(results))
-
-    def call_text(self, name: str, arguments: dict[str, Any] | str) -> str:
-        if isinstance(arguments, str):
-            try:
-                arguments = json.loads(arguments)
-            except json.JSONDecodeError:
-                body = f'{{"name": {dumps(name)}, "arguments": {arguments}}}'
-                return f"<tool_call>\n{body}\n</tool_call>"
-        return f"<tool_call>\n{dumps({'name': name, 'arguments': arguments})}\n</tool_call>"
-
-    _BLOCK = re.compile(r"<tool_call>\n(.*?)\n</tool_call>", re.S)
-
-    def split_calls(self, raw: str) -> tuple[str, list[tuple[str, str]]]:
-        """The inverse of ``call_text`` over text this project wrote (see Qwen2VLFormat)."""
-        calls = []
-        for block in self._BLOCK.findall(raw):
-            try:
-                obj = json.loads(block)
-                calls.append((str(obj["name"]), dumps(obj.get("arguments", {}))))
-            except (json.JSONDecodeError, KeyError, TypeError):
-                continue
-        head = raw.split("<tool_call>", 1)[0]
         return head.strip(), calls
 
 
