@@ -101,7 +101,7 @@ class ModelPolicy(Policy):
     def parse(self, text: str, context: Context) -> Parsed:
         if context.protocol is not None:
             return context.protocol.parse(text)
-        return self.fmt.parse(text, self.frame())
+        return self.fmt.parse(text, self.frame(), context.space)
 
     def act(self, context: Context) -> Decision:
         failures = self.__dict__.setdefault("_failures", set())

@@ -120,8 +120,7 @@ class OpenAIPolicy(ModelPolicy):
         self.options = parse_options(OpenAIOptions, "openai", options)
         o: OpenAIOptions = self.options
         self.api_base = str(o.api_base).rstrip("/")
-        self.fmt = formats.get(o.format or formats.for_model(None, o.model or ""), None,
-                               o.model or "")
+        self.fmt = formats.get(o.format or formats.for_model(None, o.model or ""))
         if o.native_tools and not self.fmt.native_tools:
             raise VagentError(f"the {self.fmt.name} format has no function schema to send as "
                               "tools= — drop --opt native_tools=true or use another --format")

@@ -88,8 +88,7 @@ class QwenLocalPolicy(ModelPolicy):
         if self.model_type not in MODEL_TYPES:
             raise VagentError(f"{o.model} is a {self.model_type or 'unknown'} checkpoint — the "
                               "qwen-vl policy runs Qwen2-VL and Qwen2.5-VL checkpoints only")
-        self.fmt = formats.get(o.format or formats.for_model(self.model_type, o.model or ""),
-                               self.model_type, o.model or "")
+        self.fmt = formats.get(o.format or formats.for_model(self.model_type, o.model or ""))
 
         cuda = torch.cuda.is_available()
         device = o.device or ("cuda" if cuda else "cpu")

@@ -123,3 +123,95 @@ def test_qwen2vl_chinese_task_gets_the_chinese_template() -> None:
     ours = project_text("qwen2vl", "phone", task=task)
     assert ours == qwen_agent_text(reference_messages("qwen2vl", "phone", task), functions, "qwen")
     assert "# 工具" in ours and "（上传了" in ours
+
+
+# -- ui-tars ---------------------------------------------------------------------------------
+#: The lines the project adds to the action space for what the grammar lacks (documented).
+EXTRA = {
+    ("uitars15", "phone"): ["key(keys='') # Press one key, or a chord of keys held together "
+                            "(``[\"ctrl\", \"c\"]``).",
+                            "wait(seconds='') # Do nothing for a while so the screen can settle."],
+    ("uitars", "phone"): ["key(keys='') # Press one key, or a chord of keys held together "
+                          "(``[\"ctrl\", \"c\"]``).",
+                          "open_app(name='') # Open an app by its label or package name.",
+                          "wait(seconds='') # Do nothing for a while so the screen can settle."],
+}
+WEATHER_LINE = "get_weather(city='') # The current weather in a city."
+
+
+def step0_text(fmt: str, kind: str) -> str:
+    """Step 0's answer as a server returns it (v1: special tokens stripped)."""
+    w, h = TASKS[kind][2]
+    px = GUI_CALL[kind]
+    if fmt == "uitars":
+        x, y = round(px["x"] / w * 1000), round(px["y"] / h * 1000)
+        return f"Thought: Open the menu.\nAction: click(start_box='({x},{y})')"
+    f = formats.get(fmt)
+    call = from_screen(space_of(kind).validate(px), f.frame(), w, h).dump()
+    return f"Thought: Open the menu.\nAction: click(point='<point>{call['x']} {call['y']}</point>')"
+
+
+def uitars_reference(fmt: str, kind: str) -> str:
+    """The ui-tars template filled as its README does, and the released example's layout:
+    instruction, then (screenshot, answer) per step for the last images, then the screenshot."""
+    from ui_tars import prompt
+
+    template = prompt.MOBILE_USE_DOUBAO if kind == "phone" else prompt.COMPUTER_USE_DOUBAO
+    head, rest = template.split("\n\n\n## Note")
+    if fmt == "uitars":
+        from vagent.policies.formats.uitars import V1_ACTIONS
+
+        head = head.split("## Action Space\n\n")[0] + "## Action Space\n\n" + "\n".join(
+            V1_ACTIONS["mobile" if kind == "phone" else "computer"])
+    extra = [*EXTRA.get((fmt, kind), []), WEATHER_LINE]
+    if kind == "desktop":
+        extra = ["move(x='', y='') # Move the mouse pointer without pressing.", WEATHER_LINE]
+    instruction = (head + "\n" + "\n".join(extra) + "\n\n\n## Note" + rest).format(
+        language="English", instruction=TASKS[kind][0])
+    step0 = step0_text(fmt, kind)
+    if fmt == "uitars":  # the box tokens a server stripped are put back
+        step0 = step0.replace("='(", "='<|box_start|>(").replace(")')", ")<|box_end|>')")
+    image = {"type": "image"}
+    messages = [
+        {"role": "system", "content": [{"type": "text", "text": "You are a helpful assistant."}]},
+        {"role": "user", "content": [{"type": "text", "text": instruction}]},
+        {"role": "assistant", "content": [{"type": "text", "text": step0}]},
+        {"role": "user", "content": [image]},
+        {"role": "assistant", "content": [{"type": "text", "text": "(model text 1)"}]},
+        {"role": "user", "content": [{"type": "text", "text": f"Result of get_weather: {WEATHER}"}]},
+        {"role": "user", "content": [image]},
+        {"role": "assistant", "content": [{"type": "text", "text": "I will type."}]},
+        {"role": "user", "content": [{"type": "text", "text": "That step failed: no call found "
+                                                              "in the output"}]},
+        {"role": "user", "content": [image]},
+    ]
+    return chat_text(messages)
+
+
+@pytest.mark.parametrize("kind", sorted(TASKS))
+@pytest.mark.parametrize("fmt", ["uitars", "uitars15"])
+def test_uitars_formats_equal_the_ui_tars_templates(fmt: str, kind: str) -> None:
+    pytest.importorskip("ui_tars")
+    f = formats.get(fmt)
+    ctx = context(kind, f.frame(), 3)
+    ctx.steps[0].raw = step0_text(fmt, kind)
+    prompt = build(ctx, f, HistoryConfig(keep_images=3))
+    messages = [{"role": m.role, "content": [
+        {"type": "image"} if isinstance(p, ImagePart) else {"type": "text", "text": p}
+        for p in m.parts if p != ""]} for m in prompt.messages]
+    ours = chat_text(messages)
+    assert ours == uitars_reference(fmt, kind)
+
+
+def test_uitars_instruction_is_the_package_template_when_the_grammar_covers_the_space() -> None:
+    from ui_tars import prompt
+
+    from vagent.actions import ActionSpace, get_space
+
+    mobile = get_space("mobile")
+    f = formats.get("uitars15")
+    names = [n for n in mobile.names if n not in ("key", "wait")]
+    space = ActionSpace("m", [mobile.models[n] for n in names])
+    assert f.instruction("do it", space) == prompt.MOBILE_USE_DOUBAO.format(
+        language="English", instruction="do it")
+    assert "Use Chinese" in f.instruction("打开地图", space)

@@ -181,10 +181,16 @@ class Format:
             parts.append(f"→ {r.get('name')}: {one_line(str(r.get('result')), 160)}")
         return P.STEP_LINE.format(n=n, text=" ".join(parts))
 
-    def parse(self, text: str, frame: Frame) -> Parsed:
+    def parse(self, text: str, frame: Frame, space: ActionSpace | None = None) -> Parsed:
+        """The model's answer as project calls. With the ``space``, a drag on a phone (UI-TARS
+        1.5's mobile grammar writes a swipe as ``drag(start_point, end_point)``) is a swipe."""
         from vagent.actions.parsing import parse
 
-        return parse(text, self.parser, frame=frame)
+        parsed = parse(text, self.parser, frame=frame)
+        if space is not None and "drag" not in space.names and "swipe" in space.names:
+            parsed.calls = [{**c, "action": "swipe"} if c.get("action") == "drag" else c
+                            for c in parsed.calls]
+        return parsed
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "parser": self.parser, "frame": self.frame_kind,
