@@ -129,6 +129,8 @@ def export(runs: list[str], out: str | Path, repeat: dict[str, int] | None = Non
                                  min_pixels=SIZES["min_pixels"], max_pixels=SIZES["max_pixels"],
                                  context_tokens=DEFAULTS["context_tokens"],
                                  max_new_tokens=DEFAULTS["max_new_tokens"], system=SYSTEM)
+            # (no tokenizer: the model's own is trained from this data afterwards; with one
+            # screenshot in 4096 tokens no history reaches the budget, so no cut differs)
             times = (repeat or {}).get(Path(folder).name, 1)
             f.write(part.read_text(encoding="utf-8") * times)
             counts["rows"] = counts["samples"] * times

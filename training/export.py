@@ -20,8 +20,9 @@ image sits in the text):
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -90,6 +91,25 @@ def target_text(call: dict[str, Any], space: Any, fmt: Any, frame: Any,
     return render(action, fmt.parser, frame=frame), action.dump()
 
 
+@functools.lru_cache(maxsize=4)
+def text_counter(tokenizer: str | Path | None = None) -> Callable[[str], int]:
+    """How the history builder counts text tokens: with the checkpoint's tokenizer (as
+    ``policies.qwen_local`` does), or the tokenizer-free estimate the other policies use."""
+    from vagent.policies.history import approx_tokens
+
+    if tokenizer is None:
+        return approx_tokens
+    from transformers import AutoTokenizer
+
+    try:
+        tok = AutoTokenizer.from_pretrained(str(tokenizer))
+    except (OSError, ValueError) as e:
+        raise ExportError(f"cannot load a tokenizer from {tokenizer}: {str(e).splitlines()[0]}"
+                          " — pass the checkpoint folder the policy runs") from None
+    return functools.lru_cache(maxsize=8192)(
+        lambda text: len(tok(text, add_special_tokens=False)["input_ids"]))
+
+
 def _sample_messages(prompt: Any, answer: str, paths: dict[int, str]) -> tuple[list[dict], list]:
     from vagent.policies.history import ImagePart
 
@@ -111,8 +131,12 @@ def trajectory_samples(run_dir: str | Path, fmt_name: str = "qwen2vl", *,
                        keep_images: int = 1, min_pixels: int | None = None,
                        max_pixels: int | None = None, context_tokens: int = 32768,
                        max_new_tokens: int = 256, only_success: bool = True,
-                       system: str | None = None) -> Iterator[dict[str, Any]]:
-    """The SFT samples of one run folder (one per step that did something), swift style."""
+                       system: str | None = None, tokenizer: str | Path | None = None
+                       ) -> Iterator[dict[str, Any]]:
+    """The SFT samples of one run folder (one per step that did something), swift style.
+
+    ``tokenizer`` (a checkpoint folder): count the history's tokens with it, as the local policy
+    counts with its own, so a history over the budget is cut where inference cut it."""
     from vagent.actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
     from vagent.policies.history import HistoryConfig, build, protocol_prompt
     from vagent.agent.trajectory import Trajectory
@@ -134,6 +158,7 @@ def trajectory_samples(run_dir: str | Path, fmt_name: str = "qwen2vl", *,
                         reserve=max_new_tokens, min_pixels=min_pixels or DEFAULT_MIN_PIXELS,
                         max_pixels=max_pixels or DEFAULT_MAX_PIXELS, system=system)
     frame = fmt.frame(cfg.min_pixels, cfg.max_pixels)
+    count = text_counter(tokenizer)
     views: list[StepView] = []
     paths: dict[int, str] = {}
     same_format = (traj.meta.get("policy") or {}).get("format") == fmt_name
@@ -147,30 +172,44 @@ def trajectory_samples(run_dir: str | Path, fmt_name: str = "qwen2vl", *,
         return arr
 
     for i, rec in enumerate(traj.steps):
+        model_text = bool(rec.raw) and rec.frame == frame.kind and same_format
         if rec.error or not rec.calls:
-            break  # a failed step: what follows was not the oracle's clean path
+            if not (same_format and protocol is None):
+                break  # an oracle's failed step: what follows was not its clean path
+            # A model's failed step is no target, but the model saw it in later prompts.
+            current = shot(i)
+            views.append(StepView(step=rec.step, thought=rec.thought, raw=rec.raw,
+                                  calls=rec.calls, action=rec.action,
+                                  tool_results=rec.tool_results, error=rec.error,
+                                  screenshot=current))
+            if len(views) > keep_images:
+                views[-keep_images - 1].screenshot = None
+            continue
         current = shot(i)
         obs = {"screenshot": current, "text": rec.observation_text}
         ctx = Context(task=task, space=space, observation=obs, steps=list(views), step=rec.step,
                       screen=screen, protocol=protocol)
+        thought = ""
         if protocol is not None:
             prompt = protocol_prompt(ctx, cfg)
             answer = rec.raw or json.dumps(rec.calls[0], ensure_ascii=False)
             calls = rec.calls
-        elif rec.raw and rec.frame == frame.kind and same_format:
-            # written by a model policy of this frame: its own text is the answer
-            prompt = build(ctx, fmt, cfg)
-            answer, calls = rec.raw, rec.calls
+        elif model_text:
+            # written by a model policy of this format: its own text (thought included) is the
+            # answer, and later prompts show the step as the loop showed it
+            prompt = build(ctx, fmt, cfg, count)
+            answer, calls, thought = rec.raw, rec.calls, rec.thought
         else:
-            prompt = build(ctx, fmt, cfg)
+            prompt = build(ctx, fmt, cfg, count)
             rendered = [target_text(c, space, fmt, frame, screen, rec.frame)
                         for c in rec.calls]
             answer = "\n".join(text for text, _ in rendered)
             calls = [call for _, call in rendered]
         messages, images = _sample_messages(prompt, answer, paths)
         yield {"messages": messages, "images": images}
-        views.append(StepView(step=rec.step, raw=answer, calls=calls, action=rec.action,
-                              tool_results=rec.tool_results, screenshot=current))
+        views.append(StepView(step=rec.step, thought=thought, raw=answer, calls=calls,
+                              action=rec.action, tool_results=rec.tool_results,
+                              screenshot=current))
         if len(views) > keep_images:  # as the agent does: only recent screenshots stay
             views[-keep_images - 1].screenshot = None
 
@@ -247,19 +286,25 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         format: Annotated[str, typer.Option("--format", help="swift (ms-swift) or sharegpt "
                                             "(LLaMA-Factory).")] = "swift",
         prompt_format: Annotated[str, typer.Option(help="The policy's prompt format: qwen2vl, "
-                                                   "qwen25vl, uitars.")] = "qwen2vl",
+                                                   "qwen25vl, uitars, uitars15, vagent-tiny.")] = "qwen2vl",
         keep_images: Annotated[int, typer.Option(help="Screenshots shown per step, as the "
                                                  "policy's --keep-images.")] = 1,
         min_pixels: Annotated[int | None, typer.Option(help="As the policy's.")] = None,
         max_pixels: Annotated[int | None, typer.Option(help="As the policy's.")] = None,
         system: Annotated[str | None, typer.Option(help="A system prompt replacing the format's "
                                                    "(as the policy's --opt system=...).")] = None,
+        tokenizer: Annotated[Path | None, typer.Option(help="The checkpoint folder whose "
+                                                       "tokenizer counts the history's tokens "
+                                                       "(as --policy qwen-vl does).")] = None,
+        context_tokens: Annotated[int, typer.Option(help="As the policy's.")] = 32768,
+        max_new_tokens: Annotated[int, typer.Option(help="As the policy's.")] = 256,
         all_runs: Annotated[bool, typer.Option("--all", help="Failed runs too.")] = False,
     ) -> None:
         """Trajectories as SFT JSONL (messages + image paths), rendered as the policy prompts."""
         counts = export(traj_dirs, out, format, prompt_format, only_success=not all_runs,
                         keep_images=keep_images, min_pixels=min_pixels, max_pixels=max_pixels,
-                        system=system)
+                        system=system, tokenizer=tokenizer, context_tokens=context_tokens,
+                        max_new_tokens=max_new_tokens)
         print(json.dumps({"out": str(out), **counts}))
 
     from vagent.training.datagen import register_generate
