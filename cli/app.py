@@ -93,24 +93,31 @@ def _parse_screen(screen: str) -> tuple[int, int]:
 def parse_cmd(
     text: Annotated[str, typer.Argument(help="The model's output ('-' reads standard input).")],
     format: Annotated[str, typer.Option(
-        "--format", "-f", help="qwen2vl, qwen25vl, uitars, json, openai, or auto.")] = "auto",
+        "--format", "-f", help="A policy's prompt format (qwen2vl, qwen25vl, uitars, uitars15, "
+        "vagent-tiny: its parser and frame), a parser (json, openai), or auto.")] = "auto",
     screen: Annotated[str, typer.Option(help="Screen size WxH in pixels.")] = "1080x2400",
     min_pixels: Annotated[int | None, typer.Option(
-        help="Processor min_pixels (for resized-image coordinates; default 4·28²).")] = None,
+        help="Processor min_pixels for resized-image coordinates (default 4·28², as the "
+             "policies).")] = None,
     max_pixels: Annotated[int | None, typer.Option(
-        help="Processor max_pixels (for resized-image coordinates; default 16384·28²).")] = None,
+        help="Processor max_pixels for resized-image coordinates (default 1280·28², what "
+             "--policy openai sends; give the local checkpoint's for --policy qwen-vl).")] = None,
     frame: Annotated[str | None, typer.Option(
         help="Override the format's coordinate frame: pixels, rel1000, resized, unit.")] = None,
 ) -> None:
     """Parse a model's output into actions in screen pixels (printed as a JSON array)."""
     from vagent.actions import Frame, to_screen
+    from vagent.actions.coords import DEFAULT_MIN_PIXELS
     from vagent.actions.errors import VagentError
     from vagent.actions.parsing import FORMATS, detect_format, parse
     from vagent.actions.space import get_space
+    from vagent.policies import formats
+    from vagent.policies.openai_policy import OPENAI_MAX_PIXELS
 
-    if format != "auto" and format not in FORMATS:
+    if format != "auto" and format not in FORMATS and format not in formats.FORMATS:
         raise typer.BadParameter(f"unknown format {format!r} — choose one of: auto, "
-                                 + ", ".join(FORMATS), param_hint="--format")
+                                 + ", ".join(dict.fromkeys([*formats.FORMATS, *FORMATS])),
+                                 param_hint="--format")
     kinds = ("pixels", "rel1000", "resized", "unit")
     if frame is not None and frame not in kinds:
         raise typer.BadParameter(f"unknown frame {frame!r} — choose one of: "
@@ -123,11 +130,21 @@ def parse_cmd(
         text = sys.stdin.read()
     # Arguments that were not valid UTF-8 arrive with surrogate escapes; make them printable.
     text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    fmt = detect_format(text) if format == "auto" else format
-    pixels = {k: v for k, v in (("min_pixels", min_pixels), ("max_pixels", max_pixels)) if v}
-    parsed = parse(text, fmt, frame=Frame(kind=frame, **pixels) if frame else None)
+    # The policies' pixel bounds, so a resized-image coordinate maps as the run mapped it.
+    pixels = {"min_pixels": min_pixels or DEFAULT_MIN_PIXELS,
+              "max_pixels": max_pixels or OPENAI_MAX_PIXELS}
+    given = None
+    if format in formats.FORMATS:  # a policy format: its parser, and its frame whatever the text
+        fmt = formats.get(format)
+        parser = fmt.parser
+        given = fmt.frame(**pixels)
+    else:
+        parser = detect_format(text) if format == "auto" else format
+    if frame:
+        given = Frame(kind=frame, **pixels)  # type: ignore[arg-type]
+    parsed = parse(text, parser, frame=given)
     model_frame = parsed.frame
-    if model_frame.kind == "resized" and pixels:
+    if model_frame.kind == "resized":
         model_frame = model_frame.model_copy(update=pixels)
     space = get_space("gui")
     out = []

@@ -79,8 +79,6 @@ Part = str | ImagePart
 class Message:
     role: str  # system, user, assistant, tool
     parts: list[Part]
-    tool_calls: list[dict[str, Any]] | None = None  # native OpenAI tool calls (assistant)
-    tool_call_id: str | None = None  # the call a tool message answers
 
     @property
     def text(self) -> str:
@@ -114,7 +112,6 @@ class HistoryConfig(BaseModel):
     min_pixels: int = DEFAULT_MIN_PIXELS
     max_pixels: int = DEFAULT_MAX_PIXELS
     obs_chars: int = Field(1000, ge=0)  # how much of the env's text observation to show
-    native: bool = False  # tool calls and results as OpenAI tool messages
     # Replaces the format's system prompt (tools and rules): for a checkpoint fine-tuned with a
     # prompt of its own, such as the bundled tiny model. The parser is the format's either way.
     system: str | None = None
@@ -132,29 +129,6 @@ def _calls_text(view: StepView, fmt: Format, frame: Any) -> str:
         except Exception:  # noqa: BLE001 — any render gap falls back to the project's JSON
             out.append(json.dumps(call, ensure_ascii=False))
     return "; ".join(out)
-
-
-def _native_assistant(view: StepView, fmt: Format) -> list[Message]:
-    """A past step as an assistant message with tool_calls, then one tool message per call."""
-    head, calls = fmt.split_calls(view.raw) if hasattr(fmt, "split_calls") else (view.raw, [])
-    if not calls:
-        msgs = [Message("assistant", [view.raw or "(no output)"])]
-        if view.tool_results:
-            msgs.append(Message("user", [fmt.result_text(view.tool_results)]))
-        return msgs
-    ids = [f"call_{view.step}_{j}" for j in range(len(calls))]
-    assistant = Message("assistant", [head] if head else [], tool_calls=[
-        {"id": i, "type": "function", "function": {"name": n, "arguments": a}}
-        for i, (n, a) in zip(ids, calls)])
-    results = list(view.tool_results)
-    tools = []
-    for call_id, (name, _) in zip(ids, calls):
-        if results and results[0].get("name") == name:
-            content = str(results.pop(0).get("result", ""))
-        else:  # an env action: its effect shows in the next screenshot
-            content = "done"
-        tools.append(Message("tool", [content], tool_call_id=call_id))
-    return [assistant, *tools]
 
 
 @dataclass
@@ -187,8 +161,6 @@ def _cost(msgs: list[Message], count_text: Callable[[str], int]) -> int:
         total += max(MESSAGE_OVERHEAD, count_text(f"<|im_start|>{m.role}\n<|im_end|>\n"))
         for p in m.parts:
             total += p.tokens + IMAGE_OVERHEAD if isinstance(p, ImagePart) else count_text(p)
-        for call in m.tool_calls or []:
-            total += count_text(call["function"]["name"] + call["function"]["arguments"]) + 4
     return total
 
 
@@ -262,8 +234,6 @@ def build(context: Context, fmt: Format, config: HistoryConfig | None = None,
             total += overhead(m.role)
             for p in m.parts:
                 total += p.tokens + IMAGE_OVERHEAD if isinstance(p, ImagePart) else count_text(p)
-            for call in m.tool_calls or []:
-                total += count_text(call["function"]["name"] + call["function"]["arguments"]) + 4
         return total
 
     # -- fixed pieces: system, the current turn ------------------------------------------------
@@ -271,8 +241,7 @@ def build(context: Context, fmt: Format, config: HistoryConfig | None = None,
     screen = context.screen or (None if shot is None else (int(shot.shape[1]),
                                                            int(shot.shape[0])))
     system = Message("system", [cfg.system if cfg.system is not None else
-                                fmt.system(context.task, context.space, screen, frame,
-                                           native=cfg.native)])
+                                fmt.system(context.task, context.space, screen, frame)])
     task_text = fmt.task_text(context.task, context.space, screen, frame)
     current: list[Message] = []
     if shot is not None:
@@ -294,17 +263,14 @@ def build(context: Context, fmt: Format, config: HistoryConfig | None = None,
             msgs.append(Message("user", [P.SCREEN.format(n=view.step),
                                          ImagePart.of(view.screenshot, cfg.min_pixels,
                                                       cfg.max_pixels)]))
-        if cfg.native:
-            msgs += _native_assistant(view, fmt)
+        text = view.raw or _calls_text(view, fmt, frame) or "(no output)"
+        if view.tool_results and fmt.result_role == "assistant":
+            msgs.append(Message("assistant", [text + "\n" + fmt.result_text(
+                view.tool_results)]))
         else:
-            text = view.raw or _calls_text(view, fmt, frame) or "(no output)"
-            if view.tool_results and fmt.result_role == "assistant":
-                msgs.append(Message("assistant", [text + "\n" + fmt.result_text(
-                    view.tool_results)]))
-            else:
-                msgs.append(Message("assistant", [text]))
-                if view.tool_results:
-                    msgs.append(Message("user", [fmt.result_text(view.tool_results)]))
+            msgs.append(Message("assistant", [text]))
+            if view.tool_results:
+                msgs.append(Message("user", [fmt.result_text(view.tool_results)]))
         if view.error:
             msgs.append(Message("user", [P.STEP_ERROR.format(error=view.error)]))
         return msgs

@@ -47,11 +47,14 @@ class OpenAIOptions(ModelOptions):
     api_base: str | None = None
     api_key_env: str | None = None
     temperature: float = Field(0.0, ge=0)  # greedy by default
-    native_tools: bool = False  # send the functions as tools= and read message.tool_calls
     timeout: float = Field(120.0, gt=0)  # seconds per request
     retries: int = Field(3, ge=0)  # after the first attempt
     backoff: float = Field(1.0, ge=0)  # seconds before the first retry; doubles each time
     image_format: Literal["png", "jpeg"] = "png"
+    # vLLM drops special tokens from replies by default, and with them Qwen2-VL's
+    # <|box_start|>…<|box_end|>. None: send skip_special_tokens=false with the box-token
+    # formats (qwen2vl, uitars) only; true or false: always send that value.
+    skip_special_tokens: bool | None = None
 
 
 def default_key_env(api_base: str) -> str | None:
@@ -117,13 +120,15 @@ class OpenAIPolicy(ModelPolicy):
         if not options.get("model"):
             raise VagentError("the openai policy needs --model NAME (the name the server "
                               "serves, e.g. Qwen/Qwen2-VL-7B-Instruct)")
+        if "native_tools" in options:
+            # Stock chat templates (Qwen2-VL's has no tools branch) would not render tools= as
+            # the model was trained; the prompt text is rendered here, by the reference packages.
+            raise VagentError("--opt native_tools was removed: the tools are in the prompt "
+                              "as each model was trained (see docs/models-and-formats.md)")
         self.options = parse_options(OpenAIOptions, "openai", options)
         o: OpenAIOptions = self.options
         self.api_base = str(o.api_base).rstrip("/")
         self.fmt = formats.get(o.format or formats.for_model(None, o.model or ""))
-        if o.native_tools and not self.fmt.native_tools:
-            raise VagentError(f"the {self.fmt.name} format has no function schema to send as "
-                              "tools= — drop --opt native_tools=true or use another --format")
         self._min = o.min_pixels or DEFAULT_MIN_PIXELS
         self._max = o.max_pixels or OPENAI_MAX_PIXELS
         if self._min > self._max:
@@ -146,10 +151,6 @@ class OpenAIPolicy(ModelPolicy):
         self.images = ImageCache()
         self._rng = random.Random(o.seed)
 
-    def native(self, context: Context) -> bool:
-        o: OpenAIOptions = self.options  # type: ignore[assignment]
-        return o.native_tools and context.protocol is None
-
     # -- request -------------------------------------------------------------------------------
     def wire_messages(self, prompt: Prompt) -> list[dict[str, Any]]:
         fmt = self.options.image_format  # type: ignore[attr-defined]
@@ -162,11 +163,7 @@ class OpenAIPolicy(ModelPolicy):
                     if isinstance(p, ImagePart) else {"type": "text", "text": p}
                     for p in m.parts if not (isinstance(p, str) and not p)]
             else:
-                msg["content"] = m.text if (m.text or not m.tool_calls) else None
-            if m.tool_calls:
-                msg["tool_calls"] = m.tool_calls
-            if m.tool_call_id:
-                msg["tool_call_id"] = m.tool_call_id
+                msg["content"] = m.text
             out.append(msg)
         return out
 
@@ -179,14 +176,16 @@ class OpenAIPolicy(ModelPolicy):
         timings["images_encoded"] = float(self.images.encoded - before)
         request: dict[str, Any] = {"model": o.model, "messages": messages,
                                    "max_tokens": o.max_new_tokens, "temperature": o.temperature}
-        native = self.native(context)
         stops = o.stops(self.fmt) if context.protocol is None else o.stops(formats.Format())
         if stops:
             request["stop"] = stops[:4]  # the API takes at most four
         if o.seed is not None:
             request["seed"] = o.seed
-        if native:
-            request["tools"] = self.fmt.openai_tools(context.space, context.screen, self.frame())
+        skip = o.skip_special_tokens
+        if skip is None and self.fmt.frame_kind == "rel1000" and context.protocol is None:
+            skip = False
+        if skip is not None:
+            request["extra_body"] = {"skip_special_tokens": skip}
         t = time.perf_counter()
         response = self._complete(request)
         timings["generate"] = time.perf_counter() - t
@@ -196,12 +195,6 @@ class OpenAIPolicy(ModelPolicy):
             raise StepFailed(f"{self.api_base} returned a completion without choices — check "
                              "the server's log") from None
         text = message.content or ""
-        calls = getattr(message, "tool_calls", None) or []
-        if calls:
-            # Native calls become the format's own text, read by the format's parser.
-            text = "\n".join([text.strip(), *(self.fmt.call_text(c.function.name,
-                                                                 c.function.arguments or "{}")
-                                               for c in calls)]).strip()
         if not text.strip():
             raise StepFailed(f"{self.api_base} returned an empty completion (no text, no tool "
                              f"calls) — check that {o.model!r} is a chat model and "
@@ -272,7 +265,7 @@ class OpenAIPolicy(ModelPolicy):
     def describe(self) -> dict[str, Any]:
         o: OpenAIOptions = self.options  # type: ignore[assignment]
         return {**super().describe(), "api_base": self.api_base, "key_from": self.key_env,
-                "native_tools": o.native_tools, "temperature": o.temperature}
+                "temperature": o.temperature}
 
 
 def _refused(error: BaseException) -> bool:

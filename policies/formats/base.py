@@ -148,15 +148,10 @@ class Format:
         rest = [s for s in space.schemas() if s["name"] not in covered]
         return ([gui] if gui else []) + rest
 
-    def openai_tools(self, space: ActionSpace, screen: tuple[int, int] | None,
-                     frame: Frame) -> list[dict[str, Any]]:
-        """The same functions as an OpenAI ``tools=`` list."""
-        return [{"type": "function", "function": f} for f in self.functions(space, screen, frame)]
-
     # -- prompt pieces -------------------------------------------------------------------------
     def system(self, task: str, space: ActionSpace, screen: tuple[int, int] | None,
-               frame: Frame, native: bool = False) -> str:
-        """The system message. With native tools the functions travel in ``tools=`` instead."""
+               frame: Frame) -> str:
+        """The system message (for the "vagent" layout; the others' first message)."""
         raise NotImplementedError
 
     def task_text(self, task: str, space: ActionSpace, screen: tuple[int, int] | None,
@@ -168,7 +163,7 @@ class Format:
         raise NotImplementedError
 
     def call_text(self, name: str, arguments: dict[str, Any] | str) -> str:
-        """A call as this format writes it (native tool calls become this text for the parser)."""
+        """A call as this format writes it."""
         raise NotImplementedError
 
     def step_line(self, n: int, thought: str, call_text: str, error: str | None,

@@ -28,9 +28,7 @@ class VagentTinyFormat(Format):
     result_role = "assistant"
 
     def system(self, task: str, space: ActionSpace, screen: tuple[int, int] | None,
-               frame: Frame, native: bool = False) -> str:
-        if native:
-            return P.ASSISTANT
+               frame: Frame) -> str:
         functions = self.functions(space, screen, frame)
         tools = "\n\n".join(
             P.QWEN_AGENT_TOOL.format(
@@ -47,13 +45,3 @@ class VagentTinyFormat(Format):
     def call_text(self, name: str, arguments: dict[str, Any] | str) -> str:
         args = arguments if isinstance(arguments, str) else dumps(arguments)
         return f"✿FUNCTION✿: {name}\n✿ARGS✿: {args}"
-
-    def split_calls(self, raw: str) -> tuple[str, list[tuple[str, str]]]:
-        """The inverse of ``call_text`` over text this project wrote (native tool calls turned
-        into text), for rebuilding OpenAI tool messages; not a parser of model output."""
-        head, *rest = raw.split("✿FUNCTION✿: ")
-        calls = []
-        for chunk in rest:
-            name, _, args = chunk.partition("\n✿ARGS✿: ")
-            calls.append((name.strip(), args.strip()))
-        return head.strip(), calls

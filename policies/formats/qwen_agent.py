@@ -42,10 +42,9 @@ class QwenAgentFormat(Format):
 
     layout = "turns"
     fncall = "qwen"
-    native_tools = False
 
     def system(self, task: str, space: ActionSpace, screen: tuple[int, int] | None,
-               frame: Frame, native: bool = False) -> str:
+               frame: Frame) -> str:
         """The system text alone (tool block included), for display: Qwen-Agent's rendering
         of a one-message conversation."""
         sent = qwen_agent_sent([{"role": "user", "content": [{"text": task}]}],

@@ -79,7 +79,6 @@ class UITarsFormat(Format):
     frame_kind = "rel1000"
     version = "1"
     layout = "turns"
-    native_tools = False
 
     # -- the instruction turn ------------------------------------------------------------------
     def extra_lines(self, space: ActionSpace, kind: str, grammar: str) -> list[str]:
@@ -110,7 +109,7 @@ class UITarsFormat(Format):
         return template.format(language=language, instruction=task)
 
     def system(self, task: str, space: ActionSpace, screen: tuple[int, int] | None,
-               frame: Frame, native: bool = False) -> str:
+               frame: Frame) -> str:
         return self.instruction(task, space)
 
     # -- the conversation ----------------------------------------------------------------------
