@@ -180,10 +180,10 @@ def build_turns(context: Context, fmt: Format, cfg: HistoryConfig,
         arrays[context.step] = shot
     order = sorted(arrays)
     parts = {n: ImagePart.of(arrays[n], cfg.min_pixels, cfg.max_pixels) for n in order}
-    n_images = min(cfg.keep_images, len(order))
-    dropped = 0
     obs_text = str(context.observation.get("text") or "")[: cfg.obs_chars].strip()
-    while True:
+
+    def render(n_images: int, dropped: int
+               ) -> tuple[list[Message], int, list[StepView], list[int]]:
         shown = views[dropped:]
         first = shown[0].step if shown else context.step
         kept = [n for n in order if n >= first][-n_images:] if n_images else []
@@ -192,15 +192,27 @@ def build_turns(context: Context, fmt: Format, cfg: HistoryConfig,
                      obs_text=obs_text, feedback=context.feedback, dropped=dropped,
                      system=cfg.system)
         messages = fmt.conversation(ep)
-        tokens = _cost(messages, count_text) + count_text(GENERATION_PROMPT)
-        if tokens <= budget:
-            break
-        if n_images > (1 if shot is not None else 0):
-            n_images -= 1
-        elif dropped < len(views):
-            dropped += 1
-        else:
-            break
+        return messages, _cost(messages, count_text) + count_text(GENERATION_PROMPT), shown, kept
+
+    def largest(lo: int, hi: int, fits: Callable[[int], bool]) -> int:
+        """The largest value in [lo, hi] that fits (the cost falls as it grows), or lo."""
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if fits(mid):
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+    least = 1 if shot is not None else 0  # the current screenshot always stays an image
+    most = min(cfg.keep_images, len(order))
+    # Fewer images first (keeping as many as fit), then fewer steps (dropping as few as fit).
+    n_images = largest(least, most, lambda k: render(k, 0)[1] <= budget)
+    dropped = 0
+    if render(n_images, 0)[1] > budget:
+        n = len(views)
+        dropped = n - largest(0, n, lambda kept: render(n_images, n - kept)[1] <= budget)
+    messages, tokens, shown, kept = render(n_images, dropped)
     prompt = Prompt(messages=messages, tokens=tokens, budget=budget,
                     lines=len(shown) - max(0, len(kept) - (shot is not None)), dropped=dropped)
     prompt.image_tokens = sum(img.tokens + IMAGE_OVERHEAD for img in prompt.images)

@@ -110,7 +110,8 @@ class QwenAgentFormat(Format):
                 out = []
                 if results and results[0].get("name") == call.get("action"):
                     out.append(str(results.pop(0).get("result", "")))
-                if j == len(calls) - 1:
+                if j == len(calls) - 1:  # (results no call asked for are not lost either)
+                    out += [str(r.get("result", "")) for r in results]
                     content = screen(nxt, out + texts)
                 else:
                     content = [{"text": t} for t in out]
