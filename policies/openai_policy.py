@@ -53,7 +53,8 @@ class OpenAIOptions(ModelOptions):
     image_format: Literal["png", "jpeg"] = "png"
     # vLLM drops special tokens from replies by default, and with them Qwen2-VL's
     # <|box_start|>…<|box_end|>. None: send skip_special_tokens=false with the box-token
-    # formats (qwen2vl, uitars) only; true or false: always send that value.
+    # formats (qwen2vl, uitars); false: send it always; true: never (the servers' default, for
+    # a server that rejects the field).
     skip_special_tokens: bool | None = None
 
 
@@ -184,8 +185,8 @@ class OpenAIPolicy(ModelPolicy):
         skip = o.skip_special_tokens
         if skip is None and self.fmt.frame_kind == "rel1000" and context.protocol is None:
             skip = False
-        if skip is not None:
-            request["extra_body"] = {"skip_special_tokens": skip}
+        if skip is False:
+            request["extra_body"] = {"skip_special_tokens": False}
         t = time.perf_counter()
         response = self._complete(request)
         timings["generate"] = time.perf_counter() - t
