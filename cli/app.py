@@ -100,19 +100,19 @@ def parse_cmd(
         help="Processor min_pixels for resized-image coordinates (default 4·28², as the "
              "policies).")] = None,
     max_pixels: Annotated[int | None, typer.Option(
-        help="Processor max_pixels for resized-image coordinates (default 1280·28², what "
-             "--policy openai sends; give the local checkpoint's for --policy qwen-vl).")] = None,
+        help="Processor max_pixels for resized-image coordinates (default 16384·28², the "
+             "released processors' and so --policy qwen-vl's; --policy openai sends 1280·28² = "
+             "1003520 unless told otherwise).")] = None,
     frame: Annotated[str | None, typer.Option(
         help="Override the format's coordinate frame: pixels, rel1000, resized, unit.")] = None,
 ) -> None:
     """Parse a model's output into actions in screen pixels (printed as a JSON array)."""
     from vagent.actions import Frame, to_screen
-    from vagent.actions.coords import DEFAULT_MIN_PIXELS
+    from vagent.actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
     from vagent.actions.errors import VagentError
     from vagent.actions.parsing import FORMATS, detect_format, parse
     from vagent.actions.space import get_space
     from vagent.policies import formats
-    from vagent.policies.openai_policy import OPENAI_MAX_PIXELS
 
     if format != "auto" and format not in FORMATS and format not in formats.FORMATS:
         raise typer.BadParameter(f"unknown format {format!r} — choose one of: auto, "
@@ -130,9 +130,9 @@ def parse_cmd(
         text = sys.stdin.read()
     # Arguments that were not valid UTF-8 arrive with surrogate escapes; make them printable.
     text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    # The policies' pixel bounds, so a resized-image coordinate maps as the run mapped it.
+    # The released processors' bounds (what --policy qwen-vl reads from such a checkpoint).
     pixels = {"min_pixels": min_pixels or DEFAULT_MIN_PIXELS,
-              "max_pixels": max_pixels or OPENAI_MAX_PIXELS}
+              "max_pixels": max_pixels or DEFAULT_MAX_PIXELS}
     given = None
     if format in formats.FORMATS:  # a policy format: its parser, and its frame whatever the text
         fmt = formats.get(format)
