@@ -121,11 +121,20 @@ class QwenAgentFormat(Format):
                 error=ep.feedback)}]})
         return msgs
 
+    def functions_of(self, ep: Episode) -> list[dict[str, Any]]:
+        """``functions`` for the episode's space, kept while the space and frame stay (the
+        budget fitting renders an episode several times; JSON schemas take ~10 ms each)."""
+        key = (id(ep.space), ep.space, ep.screen, ep.frame)
+        cached = self.__dict__.get("_functions")
+        if cached is None or cached[0][0] != key[0] or cached[0][1:] != key[1:]:
+            cached = (key, self.functions(ep.space, ep.screen, ep.frame))
+            self.__dict__["_functions"] = cached
+        return cached[1]
+
     def conversation(self, ep: Episode) -> list[Message]:
         from vagent.policies.history import Message, image_name
 
-        sent = qwen_agent_sent(self.qwen_agent_messages(ep),
-                               self.functions(ep.space, ep.screen, ep.frame), self.fncall)
+        sent = qwen_agent_sent(self.qwen_agent_messages(ep), self.functions_of(ep), self.fncall)
         by_name = {image_name(n): part for n, part in ep.images.items()}
         out = []
         for m in sent:

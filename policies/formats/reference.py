@@ -39,8 +39,8 @@ def versions() -> dict[str, str | None]:
     return out
 
 
-@functools.lru_cache(maxsize=2)
-def _capture_model(fncall: str) -> Any:
+@functools.lru_cache(maxsize=1)
+def _capture_class() -> Any:
     """A Qwen-Agent chat model whose "service" records the messages it is given instead of
     calling a server: everything before it (upload notes, the tool prompt, the merge of results
     into the assistant turn, the continuation of a final assistant turn) is Qwen-Agent's."""
@@ -61,8 +61,14 @@ def _capture_model(fncall: str) -> Any:
                          generate_cfg: dict) -> Any:
             raise NotImplementedError
 
-    # max_input_tokens=-1: no rough truncation, the history builder fits the budget exactly.
-    return Capture({"model": "vagent-capture", "generate_cfg": {
+    return Capture
+
+
+def _capture_model(fncall: str) -> Any:
+    # One per call: the recorder holds what it was given, and policies run episodes in
+    # parallel threads. max_input_tokens=-1: no rough truncation, the history builder fits the
+    # budget exactly.
+    return _capture_class()({"model": "vagent-capture", "generate_cfg": {
         "fncall_prompt_type": fncall, "max_input_tokens": -1}})
 
 
