@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from vagent.actions import ActionSpace, Frame
 
 from . import prompts as P
-from .base import Format, dumps, gui_kind
+from .base import Format, covers, dumps, gui_kind
 from .reference import qwen_agent_sent
 
 if TYPE_CHECKING:
@@ -63,13 +63,21 @@ class QwenAgentFormat(Format):
 
         kind = gui_kind(space)
         tool = P.MOBILE_TOOL if kind == "mobile" else P.COMPUTER_TOOL if kind else None
+        covered = covers(kind)
         out = []
         for call in view.calls:
-            try:
-                _, pairs = self.split_calls(render(call, self.parser, frame=frame, tool=tool))
-            except Exception:  # noqa: BLE001 — a call the format cannot write: project JSON
-                pairs = [(str(call.get("action")),
-                          dumps({k: v for k, v in call.items() if k != "action"}))]
+            own = [(str(call.get("action")),
+                    dumps({k: v for k, v in call.items() if k != "action"}))]
+            if call.get("action") not in covered:
+                # a function of its own in the prompt (a tool, or an action the GUI tool
+                # lacks, such as a phone's scroll): called under its own name
+                pairs = own
+            else:
+                try:
+                    _, pairs = self.split_calls(render(call, self.parser, frame=frame,
+                                                       tool=tool))
+                except Exception:  # noqa: BLE001 — a call the format cannot write
+                    pairs = own
             out.extend((call, name, args) for name, args in pairs)
         return out
 
