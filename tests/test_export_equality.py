@@ -4,6 +4,7 @@ token budget counted with the policy's own tokenizer — for every format."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,7 @@ def as_swift(prompt: Any) -> list[dict[str, str]]:
 
 @pytest.mark.parametrize("fmt", ["qwen2vl", "qwen25vl", "uitars", "uitars15", "vagent-tiny"])
 def test_export_equals_what_the_policy_sent(fmt: str, tmp_path: Path) -> None:
-    if fmt != "vagent-tiny":
+    if fmt != "vagent-tiny" and os.environ.get("CI") != "true":  # (CI installs them)
         pytest.importorskip("qwen_agent" if fmt.startswith("qwen") else "ui_tars")
     # A budget the later histories overflow: their oldest steps must be cut the same way.
     budget = {"qwen2vl": 2300, "qwen25vl": 2300, "vagent-tiny": 1900}.get(fmt, 1100)
