@@ -220,3 +220,21 @@ def test_uitars_instruction_is_the_package_template_when_the_grammar_covers_the_
     assert f.instruction("do it", space) == prompt.MOBILE_USE_DOUBAO.format(
         language="English", instruction="do it")
     assert "Use Chinese" in f.instruction("打开地图", space)
+
+
+def test_qwen_agent_leaves_the_signals_alone() -> None:
+    """Qwen-Agent's import hooks SIGTERM (into SystemExit) and SIGINT; after a qwen2vl prompt
+    the process must still stop on a signal as before (checked in a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    code = ("import signal\n"
+            "from vagent.policies.formats.reference import qwen_agent_sent\n"
+            "before = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM))\n"
+            "qwen_agent_sent([{'role': 'user', 'content': [{'text': 'x'}]}], [], 'qwen')\n"
+            "import qwen_agent.tools.code_interpreter  # the module that hooks them\n"
+            "after = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM))\n"
+            "print(before == after)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    assert out.stdout.strip() == "True", out.stderr[-800:]

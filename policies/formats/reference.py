@@ -39,12 +39,28 @@ def versions() -> dict[str, str | None]:
     return out
 
 
+def _import_qwen_agent() -> None:
+    """Import Qwen-Agent without letting it take over the process's signals: its package
+    import (through its code-interpreter tool) turns SIGTERM into SystemExit and hooks SIGINT
+    when imported in the main thread; a run must stop on a signal as it did without it."""
+    import signal
+    import threading
+
+    main = threading.current_thread() is threading.main_thread()
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)} if main else {}
+    try:
+        _need("qwen_agent.llm.function_calling", "qwen-agent")
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+
 @functools.lru_cache(maxsize=1)
 def _capture_class() -> Any:
     """A Qwen-Agent chat model whose "service" records the messages it is given instead of
     calling a server: everything before it (upload notes, the tool prompt, the merge of results
     into the assistant turn, the continuation of a final assistant turn) is Qwen-Agent's."""
-    _need("qwen_agent", "qwen-agent")
+    _import_qwen_agent()
     from qwen_agent.llm.function_calling import BaseFnCallModel
     from qwen_agent.llm.schema import ASSISTANT, Message
 
