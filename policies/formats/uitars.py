@@ -95,6 +95,17 @@ class UITarsFormat(Format):
         return lines
 
     def instruction(self, task: str, space: ActionSpace) -> str:
+        """The instruction turn (kept while the task and space stay: the budget fitting renders
+        an episode several times, and the space's JSON schemas take ~10 ms each)."""
+        key = (id(space), space, task)
+        cached = self.__dict__.get("_instruction")
+        if cached is not None and cached[0][0] == key[0] and cached[0][1:] == key[1:]:
+            return cached[1]
+        text = self._instruction(task, space)
+        self.__dict__["_instruction"] = (key, text)
+        return text
+
+    def _instruction(self, task: str, space: ActionSpace) -> str:
         kind = gui_kind(space) or "computer"
         template = uitars_template(TEMPLATES[kind])
         if self.version == "1":
