@@ -98,11 +98,11 @@ class UITarsFormat(Format):
         """The instruction turn (kept while the task and space stay: the budget fitting renders
         an episode several times, and the space's JSON schemas take ~10 ms each)."""
         key = (id(space), space, task)
-        cached = self.__dict__.get("_instruction")
+        cached = self.__dict__.get("_instruction_cache")
         if cached is not None and cached[0][0] == key[0] and cached[0][1:] == key[1:]:
             return cached[1]
         text = self._instruction(task, space)
-        self.__dict__["_instruction"] = (key, text)
+        self.__dict__["_instruction_cache"] = (key, text)
         return text
 
     def _instruction(self, task: str, space: ActionSpace) -> str:
