@@ -114,7 +114,7 @@ def test_export_answers_parse_back_to_the_oracle_actions(oracle_runs: Path) -> N
 
 
 class RecordingPolicy(ModelPolicy):
-    """A model policy whose 'model' writes the oracle's action in the qwen2vl format, recording
+    """A model policy whose 'model' writes the oracle's action in the vagent-tiny format, recording
     every prompt it is given — the inference-time prompts to compare the export against."""
 
     name = "recording"
@@ -122,7 +122,7 @@ class RecordingPolicy(ModelPolicy):
     def __init__(self) -> None:
         self.options = ModelOptions(keep_images=DEFAULTS["keep_images"], max_new_tokens=64,
                                     context_tokens=DEFAULTS["context_tokens"])
-        self.fmt = formats.get("qwen2vl")
+        self.fmt = formats.get("vagent-tiny")  # the bundled model's layout
         self.prompts: list[Any] = []
 
     min_pixels = property(lambda self: MIN_PX)
@@ -132,7 +132,8 @@ class RecordingPolicy(ModelPolicy):
         self.prompts.append(prompt)
         action = context.oracle()
         w, h = context.screen
-        return render(from_screen(action, self.frame(), w, h), "qwen2vl", frame=self.frame())
+        return render(from_screen(action, self.frame(), w, h), self.fmt.parser,
+                      frame=self.frame())
 
 
 def _as_swift(prompt: Any) -> list[dict[str, str]]:
@@ -151,7 +152,7 @@ def test_export_is_exactly_the_inference_prompt(tmp_path: Path, keep: int,
     policy.options.keep_images = keep
     policy.options.system = system
     oracle = policies.make("oracle")
-    opts = dict(keep_images=keep, min_pixels=MIN_PX, max_pixels=MAX_PX,
+    opts = dict(fmt_name="vagent-tiny", keep_images=keep, min_pixels=MIN_PX, max_pixels=MAX_PX,
                 context_tokens=DEFAULTS["context_tokens"], max_new_tokens=64, system=system)
     try:
         for i, (task, seed) in enumerate(phone_episodes(3, 11)):
