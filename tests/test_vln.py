@@ -169,7 +169,7 @@ def test_reverie_loader(tmp_path: Path) -> None:
     eps = load_reverie(p)
     assert [e.id for e in eps] == ["4332_66_0", "4332_66_1"]
     assert eps[0].object_id == "66" and eps[0].dataset == "reverie"
-    p.write_text(json.dumps([{k: v for k, v in item.items() if k != "objId"}]))
+    p.write_text(json.dumps([{**item, "objId": [66]}]))
     with pytest.raises(VLNDataError, match="objId"):
         load_reverie(p)
 
