@@ -8,6 +8,7 @@ graph holds only viewpoints with edges. Test splits load as prediction-only.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,51 @@ def test_views_are_required_when_a_model_sees_them(reverie_data: Path, tmp_path:
     with pytest.raises(ImagesMissing, match="no images folder"):
         VLNEnv(data=reverie_data, dataset="reverie", episodes=eps).reset(
             options={"episode": eps[0]})
+
+
+# -- submission files -------------------------------------------------------------------------------
+def test_the_reverie_submission_has_the_servers_shape(reverie_data: Path, tmp_path: Path) -> None:
+    from vagent.benchmarks.vln import submission
+
+    eps = load_split(reverie_data, "reverie", "test")
+    data = SceneData(reverie_data)
+    recs = [{"id": "2021_1", "walk": ["B"], "predicted_object": None},
+            {"id": "2021_0", "walk": ["B", "C", "D", "D", "E", "F"], "predicted_object": "7"}]
+    items = submission.entries(recs, eps, data, "reverie")
+    assert [i["instr_id"] for i in items] == ["2021_0", "2021_1"]  # the split's order
+    first = items[0]
+    assert set(first) == {"instr_id", "trajectory", "predObjId"} and first["predObjId"] == 7
+    assert items[1] == {"instr_id": "2021_1", "trajectory": [["B", 1.2, 0.0]], "predObjId": -1}
+    traj = first["trajectory"]
+    assert [t[0] for t in traj] == ["B", "C", "D", "D", "E", "F"]
+    assert traj[0][1] == 1.2 and traj[1][1] == 0.0 and traj[3][1] == 0.0  # north along the hall
+    assert traj[5][1] == pytest.approx(1.570796)  # east to F; elevation 0 throughout
+    assert all(t[2] == 0.0 for t in traj)
+    # What eval.py / eval_release.py assert: the start, and an edge between distinct neighbours.
+    graph = data.graph(SCAN)
+    for item, ep in zip(items, eps):
+        assert item["trajectory"][0][0] == ep.start
+        steps = [t[0] for t in item["trajectory"]]
+        assert all(b in graph.neighbours(a) for a, b in zip(steps, steps[1:]) if a != b)
+    note = submission.write(tmp_path, recs[:1], eps, data, "reverie", "test")
+    assert note["file"] == "REVERIE_test_submission.json" and note["missing"] == 1
+    written = json.loads((tmp_path / "REVERIE_test_submission.json").read_text())
+    assert written == items[1:]
+
+
+def test_the_r2r_submission_has_the_servers_shape(tmp_path: Path) -> None:
+    from vagent.benchmarks.vln import submission
+
+    write_connectivity(tmp_path / "connectivity" / f"{SCAN}_connectivity.json", POINTS, EDGES)
+    (tmp_path / "R2R_test.json").write_text(json.dumps([
+        {"heading": 3.6, "instructions": ["a", "b", "c"], "path": ["C"], "path_id": 4061,
+         "scan": SCAN}]))
+    eps = load_split(tmp_path, "r2r", "test")
+    assert [e.id for e in eps] == ["4061_0", "4061_1", "4061_2"]
+    assert all(e.prediction_only for e in eps)
+    recs = [{"id": e.id, "walk": ["C", "B"], "predicted_object": None} for e in eps]
+    note = submission.write(tmp_path, recs, eps, SceneData(tmp_path), "r2r", "test")
+    assert note == {"file": "R2R_test_submission.json", "entries": 3}
+    items = json.loads((tmp_path / "R2R_test_submission.json").read_text())
+    assert items[2] == {"instr_id": "4061_2",
+                        "trajectory": [["C", 3.6, 0.0], ["B", pytest.approx(math.pi), 0.0]]}
