@@ -178,3 +178,16 @@ def test_failed_thor_actions_are_in_the_file_and_the_splits_merge(tmp_path: Path
         submission.submission({"valid_unseen": [rec]})
     with pytest.raises(submission.SubmissionError, match="GetReachablePositions"):
         submission.api_action({"action": "GetReachablePositions"})
+
+
+def test_test_episodes_are_counted_not_scored() -> None:
+    from vagent.benchmarks.alfred.metrics import summarise
+
+    scored = {"success": True, "gc_met": 2, "gc_total": 2, "expert_length": 4, "path_length": 4,
+              "failures": 0, "task_type": "pick_and_place_simple"}
+    test = {"success": None, "path_length": 8, "failures": 2, "task_type": None}
+    s = summarise([scored, test])
+    assert s["episodes"] == 1 and s["prediction_only"] == 1 and s["SR"] == 100.0
+    assert list(s["per_type"]) == ["pick_and_place_simple"] and s["mean_steps"] == 6.0
+    only = summarise([test])
+    assert only["episodes"] == 0 and only["prediction_only"] == 1 and only["per_type"] == {}
