@@ -1,4 +1,4 @@
-"""vagent's VLN scores against R2R's and REVERIE's own evaluators, per episode, on the released files.
+"""vagent's VLN scores against R2R's and REVERIE's own evaluators, episode by episode.
 
     python -m vagent.perf.vln_reference --reverie PATH/TO/REVERIE --split val_unseen --seeds 3
     python -m vagent.perf.vln_reference --r2r PATH/TO/Matterport3DSimulator --r2r-data DIR \

@@ -143,7 +143,7 @@ def test_views_are_required_when_a_model_sees_them(reverie_data: Path, tmp_path:
             options={"episode": eps[0]})
 
 
-# -- submission files -------------------------------------------------------------------------------
+# -- submission files ----------------------------------------------------------------------------
 def test_the_reverie_submission_has_the_servers_shape(reverie_data: Path, tmp_path: Path) -> None:
     from vagent.benchmarks.vln import submission
 

@@ -116,3 +116,21 @@ def write(out: Path, records: list[dict[str, Any]], split: str) -> dict[str, Any
                         "test rules allow only its discrete navigation, so this file records "
                         "the run but is not a valid leaderboard entry")
     return note
+
+
+def after_run(out: Path, records: list[dict[str, Any]], split: str | None) -> dict[str, Any]:
+    """What a finished run on a test split adds to its summary (nothing for other splits)."""
+    if not split or split not in SPLITS:
+        return {}
+    return {"submission": write(out, records, split)}
+
+
+def markdown_notes(extra: dict[str, Any]) -> str:
+    sub = extra.get("submission")
+    if not sub:
+        return ""
+    text = (f"\nSubmission: `{sub['file']}` ({sub['split']}, {sub['episodes']} episodes) — "
+            f"{sub['other_split']}.\n")
+    if "note" in sub:
+        text += f"\n**{sub['teleports']} teleports:** {sub['note']}.\n"
+    return text

@@ -76,3 +76,33 @@ def write(out: Path, records: list[dict[str, Any]], episodes: list[Episode], dat
         note["note"] = ("the server needs every instruction of the split: finish the run "
                         "(rerun the same command) before submitting")
     return note
+
+
+def after_run(out: Path, records: list[dict[str, Any]], episodes: list[Episode],
+              data: SceneData, dataset: str, split: str, views: bool) -> dict[str, Any]:
+    """What a finished run adds to its summary: whether views were used, and for a test split
+    (or any prediction-only episodes) the submission file, written beside ``summary.json``."""
+    extra: dict[str, Any] = {"views": views}
+    if not views:
+        extra["views_note"] = NO_VIEWS
+    if split.startswith("test") or any(e.prediction_only for e in episodes):
+        extra["submission"] = write(out, records, episodes, data, dataset, split)
+    return extra
+
+
+NO_VIEWS = ("no images were used: this policy is shown no views, so the run read only the "
+            "graphs and annotations")
+
+
+def markdown_notes(extra: dict[str, Any]) -> str:
+    """The lines ``after_run``'s findings add to ``summary.md``."""
+    lines = []
+    if not extra.get("views", True):
+        lines.append(f"Views: {NO_VIEWS}.")
+    sub = extra.get("submission")
+    if sub:
+        lines.append(f"Submission: `{sub['file']}`, {sub['entries']} entries (scored by the "
+                     "benchmark's server; nothing is scored here)."
+                     + (f" {sub['missing']} episodes missing: {sub['note']}." if "missing" in sub
+                        else ""))
+    return "".join(f"\n{line}\n" for line in lines)

@@ -81,8 +81,8 @@ class SceneData:
         """
         if scan not in self._objects:
             table: dict[str, dict[str, str]] = {}
-            files = [p for folder in BOX_FOLDERS for p in (self.root / folder).glob(f"{scan}_*.json")]
-            for path in sorted(files):
+            for path in sorted(p for folder in BOX_FOLDERS
+                               for p in (self.root / folder).glob(f"{scan}_*.json")):
                 try:
                     data = json.loads(path.read_text(encoding="utf-8"))
                 except json.JSONDecodeError as e:

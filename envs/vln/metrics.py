@@ -11,9 +11,9 @@ Per episode, with ``d`` the shortest-path distance along the graph's edges (metr
 
 REVERIE replaces the 3 m rule by the object's visibility: the goal viewpoints are those whose
 box files list the target object (within 3 m) with a non-empty ``visible_pos``, as
-``eval_release.py`` reads them (see ``envs.vln.data``). Success: the final viewpoint is one of them; OSR:
-some viewpoint of the walk is; SPL as above with L = d(start, end of the reference path); RGS:
-the object named at the stop is the target; RGSPL = RGS × L / max(TL, L).
+``eval_release.py`` reads them (see ``envs.vln.data``). Success: the final viewpoint is one of
+them; OSR: some viewpoint of the walk is; SPL as above with L = d(start, end of the reference
+path); RGS: the object named at the stop is the target; RGSPL = RGS × L / max(TL, L).
 """
 
 from __future__ import annotations
