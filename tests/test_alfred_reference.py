@@ -191,3 +191,28 @@ def test_test_episodes_are_counted_not_scored() -> None:
     assert list(s["per_type"]) == ["pick_and_place_simple"] and s["mean_steps"] == 6.0
     only = summarise([test])
     assert only["episodes"] == 0 and only["prediction_only"] == 1 and only["per_type"] == {}
+
+
+def test_a_test_split_run_writes_the_leaderboard_file(tmp_path: Path, monkeypatch) -> None:
+    from vagent import policies
+    from vagent.benchmarks.alfred.runner import run
+    from vagent.envs.alfred import thor
+
+    eps = load_split(write_test_split(tmp_path / "data"), "tests_seen")
+    # --backend thor, its controller the stand-in (ai2thor's build cannot start here)
+    monkeypatch.setattr(thor, "make_controller",
+                        lambda *a, **k: ThorStandIn(scenes={"FloorPlanTest": kitchen()}))
+    backend = "thor"
+    replay = policies.make("replay", actions=[
+        {"action": "GotoLocation", "target": "countertop"},
+        {"action": "Pickup", "object": "apple"}])
+    summary = run(eps, replay, tmp_path / "out", backend=backend, max_steps=5,
+                  meta={"data": "d", "split": "tests_seen"})
+    assert summary["prediction_only"] == 3 and summary["episodes"] == 0
+    dump = json.loads((tmp_path / "out" / submission.FILE).read_text())
+    assert [list(e)[0] for e in dump["tests_seen"]] == [e.task_id for e in eps]
+    assert dump["tests_unseen"] == []
+    assert all([a["action"] for a in next(iter(e.values()))] == ["TeleportFull", "PickupObject"]
+               for e in dump["tests_seen"])
+    assert summary["submission"]["teleports"] == 3
+    assert "tests_actseqs_dump.json" in (tmp_path / "out" / "summary.md").read_text()

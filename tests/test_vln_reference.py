@@ -189,3 +189,26 @@ def test_the_r2r_submission_has_the_servers_shape(tmp_path: Path) -> None:
     items = json.loads((tmp_path / "R2R_test_submission.json").read_text())
     assert items[2] == {"instr_id": "4061_2",
                         "trajectory": [["C", 3.6, 0.0], ["B", pytest.approx(math.pi), 0.0]]}
+
+
+def test_eval_on_a_test_split_writes_the_submission(reverie_data: Path, tmp_path: Path,
+                                                    vagent_cmd: list[str],
+                                                    subprocess_env: dict[str, str]) -> None:
+    import subprocess
+
+    out = tmp_path / "out"
+    base = vagent_cmd + ["eval", "vln", "--dataset", "reverie", "--data", str(reverie_data),
+                         "--split", "test", "--out", str(out)]
+    res = subprocess.run(base + ["--policy", "random"], capture_output=True, text=True,
+                         env=subprocess_env, timeout=120)
+    assert res.returncode == 0, res.stderr  # no images/ folder: random is shown no views
+    assert "not scored here" in res.stdout and "REVERIE_test_submission.json" in res.stdout
+    items = json.loads((out / "REVERIE_test_submission.json").read_text())
+    assert [i["instr_id"] for i in items] == ["2021_0", "2021_1"]
+    assert all(i["trajectory"][0][0] == "B" and isinstance(i["predObjId"], int) for i in items)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["prediction_only"] == 2 and summary["views"] is False
+    assert "SR" not in summary and "no images were used" in (out / "summary.md").read_text()
+    res = subprocess.run(base + ["--policy", "oracle"], capture_output=True, text=True,
+                         env=subprocess_env, timeout=120)
+    assert res.returncode == 2 and "oracle cannot run" in res.stderr
