@@ -36,6 +36,7 @@ REGISTRARS = [
     "vagent.training.export:register",
     "vagent.training.sft:register",
     "vagent.benchmarks.phone_sim:register",
+    "vagent.cli.view:register",
 ]
 
 
