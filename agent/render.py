@@ -28,7 +28,8 @@ from vagent.actions.coords import Frame
 # Colours by role; the page's legend names them.
 COLORS = {"act": "#e5484d", "pred": "#e5484d", "gold": "#1f9d55", "model": "#8e4ec6"}
 
-Mark = Callable[[dict[str, Any], float, str, int, int], str]
+# (action, unit size, colour, image width, height, layer index) -> SVG elements
+Mark = Callable[[dict[str, Any], float, str, int, int, int], str]
 
 
 def _num(action: dict[str, Any], *keys: str) -> tuple[float, ...] | None:
@@ -43,10 +44,11 @@ def _f(v: float) -> str:
     return f"{v:.1f}".rstrip("0").rstrip(".")
 
 
-def _dot(action: dict[str, Any], s: float, color: str, w: int, h: int) -> str:
+def _dot(action: dict[str, Any], s: float, color: str, w: int, h: int,
+         row: int = 0) -> str:
     p = _num(action, "x", "y")
     if p is None:
-        return _chip(action, s, color, w, h)
+        return _chip(action, s, color, w, h, row)
     x, y = p
     extra = []
     if int(action.get("clicks") or 1) > 1:
@@ -58,10 +60,11 @@ def _dot(action: dict[str, Any], s: float, color: str, w: int, h: int) -> str:
             f'stroke="#fff" stroke-width="{_f(s / 4)}"/>{label}')
 
 
-def _ring(action: dict[str, Any], s: float, color: str, w: int, h: int) -> str:
+def _ring(action: dict[str, Any], s: float, color: str, w: int, h: int,
+          row: int = 0) -> str:
     p = _num(action, "x", "y")
     if p is None:
-        return _chip(action, s, color, w, h)
+        return _chip(action, s, color, w, h, row)
     x, y = p
     ms = action.get("duration_ms")
     label = _text(x + 2.6 * s, y, f"hold {ms / 1000:g} s", s, color) if ms else ""
@@ -87,22 +90,25 @@ def _arrow_between(x1: float, y1: float, x2: float, y2: float, s: float, color: 
             f'<circle cx="{_f(x1)}" cy="{_f(y1)}" r="{_f(s / 2)}" fill="{color}"/>')
 
 
-def _swipe(action: dict[str, Any], s: float, color: str, w: int, h: int) -> str:
+def _swipe(action: dict[str, Any], s: float, color: str, w: int, h: int,
+           row: int = 0) -> str:
     p = _num(action, "x1", "y1", "x2", "y2")
     if p is None:
-        return _chip(action, s, color, w, h)
+        return _chip(action, s, color, w, h, row)
     return _arrow_between(*p, s, color)
 
 
 _SCROLL = {"up": (0, -1), "down": (0, 1), "left": (-1, 0), "right": (1, 0)}
 
 
-def _scroll(action: dict[str, Any], s: float, color: str, w: int, h: int) -> str:
+def _scroll(action: dict[str, Any], s: float, color: str, w: int, h: int,
+            row: int = 0) -> str:
     # Wheel sense (DESIGN.md): "scroll down" reveals what is below, so the arrow points down.
     d = _SCROLL.get(str(action.get("direction")))
     if d is None:
-        return _chip(action, s, color, w, h)
-    x, y = _num(action, "x", "y") or (w / 2, h / 2)
+        return _chip(action, s, color, w, h, row)
+    # Without a point the arrow sits mid-screen, shifted per layer so two arrows stay apart.
+    x, y = _num(action, "x", "y") or (w / 2 + row * 6 * s, h / 2)
     n = max(1.0, min(float(action.get("amount") or 1), 10.0))
     length = min(w, h) * (.15 + .02 * n)
     label = f"scroll {action['direction']}" + (f" ×{action['amount']}" if action.get("amount")
@@ -112,10 +118,11 @@ def _scroll(action: dict[str, Any], s: float, color: str, w: int, h: int) -> str
             + _text(x + 1.8 * s, y - 1.8 * s, label, s, color))
 
 
-def _move(action: dict[str, Any], s: float, color: str, w: int, h: int) -> str:
+def _move(action: dict[str, Any], s: float, color: str, w: int, h: int,
+          row: int = 0) -> str:
     p = _num(action, "x", "y")
     if p is None:
-        return _chip(action, s, color, w, h)
+        return _chip(action, s, color, w, h, row)
     return (f'<circle cx="{_f(p[0])}" cy="{_f(p[1])}" r="{_f(s)}" fill="none" stroke="{color}" '
             f'stroke-width="{_f(s / 3)}"/>')
 
@@ -143,9 +150,10 @@ def describe(action: dict[str, Any] | None) -> str:
     return f"{name} {json.dumps(fields, ensure_ascii=False)}" if fields else name
 
 
-def _text(x: float, y: float, text: str, s: float, color: str) -> str:
+def _text(x: float, y: float, text: str, s: float, color: str, anchor: str = "start") -> str:
     size = 1.6 * s
     return (f'<text x="{_f(x)}" y="{_f(y)}" font-size="{_f(size)}" font-family="sans-serif" '
+            f'text-anchor="{anchor}" '
             f'font-weight="600" fill="{color}" stroke="#fff" stroke-width="{_f(size / 5)}" '
             f'paint-order="stroke">{html.escape(text)}</text>')
 
@@ -176,10 +184,8 @@ def marks(action: dict[str, Any] | None, width: int, height: int, role: str = "a
         return ""
     s = max(width, height) / 100
     color = COLORS.get(role, COLORS["act"])
-    draw = MARKS.get(str(action.get("action")))
-    if draw is None:
-        return _chip(action, s, color, width, height, row)
-    return draw(action, s, color, width, height)
+    draw = MARKS.get(str(action.get("action")), _chip)
+    return draw(action, s, color, width, height, row)
 
 
 def model_point(record: dict[str, Any], width: int, height: int) -> tuple[float, float] | None:
@@ -204,19 +210,19 @@ def model_point(record: dict[str, Any], width: int, height: int) -> tuple[float,
     return None
 
 
-def _clamped_mark(point: tuple[float, float], width: int, height: int,
-                  frame: str) -> str:
+def _clamped_mark(point: tuple[float, float], width: int, height: int) -> str:
     s = max(width, height) / 100
     # Past the edge by a little at most, so the mark stays near the picture it belongs to.
     x = min(max(point[0], -2 * s), width + 2 * s)
     y = min(max(point[1], -2 * s), height + 2 * s)
     color = COLORS["model"]
-    tx = min(max(x, s), width - 20 * s)
+    right = x > width / 2  # the label grows away from the edge it is near
+    tx = min(x, width - s) if right else max(x, s)
     ty = min(max(y + 4 * s, 4 * s), height - 2 * s)
     return (f'<circle class="mark-model" cx="{_f(x)}" cy="{_f(y)}" r="{_f(1.5 * s)}" fill="none" '
             f'stroke="{color}" stroke-width="{_f(s / 3)}" stroke-dasharray="{_f(s / 2)}"/>'
-            + _text(tx, ty, f"model point ({point[0]:.0f}, {point[1]:.0f}) clamped [{frame}]",
-                    s, color))
+            + _text(tx, ty, f"model point ({point[0]:.0f}, {point[1]:.0f}), clamped",
+                    s, color, "end" if right else "start"))
 
 
 def figure(src: str, width: int, height: int, layers: Iterable[tuple[dict[str, Any] | None, str]],
@@ -229,7 +235,7 @@ def figure(src: str, width: int, height: int, layers: Iterable[tuple[dict[str, A
     if record is not None:
         point = model_point(record, width, height)
         if point is not None:
-            body.append(_clamped_mark(point, width, height, str(record.get("frame"))))
+            body.append(_clamped_mark(point, width, height))
     return (f'<svg class="{css_class}" viewBox="0 0 {width} {height}" style="{style}" '
             f'xmlns="http://www.w3.org/2000/svg" overflow="visible" role="img">'
             f'<image href="{html.escape(src)}" x="0" y="0" width="{width}" height="{height}"/>'

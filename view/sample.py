@@ -68,22 +68,25 @@ STEPS: list[dict[str, Any]] = [
 
 def make_run(out: str | Path, steps: list[dict[str, Any]] | None = None, task: str =
              "find restaurants in San Diego", success: bool | None = True,
-             finish: bool = True, seed: int = 0) -> Path:
+             seed: int = 0) -> Path:
     """A run folder with one step per entry of ``steps`` (default: every kind, ``STEPS``)."""
     out = Path(out)
     steps = STEPS if steps is None else steps
-    writer = TrajectoryWriter(out, {
+    writer = start_run(out, task, seed)
+    for i, spec in enumerate(steps):
+        append_step(writer, i, spec, seed)
+    writer.finish({"reason": "terminated", "steps": len(steps), "success": success,
+                   "reward": 1.0 if success else 0.0, "seconds": 1.5 * len(steps)})
+    return out
+
+
+def start_run(out: Path, task: str = "find restaurants in San Diego",
+              seed: int = 0) -> TrajectoryWriter:
+    """A run folder with its meta.json and an empty trajectory, open for ``append_step``."""
+    return TrajectoryWriter(out, {
         "task": task, "env": "vagent/AndroidSim-v0", "env_name": "android-sim",
         "policy": {"name": "openai", "model": "Qwen2.5-VL-7B-Instruct", "format": "qwen25vl"},
         "max_steps": 20, "seed": seed, "started": "2026-12-06T01:00:00+00:00"})
-    for i, spec in enumerate(steps):
-        append_step(writer, i, spec, seed)
-    if finish:
-        writer.finish({"reason": "terminated", "steps": len(steps), "success": success,
-                       "reward": 1.0 if success else 0.0, "seconds": 1.5 * len(steps)})
-    else:
-        writer._file.close()
-    return out
 
 
 def append_step(writer: TrajectoryWriter, i: int, spec: dict[str, Any], seed: int = 0) -> None:
