@@ -217,6 +217,9 @@ def run_cmd(
                None: "[yellow]unchecked[/yellow]"}[res.get("success")]
     console.print(f"{verdict} after {res.get('steps')} steps ({res.get('reason')}) — "
                   f"trajectory in {out}/")
+    from vagent import view
+
+    print(f"page: {view.write(out)}", flush=True)  # the last line, unwrapped, for scripts too
 
 
 def _register_subcommands() -> None:

@@ -325,3 +325,13 @@ def test_docs_screenshots(page: Any, tmp_path: Path) -> None:
             # octree keeps the marks' few saturated colours that a median cut would merge
             Image.open(path).convert("RGB").quantize(256, Image.Quantize.FASTOCTREE).save(
                 Path(keep) / name, optimize=True)
+
+
+def test_vagent_run_ends_with_the_page(tmp_path: Path, vagent_cmd: list[str]) -> None:
+    out = tmp_path / ("a-long-folder-name-" * 4) / "run"
+    proc = subprocess.run([*vagent_cmd, "run", "press the button", "--env", "buttons",
+                           "--policy", "random", "--max-steps", "2", "--out", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == f"page: {out / 'index.html'}"
+    assert (out / "index.html").read_text(encoding="utf-8").count('class="step"') == 2
