@@ -217,9 +217,9 @@ def run_cmd(
                None: "[yellow]unchecked[/yellow]"}[res.get("success")]
     console.print(f"{verdict} after {res.get('steps')} steps ({res.get('reason')}) — "
                   f"trajectory in {out}/")
-    from vagent import view
+    from vagent.cli.view import print_page
 
-    print(f"page: {view.write(out)}", flush=True)  # the last line, unwrapped, for scripts too
+    print_page(out)
 
 
 def _register_subcommands() -> None:

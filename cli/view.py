@@ -31,5 +31,13 @@ def view_cmd(
                              "give another --port, or --port 0 for any free one") from None
 
 
+def print_page(folder: Path) -> None:
+    """Write the page of a finished run or evaluation and print its path: a command's last line
+    (``vagent run``, ``vagent eval ...``), plain so that scripts can take it with ``tail -1``."""
+    from vagent import view
+
+    print(f"page: {view.write(folder)}", flush=True)
+
+
 def register(app: typer.Typer, eval_app: Any, sim_app: Any) -> None:
     app.command("view")(view_cmd)
