@@ -115,7 +115,7 @@ def _scroll(action: dict[str, Any], s: float, color: str, w: int, h: int,
                                                 else "")
     return (_arrow_between(x - d[0] * length / 2, y - d[1] * length / 2,
                            x + d[0] * length / 2, y + d[1] * length / 2, s * 1.3, color)
-            + _text(x + 1.8 * s, y - 1.8 * s, label, s, color))
+            + _text(x + 1.8 * s, y - 1.8 * s + row * 2.2 * s, label, s, color))
 
 
 def _move(action: dict[str, Any], s: float, color: str, w: int, h: int,
@@ -148,6 +148,16 @@ def describe(action: dict[str, Any] | None) -> str:
         return f"terminate: {action.get('status', '')}" + (f" — {answer}" if answer else "")
     fields = {k: v for k, v in action.items() if k != "action"}
     return f"{name} {json.dumps(fields, ensure_ascii=False)}" if fields else name
+
+
+def caption(record: dict[str, Any]) -> str:
+    """What a step did, in one line: its executed action, else its tool calls."""
+    if record.get("action"):
+        return describe(record["action"])
+    tools = [t for t in record.get("tool_results") or [] if isinstance(t, dict)]
+    if tools:
+        return "; ".join(f"tool {t.get('name')} → {str(t.get('result', ''))[:80]}" for t in tools)
+    return "no action"
 
 
 def _text(x: float, y: float, text: str, s: float, color: str, anchor: str = "start") -> str:
@@ -280,16 +290,17 @@ def notebook(out: Path | None, meta: dict[str, Any], steps: list[dict[str, Any]]
             size, src = image_size(path), _inline_png(path)
             if size and src:
                 pic = figure(src, *size, [(rec.get("action"), "act")], rec,
-                             style="height:240px;width:auto;display:block")
-        caption = esc(describe(rec.get("action")))
+                             style="height:320px;width:auto;max-width:100%;display:block")
+        text = esc(caption(rec))
         if rec.get("error"):
-            caption += f'<br><span style="color:#c00">{esc(str(rec["error"])[:200])}</span>'
+            text += f'<br><span style="color:#c00">{esc(str(rec["error"])[:200])}</span>'
         thought = esc(str(rec.get("thought") or "")[:200])
-        cells.append(f'<div style="display:inline-block;vertical-align:top;margin:4px;'
-                     f'max-width:260px;font-size:12px">{pic}<b>step {rec.get("step")}</b> '
-                     f'{caption}<br><i>{thought}</i></div>')
-    return f'<div style="font-family:sans-serif">{head}<div>{"".join(cells)}</div></div>'
+        cells.append(f'<div style="font-size:12px;overflow-wrap:anywhere">{pic}'
+                     f'<b>step {rec.get("step")}</b> {text}<br><i>{thought}</i></div>')
+    grid = "display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:10px"
+    return (f'<div style="font-family:sans-serif">{head}<div style="{grid}">{"".join(cells)}'
+            "</div></div>")
 
 
-__all__ = ["COLORS", "MARKS", "describe", "figure", "image_size", "marks", "model_point",
+__all__ = ["COLORS", "MARKS", "caption", "describe", "figure", "image_size", "marks", "model_point",
            "notebook"]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from vagent.agent.render import COLORS, describe, figure, image_size
+from vagent.agent.render import COLORS, caption, describe, figure, image_size
 
 from .read import Evaluation, Run, kind, read_evaluation, read_run, run_folder
 
@@ -105,7 +105,7 @@ def _info(rec: dict[str, Any]) -> str:
                      f'<p class="act"><span class="key gold">ground truth</span> '
                      f'<code>{esc(describe(pair[1]))}</code></p>')
     else:
-        parts.append(f'<p class="act"><code>{esc(describe(rec.get("action")))}</code></p>')
+        parts.append(f'<p class="act"><code>{esc(caption(rec))}</code></p>')
     if rec.get("thought"):
         parts.append(f'<p class="thought">{esc(str(rec["thought"]))}</p>')
     if rec.get("error"):
