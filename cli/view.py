@@ -19,13 +19,15 @@ def view_cmd(
 
     if not 0 <= port <= 65535:
         raise typer.BadParameter("must be 0-65535", param_hint="--port")
-    page = view.write(folder)
     if not serve:
-        print(page)
+        print_page(folder)
         return
+    page = view.write(folder)
     try:
         view.serve(folder, port, on_ready=lambda url: print(
             f"serving {folder} at {url} (Ctrl-C stops); page also in {page}", flush=True))
+    except KeyboardInterrupt:
+        print("stopped serving", flush=True)  # Ctrl-C is how serving ends: not an error
     except OSError as e:
         raise view.ViewError(f"cannot listen on 127.0.0.1:{port} ({e.strerror}) — "
                              "give another --port, or --port 0 for any free one") from None

@@ -58,7 +58,7 @@ def test_cli_writes_the_page_and_prints_its_path(run_dir: Path, vagent_cmd: list
     out = subprocess.run([*vagent_cmd, "view", str(run_dir)], capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().splitlines()[-1] == str(run_dir / "index.html")
+    assert out.stdout.strip().splitlines()[-1] == f"page: {run_dir / 'index.html'}"
     page = (run_dir / "index.html").read_text(encoding="utf-8")
     assert page.count('class="step"') == len(sample.STEPS)
     # self-contained: no stylesheet, script or font from anywhere
@@ -145,6 +145,19 @@ def test_a_real_agent_run_renders_every_step(tmp_path: Path) -> None:
     assert 'cx="320" cy="95"' in page
     notebook = traj._repr_html_()
     assert notebook.count("data:image/png;base64,") == 3 and 'cx="320" cy="95"' in notebook
+
+
+def test_a_busy_port_is_one_line_exit_1(run_dir: Path, vagent_cmd: list[str]) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        out = subprocess.run([*vagent_cmd, "view", str(run_dir), "--serve", "--port", str(port)],
+                             capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1
+    assert out.stderr.count("\n") == 1 and "give another --port" in out.stderr
 
 
 def test_the_server_serves_only_the_folder(run_dir: Path) -> None:

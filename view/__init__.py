@@ -23,12 +23,12 @@ def write(folder: str | Path) -> Path:
         ev = read_evaluation(folder)
         for ep in ev.episodes:
             run = run_folder(ev, ep)
-            if run is not None and run.is_dir() and kind_or_none(run) == "run":
+            if run is not None and run.is_dir() and _kind_or_none(run) == "run":
                 _write(run, render(run))
     return _write(folder, render(folder))
 
 
-def kind_or_none(folder: Path) -> str | None:
+def _kind_or_none(folder: Path) -> str | None:
     try:
         return kind(folder)
     except ViewError:
