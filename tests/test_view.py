@@ -348,3 +348,31 @@ def test_vagent_run_ends_with_the_page(tmp_path: Path, vagent_cmd: list[str]) ->
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == f"page: {out / 'index.html'}"
     assert (out / "index.html").read_text(encoding="utf-8").count('class="step"') == 2
+
+
+def test_aitz_episodes_show_prediction_and_truth_on_the_dataset_screenshot(
+        page: Any, tmp_path: Path, vagent_cmd: list[str]) -> None:
+    ev = sample.make_aitz_evaluation(tmp_path / "out", tmp_path / "dataset")
+    view.write(ev)
+    page.goto((ev / "index.html").as_uri())
+    page.click('#rows tr[data-task="aitz task 1"] a')
+    assert page.locator("#steps .step").count() == 3
+    # step 0: the prediction 40 px right of the truth, both drawn on the dataset's screenshot
+    shot = page.locator("#s0 svg.shot")
+    assert shot.locator("circle.mark-dot").count() == 2
+    png = Image.open(__import__("io").BytesIO(shot.screenshot())).convert("RGB")
+    assert png.getpixel((png.width // 2, 3))[2] > 120  # the screenshot was found and drawn
+    proc, url = _serve(ev, vagent_cmd)
+    try:
+        page.goto(url + "view/episode-1.html")
+        loaded = page.evaluate("""() => new Promise(ok => { const i = new Image();
+            i.onload = () => ok(i.naturalWidth); i.onerror = () => ok(0);
+            i.src = document.querySelector('#s0 svg.shot image').getAttribute('href'); })""")
+        assert loaded == sample.SCREEN[0]
+        other = (tmp_path / "elsewhere.png")
+        other.write_bytes((tmp_path / "dataset" / "ep0_0.png").read_bytes())
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(url + "_image?path=" + str(other), timeout=10)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .pages import live, render
-from .read import ViewError, kind, read_evaluation, run_folder
+from .pages import episode_pages, live, render
+from .read import ViewError, episode_page, kind, read_evaluation, run_folder
 from .server import serve
 
 PAGE = "index.html"
@@ -25,6 +25,10 @@ def write(folder: str | Path) -> Path:
             run = run_folder(ev, ep)
             if run is not None and run.is_dir() and _kind_or_none(run) == "run":
                 _write(run, render(run))
+        for index, page in episode_pages(ev).items():
+            path = folder / episode_page(index)
+            path.parent.mkdir(exist_ok=True)
+            _write(path.parent, page, path.name)
     return _write(folder, render(folder))
 
 
@@ -35,9 +39,9 @@ def _kind_or_none(folder: Path) -> str | None:
         return None
 
 
-def _write(folder: Path, page: str) -> Path:
-    path = folder / PAGE
-    tmp = folder / (PAGE + ".tmp")
+def _write(folder: Path, page: str, name: str = PAGE) -> Path:
+    path = folder / name
+    tmp = folder / (name + ".tmp")
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(path)
     return path

@@ -19,7 +19,8 @@ from urllib.parse import quote
 
 from vagent.agent.render import COLORS, caption, describe, figure, image_size
 
-from .read import Evaluation, Run, kind, read_evaluation, read_run, run_folder
+from .read import (Evaluation, Run, episode_page, episode_run, kind, read_evaluation, read_run,
+                   run_folder, step_records)
 
 esc = html.escape
 
@@ -62,17 +63,17 @@ def _pair(rec: dict[str, Any]) -> tuple[Any, Any] | None:
     return (pred, gold) if has_pred and has_gold else None
 
 
-def _picture(folder: Path, rec: dict[str, Any]) -> str:
+def _picture(run: Run, rec: dict[str, Any]) -> str:
     shot = rec.get("screenshot")
     if not isinstance(shot, str) or not shot:
         return '<div class="noshot">no screenshot</div>'
-    size = image_size(folder / shot)
+    size = image_size(run.folder / shot)
     if size is None:
         return f'<div class="noshot">screenshot {esc(shot)} is missing</div>'
     pair = _pair(rec)
     layers = ([(pair[0], "pred"), (pair[1], "gold")] if pair
               else [(rec.get("action"), "act")])
-    return figure(quote(shot), *size, layers, rec)
+    return figure(run.src(shot), *size, layers, rec)
 
 
 def _badges(rec: dict[str, Any]) -> str:
@@ -139,19 +140,19 @@ def _info(rec: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def step_block(folder: Path, rec: dict[str, Any], index: int) -> str:
+def step_block(run: Run, rec: dict[str, Any], index: int) -> str:
     n = rec.get("step", index)
     return (f'<section class="step" id="s{index}" data-item="{index}" tabindex="-1">'
-            f'<div class="fig">{_picture(folder, rec)}</div>'
+            f'<div class="fig">{_picture(run, rec)}</div>'
             f'<div class="info"><h2>Step {esc(str(n))} {_badges(rec)}</h2>{_info(rec)}</div>'
             f"</section>")
 
 
-def film_thumb(rec: dict[str, Any], index: int) -> str:
+def film_thumb(run: Run, rec: dict[str, Any], index: int) -> str:
     shot = rec.get("screenshot")
     state = "bad" if rec.get("error") else ""
-    pic = (f'<img loading="lazy" src="{quote(shot)}" alt="">' if isinstance(shot, str) and shot
-           else '<span class="blank"></span>')
+    pic = (f'<img loading="lazy" src="{esc(run.src(shot))}" alt="">'
+           if isinstance(shot, str) and shot else '<span class="blank"></span>')
     return (f'<a class="thumb {state}" href="#s{index}" data-to="{index}">{pic}'
             f"<span>{esc(str(rec.get('step', index)))}</span></a>")
 
@@ -193,9 +194,7 @@ def run_head(run: Run) -> str:
     if decide:
         cells.append(f"<dt>model time</dt><dd>{decide:.2f} s</dd>")
     state = '<span class="badge live">running</span>' if running else ""
-    back = ""
-    if (run.folder.parent.parent / "episodes.jsonl").exists():
-        back = '<a class="back" href="../../index.html">↑ evaluation</a>'
+    back = f'<a class="back" href="{esc(run.back)}">↑ evaluation</a>' if run.back else ""
     notes = "".join(f'<p class="note">{esc(n)}</p>' for n in run.notes)
     legend = (f'<p class="legend"><i style="background:{COLORS["act"]}"></i>executed action '
               f'<i style="background:{COLORS["gold"]}"></i>ground truth (when recorded) '
@@ -209,8 +208,8 @@ def run_parts(run: Run, start: int = 0) -> dict[str, Any]:
     """The head, and the steps and thumbnails from ``start`` on."""
     new = list(enumerate(run.steps))[start:]
     return {"regions": {"head": run_head(run)},
-            "append": {"steps": [step_block(run.folder, r, i) for i, r in new],
-                       "film": [film_thumb(r, i) for i, r in new]},
+            "append": {"steps": [step_block(run, r, i) for i, r in new],
+                       "film": [film_thumb(run, r, i) for i, r in new]},
             "n": len(run.steps)}
 
 
@@ -324,6 +323,8 @@ def episode_row(ev: Evaluation, ep: dict[str, Any], index: int) -> str:
     if run is not None:
         href = quote(run.relative_to(ev.folder.resolve()).as_posix()) + "/index.html"
         link = f'<a href="{href}">run →</a>'
+    elif step_records(ep) is not None:
+        link = f'<a href="{episode_page(index)}">steps →</a>'
     error = str(ep.get("error") or "")
     return (f'<tr data-item="{index}" data-state="{state}" data-task="{esc(task.lower())}">'
             f"<td>{esc(str(ep.get('id', index)))}</td><td>{esc(task)}</td>"
@@ -391,3 +392,9 @@ def live(folder: Path, n: int) -> dict[str, Any]:
     if kind(folder) == "run":
         return run_parts(read_run(folder), n)
     return evaluation_parts(read_evaluation(folder), n)
+
+
+def episode_pages(ev: Evaluation, served: bool = False) -> dict[int, str]:
+    """The pages of the episodes scored step by step (no run folder), by record index."""
+    return {i: run_page(episode_run(ev, i, served)) for i, ep in enumerate(ev.episodes)
+            if run_folder(ev, ep) is None and step_records(ep) is not None}

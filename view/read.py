@@ -9,9 +9,12 @@ benchmark adds (AITZ's prediction and ground truth, a task's own flags) reach th
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from vagent.actions.errors import VagentError
 
@@ -62,12 +65,18 @@ def read_json(path: Path) -> tuple[dict[str, Any], str | None]:
     return value, None
 
 
+def _quote(name: str) -> str:
+    return quote(name)
+
+
 @dataclass
 class Run:
-    folder: Path
+    folder: Path  # a step's screenshot name is relative to it (or absolute)
     meta: dict[str, Any]
     steps: list[dict[str, Any]]
     notes: list[str]
+    src: Callable[[str], str] = _quote  # a screenshot name -> its URL on the page
+    back: str | None = None  # the evaluation page's URL when the run is one of its episodes
 
 
 @dataclass
@@ -104,7 +113,8 @@ def read_run(folder: Path) -> Run:
     lines = read_lines(folder / "trajectory.jsonl")
     notes = ([note] if note else []) + _notes(lines.bad, "trajectory.jsonl")
     steps = [r for r in lines.records if isinstance(r.get("step"), int)]
-    return Run(folder, meta, steps, notes)
+    back = "../../index.html" if (folder.parent.parent / "episodes.jsonl").exists() else None
+    return Run(folder, meta, steps, notes, back=back)
 
 
 def read_evaluation(folder: Path) -> Evaluation:
@@ -123,3 +133,64 @@ def run_folder(evaluation: Evaluation, episode: dict[str, Any]) -> Path | None:
     root = evaluation.folder.resolve()
     path = (root / rel).resolve()
     return path if path.is_relative_to(root) and path != root else None
+
+
+# -- episodes scored step by step (AITZ): their steps live in the episode record itself --------
+EPISODE_PAGES = "view"  # OUT/view/episode-N.html, N the record's line in episodes.jsonl
+IMAGE_KEYS = ("image", "screenshot", "image_path")
+
+
+def episode_page(index: int) -> str:
+    return f"{EPISODE_PAGES}/episode-{index}.html"
+
+
+def step_records(episode: dict[str, Any]) -> list[dict[str, Any]] | None:
+    recs = episode.get("step_records")
+    return [r for r in recs if isinstance(r, dict)] if isinstance(recs, list) else None
+
+
+def _image(rec: dict[str, Any]) -> str | None:
+    for key in IMAGE_KEYS:
+        if isinstance(rec.get(key), str) and rec[key]:
+            return rec[key]
+    return None
+
+
+def images(evaluation: Evaluation) -> set[Path]:
+    """Every screenshot the evaluation's step records name (what a server may hand out)."""
+    out = set()
+    for ep in evaluation.episodes:
+        for rec in step_records(ep) or []:
+            name = _image(rec)
+            if name:
+                out.add((evaluation.folder / name).resolve())
+    return out
+
+
+def episode_run(evaluation: Evaluation, index: int, served: bool = False) -> Run:
+    """Episode ``index`` as a run: its step records as steps (prediction beside ground truth),
+    screenshots where the records name them (a path absolute or relative to the evaluation)."""
+    ep = evaluation.episodes[index]
+    steps = []
+    for i, rec in enumerate(step_records(ep) or []):
+        step = {**rec, "step": rec.get("step_id", i), "screenshot": _image(rec)}
+        if "seconds" in rec:
+            step["timings"] = {"decide": rec["seconds"]}
+        steps.append(step)
+    policy = evaluation.settings.get("policy") or (evaluation.summary.get("settings") or {}
+                                                   ).get("policy")
+    meta = {"task": ep.get("task") or ep.get("id"), "policy": policy,
+            "env": evaluation.summary.get("benchmark") or evaluation.folder.name,
+            "result": {"success": ep.get("success"), "steps": ep.get("steps"),
+                       "reason": ep.get("error") or "scored"}}
+    page_dir = evaluation.folder / EPISODE_PAGES
+
+    def src(name: str) -> str:
+        path = (evaluation.folder / name).resolve()
+        if served:  # a served page cannot climb out of the folder: the server maps these
+            return "/_image?path=" + quote(str(path))
+        return quote(Path(os.path.relpath(path, page_dir)).as_posix())
+
+    notes = [] if any(s["screenshot"] for s in steps) or not steps else [
+        "the step records name no screenshot (an 'image' path per step would show them)"]
+    return Run(evaluation.folder, meta, steps, notes, src=src, back="../index.html")
