@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image
-
 from vagent.actions.coords import Frame
 
 # Colours by role; the page's legend names them.

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -15,9 +13,8 @@ from typing import Any
 
 import pytest
 from PIL import Image
-
 from vagent import envs, policies, view
-from vagent.agent import Agent, Trajectory
+from vagent.agent import Agent
 from vagent.view import sample
 from vagent.view.read import read_run
 from vagent.view.server import make_server

@@ -19,8 +19,17 @@ from urllib.parse import quote
 
 from vagent.agent.render import COLORS, caption, describe, figure, image_size
 
-from .read import (Evaluation, Run, episode_page, episode_run, kind, read_evaluation, read_run,
-                   run_folder, step_records)
+from .read import (
+    Evaluation,
+    Run,
+    episode_page,
+    episode_run,
+    kind,
+    read_evaluation,
+    read_run,
+    run_folder,
+    step_records,
+)
 
 esc = html.escape
 

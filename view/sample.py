@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw
-
 from vagent.agent.trajectory import StepRecord, TrajectoryWriter
 
 SCREEN = (540, 1200)  # width, height of the drawn phone

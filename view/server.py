@@ -20,8 +20,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .pages import live, render, run_page
-from .read import (EPISODE_PAGES, ViewError, episode_run, images, kind, read_evaluation,
-                   step_records)
+from .read import EPISODE_PAGES, ViewError, episode_run, images, kind, read_evaluation, step_records
 
 EPISODE = re.compile(rf"/{EPISODE_PAGES}/episode-(\d+)\.html")
 # Files a page links to; nothing else leaves the folder.
@@ -31,7 +30,7 @@ SERVED = {".png", ".jpg", ".jpeg", ".webp", ".json", ".jsonl", ".md", ".txt"}
 class _Handler(BaseHTTPRequestHandler):
     root: Path  # set on the subclass that serve() makes
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass  # polling twice a second would bury the terminal
 
     def _send(self, status: int, body: bytes, ctype: str) -> None:
@@ -45,7 +44,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _fail(self, status: int, message: str) -> None:
         self._send(status, message.encode("utf-8"), "text/plain; charset=utf-8")
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         url = urlsplit(self.path)
         path = unquote(url.path)
         target = (self.root / path.lstrip("/")).resolve()
