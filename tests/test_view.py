@@ -77,7 +77,8 @@ def test_a_folder_without_a_run_is_one_line_exit_1(tmp_path: Path, vagent_cmd: l
 
 def test_killed_and_damaged_files_still_make_a_page(run_dir: Path) -> None:
     lines = (run_dir / "trajectory.jsonl").read_text(encoding="utf-8").splitlines()
-    damaged = [lines[0], "{not json", *lines[1:3], '{"step": 3, "raw": "cut sh']
+    odd = {**json.loads(lines[0]), "timings": {"decide": "soon"}, "action": {"action": "click"}}
+    damaged = [json.dumps(odd), "{not json", *lines[1:3], '{"step": 3, "raw": "cut sh']
     (run_dir / "trajectory.jsonl").write_text("\n".join(damaged), encoding="utf-8")
     (run_dir / "meta.json").write_text("{", encoding="utf-8")
     (run_dir / "step_001.png").unlink()

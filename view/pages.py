@@ -57,6 +57,14 @@ def _first(rec: dict[str, Any], keys: tuple[str, ...]) -> tuple[bool, Any]:
     return False, None
 
 
+def _number(v: Any) -> float:
+    """A number from a record, 0 when it is missing or not one (a hand-edited file)."""
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return 0.0
+
+
 def _seconds(v: Any) -> str:
     try:
         return f"{float(v):.2f} s"
@@ -198,14 +206,15 @@ def run_head(run: Run) -> str:
             cells.append(f"<dt>time</dt><dd>{_seconds(value)}</dd>")
         elif value not in (None, ""):
             cells.append(f"<dt>{name}</dt><dd>{esc(str(value))}</dd>")
-    decide = sum(float(s.get("timings", {}).get("decide", 0) or 0) for s in run.steps
+    decide = sum(_number(s["timings"].get("decide")) for s in run.steps
                  if isinstance(s.get("timings"), dict))
     if decide:
-        cells.append(f"<dt>model time</dt><dd>{decide:.2f} s</dd>")
+        cells.append(f"<dt>deciding</dt><dd>{decide:.2f} s</dd>")
     state = '<span class="badge live">running</span>' if running else ""
     back = f'<a class="back" href="{esc(run.back)}">↑ evaluation</a>' if run.back else ""
     notes = "".join(f'<p class="note">{esc(n)}</p>' for n in run.notes)
     legend = (f'<p class="legend"><i style="background:{COLORS["act"]}"></i>executed action '
+              "(or prediction) "
               f'<i style="background:{COLORS["gold"]}"></i>ground truth (when recorded) '
               f'<i style="background:{COLORS["model"]}"></i>model point before clamping '
               "· keys: ← → or j k step, Home End</p>")
