@@ -45,7 +45,7 @@ BUILTIN: dict[str, tuple[str, str, str]] = {
                 "an Android device over ADB (--serial HOST:PORT)"),
     "android-sim": ("AndroidSim-v0", "vagent.envs.android.simenv:SimulatedPhoneEnv",
                     "the simulated phone (ADB protocol) started in-process"),
-    "alfred": ("Alfred-v0", "vagent.envs.alfred:AlfredEnv",
+    "alfred": ("Alfred-v0", "vagent.envs.alfred.generate:generated_env",
                "ALFRED household tasks, high-level actions, on AI2-THOR or the symbolic household"),
 }
 
