@@ -7,7 +7,7 @@ TORCH := torch==2.14.1 torchvision==0.29.1
 
 .PHONY: demo test setup clean train-tiny
 
-$(BIN)/vagent: pyproject.toml
+$(BIN)/vagent: pyproject.toml setup.py vagent-gymnasium.pth
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/python -c "import torch, torchvision" 2>/dev/null || $(BIN)/pip install -q $(TORCH)

@@ -117,3 +117,13 @@ def test_links_between_pages_lead_to_files() -> None:
 
 def test_readme_is_short() -> None:
     assert len((ROOT / "README.md").read_text(encoding="utf-8").splitlines()) <= 200
+
+
+def test_paths_the_pages_name_exist() -> None:
+    # `envs/vln/metrics.py`, `policies/formats/`: paths into this repository's own folders
+    own = re.compile(r"`((?:actions|agent|benchmarks|cli|envs|perf|policies|training|tests|docs)"
+                     r"(?:/[\w.\-]+)+/?)`")
+    missing = [f"{page.relative_to(ROOT)}: {path}" for page in PAGES
+               for path in own.findall(page.read_text(encoding="utf-8"))
+               if not (ROOT / path).exists()]
+    assert missing == []

@@ -117,7 +117,8 @@ class AlfredEnv(Env):
     def _pick_task(self, text: str | None, seed: int | None) -> AlfredTask:
         tasks = self.tasks()
         if not tasks:
-            raise EnvError("no ALFRED tasks loaded — pass tasks=, or make('alfred') for the generated set")
+            raise EnvError("no ALFRED tasks loaded — pass tasks=, or use envs.make('alfred') "
+                           "for the generated set")
         for t in tasks:
             if text and squash(t.instruction) == squash(text):
                 return t
