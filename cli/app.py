@@ -7,7 +7,6 @@ exit 1; usage errors exit 2.
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from pathlib import Path
@@ -23,22 +22,6 @@ eval_app = typer.Typer(no_args_is_help=True, help="Evaluate a policy on a benchm
 sim_app = typer.Typer(no_args_is_help=True, help="Simulated devices (for machines without one).")
 app.add_typer(eval_app, name="eval")
 app.add_typer(sim_app, name="sim")
-
-# Subcommands contributed by other packages: "module:function(app)" registrars, imported when
-# the CLI starts. Keep them light (no torch at import).
-REGISTRARS = [
-    "vagent.cli.vln:register",
-    "vagent.cli.fncall:register",
-    "vagent.cli.cards:register",
-    "vagent.cli.sim:register",
-    "vagent.cli.aitz:register",
-    "vagent.cli.alfred:register",
-    "vagent.training.export:register",
-    "vagent.training.sft:register",
-    "vagent.benchmarks.phone_sim:register",
-    "vagent.cli.view:register",
-]
-
 
 def _version() -> str:
     from importlib import metadata
@@ -240,9 +223,13 @@ def run_cmd(
 
 
 def _register_subcommands() -> None:
-    for entry in REGISTRARS:
-        module, _, attr = entry.partition(":")
-        getattr(importlib.import_module(module), attr)(app, eval_app, sim_app)
+    """The command modules add their commands to the apps above (each imports only typer and
+    the CLI's options at import: ``vagent --help`` stays light)."""
+    from vagent.benchmarks import phone_sim
+    from vagent.cli import aitz, alfred, cards, data, fncall, sim, train, view, vln
+
+    for module in (vln, fncall, cards, sim, aitz, alfred, data, train, phone_sim, view):
+        module.register(app, eval_app, sim_app)
 
 
 def main(argv: list[str] | None = None) -> None:

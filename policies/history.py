@@ -226,7 +226,7 @@ def build_turns(context: Context, fmt: Format, cfg: HistoryConfig,
 def build(context: Context, fmt: Format, config: HistoryConfig | None = None,
           count_text: Callable[[str], int] = approx_tokens) -> Prompt:
     """The conversation for ``context`` in ``fmt``, within ``config``'s token budget."""
-    from vagent.policies.formats import prompts as P
+    from vagent.policies import texts as P
 
     cfg = config or HistoryConfig()
     if fmt.layout != "vagent":
@@ -347,7 +347,7 @@ def protocol_prompt(context: Context, config: HistoryConfig | None = None) -> Pr
     """The conversation when the env fixes its own protocol: its system text and its prompt
     parts (text and images, in order) as one user turn; the protocol decides what history to
     show."""
-    from vagent.policies.formats import prompts as P
+    from vagent.policies import texts as P
 
     cfg = config or HistoryConfig()
     protocol = context.protocol

@@ -41,8 +41,9 @@ class QwenLocalOptions(ModelOptions):
     top_p: float = 1.0
 
 
-def _locate(model: str) -> str:
-    """The checkpoint folder or hub id, or a one-line error for a path that is not there."""
+def locate_checkpoint(model: str) -> str:
+    """The checkpoint folder or hub id, or a one-line error for a path that is not there
+    (the policy and `vagent train sft` load checkpoints the same way)."""
     path = Path(model).expanduser()
     if path.is_dir():
         if not (path / "config.json").exists():
@@ -57,7 +58,8 @@ def _locate(model: str) -> str:
                       "Qwen/Qwen2-VL-7B-Instruct")
 
 
-def _first_line(e: BaseException) -> str:
+def first_line(e: BaseException) -> str:
+    """An exception's first line, short enough for a one-line error message."""
     text = str(e).strip().splitlines()
     return text[0][:200] if text else type(e).__name__
 
@@ -73,7 +75,7 @@ class QwenLocalPolicy(ModelPolicy):
                               "(e.g. Qwen/Qwen2-VL-7B-Instruct)")
         self.options = parse_options(QwenLocalOptions, "qwen-vl", options)
         o: QwenLocalOptions = self.options
-        source = _locate(o.model)  # type: ignore[arg-type]
+        source = locate_checkpoint(o.model)  # type: ignore[arg-type]
 
         import torch
         import transformers
@@ -82,7 +84,7 @@ class QwenLocalPolicy(ModelPolicy):
         try:
             config = AutoConfig.from_pretrained(source)
         except (OSError, ValueError) as e:
-            raise VagentError(f"cannot read the config of {o.model}: {_first_line(e)} — download "
+            raise VagentError(f"cannot read the config of {o.model}: {first_line(e)} — download "
                               "the checkpoint and pass its folder") from None
         self.model_type = getattr(config, "model_type", None)
         if self.model_type not in MODEL_TYPES:
@@ -110,7 +112,7 @@ class QwenLocalPolicy(ModelPolicy):
             self.model = cls.from_pretrained(source, **kwargs).eval()
             self.processor = AutoProcessor.from_pretrained(source)
         except (OSError, ValueError, ImportError) as e:
-            raise VagentError(f"cannot load {o.model}: {_first_line(e)}") from None
+            raise VagentError(f"cannot load {o.model}: {first_line(e)}") from None
         if not getattr(self.processor, "chat_template", None):
             raise VagentError(f"{o.model} has no chat template — use an instruct checkpoint "
                               "(e.g. Qwen/Qwen2-VL-7B-Instruct), not a base model")
@@ -210,4 +212,4 @@ class QwenLocalPolicy(ModelPolicy):
         self.model = None  # type: ignore[assignment]
 
 
-__all__ = ["QwenLocalPolicy"]
+__all__ = ["MODEL_TYPES", "QwenLocalPolicy", "first_line", "locate_checkpoint"]

@@ -98,6 +98,6 @@ class OraclePolicy(Policy):
             return Decision(raw=json.dumps(action.dump(), ensure_ascii=False),
                             calls=[action.dump()])
         # Under an env's protocol the answer is what a model should write (the export's target)
-        raw = (context.oracle_answer() if context.protocol is not None and context.oracle_answer
-               else json.dumps(action.dump(), ensure_ascii=False))
+        answer = context.oracle_answer() if context.oracle_answer else None
+        raw = answer if answer is not None else json.dumps(action.dump(), ensure_ascii=False)
         return Decision(raw=raw, calls=[action.dump()])

@@ -24,7 +24,8 @@ from vagent.training.sft import (IGNORE, Collator, SFTConfig, TrainError, assist
 from vagent.benchmarks.phone_sim import held_out_episodes
 from vagent.policies import formats
 from vagent.actions.context import Context
-from vagent.policies.bundled import BUNDLED, DEFAULTS, SIZES, SYSTEM
+from vagent.policies.bundled import BUNDLED, DEFAULTS, SYSTEM
+from vagent.training.bundled import SIZES
 from vagent.policies.model import ModelOptions, ModelPolicy
 
 MIN_PX, MAX_PX = SIZES["min_pixels"], SIZES["max_pixels"]
@@ -214,7 +215,7 @@ def test_card_data_is_the_protocol_prompt_and_answer(tmp_path: Path, oracle_runs
         first += len(steps)
     env.close()
     # the bundled recipe's mix: the phone's samples once, the game's three times
-    from vagent.policies.bundled import export as bundled_export
+    from vagent.training.bundled import export as bundled_export
 
     mix = bundled_export([str(oracle_runs), str(tmp_path / "runs")], tmp_path / "mix.jsonl",
                          {"runs": 3}, progress=False)

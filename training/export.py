@@ -24,9 +24,7 @@ import functools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-import typer
+from typing import Any, Literal
 
 import numpy as np
 
@@ -69,7 +67,7 @@ def _env_parts(env_name: str, screen: tuple[int, int] | None) -> tuple[Any, Any]
         raise ExportError(f"cannot rebuild env {env_name!r} to read its action space: {e}"
                           ) from None
     try:
-        return env.unwrapped.action_space, getattr(env.unwrapped, "protocol", None)
+        return env.action_space, env.protocol
     finally:
         env.close()
 
@@ -245,71 +243,44 @@ def run_dirs(paths: Iterable[str | Path]) -> list[Path]:
 
 def export(paths: Iterable[str | Path], out: str | Path, style: Style = "swift",
            fmt_name: str = "qwen2vl", only_success: bool = True, progress: bool = True,
-           **history: Any) -> dict[str, int]:
-    """Write the samples of every run under ``paths`` to ``out``; return counts."""
+           repeat: dict[str, int] | None = None, **history: Any) -> dict[str, int]:
+    """Write the samples of every run under ``paths`` to ``out``, path by path; return counts.
+
+    A path whose folder name is in ``repeat`` has its samples written that many times in a row
+    (to weight a mix: ``{"numberline": 3}``); ``rows`` counts the lines written.
+    """
     from rich.progress import Progress
 
     if style not in ("swift", "sharegpt"):
         raise ExportError(f"unknown export format {style!r} — use swift or sharegpt")
-    dirs = run_dirs(paths)
-    if not dirs:
+    groups = [(run_dirs([p]), (repeat or {}).get(Path(p).name, 1)) for p in paths]
+    total = sum(len(dirs) for dirs, _ in groups)
+    if not total:
         raise ExportError("no trajectory.jsonl under the given folders — record runs with "
                           "'vagent run' or 'vagent data generate' first")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    counts = {"runs": len(dirs), "runs_used": 0, "samples": 0, "images": 0}
+    counts = {"runs": total, "runs_used": 0, "samples": 0, "images": 0, "rows": 0}
     tmp = out.with_name(out.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f, Progress(disable=not progress) as bar:
-        job = bar.add_task("export", total=len(dirs))
-        for d in dirs:
-            used = False
-            for sample in trajectory_samples(d, fmt_name, only_success=only_success, **history):
-                row = sample if style == "swift" else to_sharegpt(sample)
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
-                counts["samples"] += 1
-                counts["images"] += len(sample["images"])
-                used = True
-            counts["runs_used"] += used
-            bar.advance(job)
+        job = bar.add_task("export", total=total)
+        for dirs, times in groups:
+            lines: list[str] = []
+            for d in dirs:
+                used = False
+                for sample in trajectory_samples(d, fmt_name, only_success=only_success,
+                                                 **history):
+                    row = sample if style == "swift" else to_sharegpt(sample)
+                    lines.append(json.dumps(row, ensure_ascii=False) + "\n")
+                    counts["images"] += len(sample["images"])
+                    used = True
+                counts["runs_used"] += used
+                bar.advance(job)
+            f.write("".join(lines) * times)
+            counts["samples"] += len(lines)
+            counts["rows"] += len(lines) * times
     tmp.replace(out)
     return counts
 
 
-def register(app: Any, eval_app: Any, sim_app: Any) -> None:
-    data_app = typer.Typer(no_args_is_help=True, help="Training data from trajectories.")
-    app.add_typer(data_app, name="data")
-
-    @data_app.command("export")
-    def export_cmd(
-        traj_dirs: Annotated[list[Path], typer.Argument(help="Run folders, or folders of them.")],
-        out: Annotated[Path, typer.Option("--out", "-o", help="The JSONL file to write.")],
-        format: Annotated[str, typer.Option("--format", help="swift (ms-swift) or sharegpt "
-                                            "(LLaMA-Factory).")] = "swift",
-        prompt_format: Annotated[str, typer.Option(help="The policy's prompt format: qwen2vl, "
-                                                   "qwen25vl, uitars, uitars15, vagent-tiny.")] = "qwen2vl",
-        keep_images: Annotated[int, typer.Option(help="Screenshots shown per step, as the "
-                                                 "policy's --keep-images.")] = 1,
-        min_pixels: Annotated[int | None, typer.Option(help="As the policy's.")] = None,
-        max_pixels: Annotated[int | None, typer.Option(help="As the policy's.")] = None,
-        system: Annotated[str | None, typer.Option(help="A system prompt replacing the format's "
-                                                   "(as the policy's --opt system=...).")] = None,
-        tokenizer: Annotated[Path | None, typer.Option(help="The checkpoint folder whose "
-                                                       "tokenizer counts the history's tokens "
-                                                       "(as --policy qwen-vl does).")] = None,
-        context_tokens: Annotated[int, typer.Option(help="As the policy's.")] = 32768,
-        max_new_tokens: Annotated[int, typer.Option(help="As the policy's.")] = 256,
-        all_runs: Annotated[bool, typer.Option("--all", help="Failed runs too.")] = False,
-    ) -> None:
-        """Trajectories as SFT JSONL (messages + image paths), rendered as the policy prompts."""
-        counts = export(traj_dirs, out, format, prompt_format, only_success=not all_runs,
-                        keep_images=keep_images, min_pixels=min_pixels, max_pixels=max_pixels,
-                        system=system, tokenizer=tokenizer, context_tokens=context_tokens,
-                        max_new_tokens=max_new_tokens)
-        print(json.dumps({"out": str(out), **counts}))
-
-    from vagent.training.datagen import register_generate
-
-    register_generate(data_app)
-
-
-__all__ = ["export", "register", "run_dirs", "target_text", "to_sharegpt", "trajectory_samples"]
+__all__ = ["export", "run_dirs", "target_text", "to_sharegpt", "trajectory_samples"]

@@ -14,7 +14,7 @@ from vagent.actions import ActionSpace, Frame
 from vagent.actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS, smart_resize
 from vagent.actions.parsing import Parsed
 
-from . import prompts as P
+from vagent.policies import texts as P
 
 GuiKind = Literal["mobile", "computer"]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from vagent.actions import ActionSpace, Frame
 
-from . import prompts as P
+from vagent.policies import texts as P
 from .base import COMPUTER_COVERS, MOBILE_COVERS, Format, dumps, gui_kind
 
 

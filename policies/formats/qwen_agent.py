@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from vagent.actions import ActionSpace, Frame
 
-from . import prompts as P
+from vagent.policies import texts as P
 from .base import Format, covers, dumps, gui_kind
 from .reference import qwen_agent_sent
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from vagent.actions import ActionSpace, Frame
 
-from . import prompts as P
+from vagent.policies import texts as P
 from .base import Format, gui_kind
 from .reference import uitars_add_box_token, uitars_template
 
