@@ -105,8 +105,9 @@ def parse_cmd(
     """Parse a model's output into actions in screen pixels (printed as a JSON array)."""
     from vagent.actions import Frame, to_screen
     from vagent.actions.errors import VagentError
+    from vagent.actions.models import GUI_ACTIONS
     from vagent.actions.parsing import FORMATS, detect_format, parse
-    from vagent.actions.space import get_space
+    from vagent.actions.tools import validate_call
 
     if format != "auto" and format not in FORMATS:
         raise typer.BadParameter(f"unknown format {format!r} — choose one of: auto, "
@@ -129,11 +130,11 @@ def parse_cmd(
     model_frame = parsed.frame
     if model_frame.kind == "resized" and pixels:
         model_frame = model_frame.model_copy(update=pixels)
-    space = get_space("gui")
+    gui = {model.action_name(): model for model in GUI_ACTIONS}  # no gymnasium: starts fast
     out = []
     for call in parsed.calls:
         try:
-            action = space.validate(call)
+            action = validate_call(call, gui, "gui")
         except VagentError:
             out.append(call)  # a tool or an action outside the GUI set: as parsed
             continue
