@@ -47,7 +47,9 @@ MAX_STRING = 48  # characters of a free-text argument
 MAX_THOUGHT = 120  # characters of a UI-TARS thought
 MAX_NUMBER = 10_000
 
-_BOX = r"<\|box_start\|>\([0-9]{1,3},[0-9]{1,3}\)<\|box_end\|>"
+# a point, or a box (two corners), as Qwen2-VL's box tokens
+_BOX = (r"<\|box_start\|>\([0-9]{1,3},[0-9]{1,3}\)(,\([0-9]{1,3},[0-9]{1,3}\))?"
+        r"<\|box_end\|>")
 
 
 def _ebnf_str(text: str) -> str:
@@ -147,42 +149,54 @@ def nous_grammar(functions: list[dict[str, Any]], point_kind: str) -> Any:
     return _json_calls(functions, point_kind, head)
 
 
-# Pieces of a UI-TARS action line and the grammar each becomes.
-_UITARS_PIECES = re.compile(
-    r"<\|box_start\|>\(x\d,y\d\)<\|box_end\|>|<point>x\d y\d</point>|'[^']*'")
+# One keyword argument of a UI-TARS action line: key='<|box_start|>(x1,y1)<|box_end|>',
+# key='<point>x1 y1</point>', key='a or b' (one of the words) or key='' (free text).
+_UITARS_ARG = re.compile(r"(\w+)='([^']*)'")
+_UITARS_VALUE = {
+    "box": '"\'<|box_start|>(" num "," num ")<|box_end|>\'"',
+    "point": '"\'<point>" pixels " " pixels "</point>\'"',
+    "text": "quoted",
+}
+
+
+def _uitars_call(template: str) -> str:
+    """The EBNF of the calls one action line allows: its points required, its text arguments
+    optional (UI-TARS leaves out empty ones: ``finished()``), in the line's order."""
+    name = template.split("(", 1)[0].strip()
+    required, args = [], []
+    for key, value in _UITARS_ARG.findall(template):
+        if value.startswith("<|box_start|>"):
+            kind = "box"
+        elif value.startswith("<point>"):
+            kind = "point"
+        else:
+            kind = "text"
+        rule = _ebnf_str(f"{key}=") + " " + (
+            '"\'" (' + " | ".join(_ebnf_str(w) for w in value.split(" or ")) + ') "\'"'
+            if " or " in value else _UITARS_VALUE[kind])
+        args.append(rule)
+        required.append(kind != "text")
+    options = []
+    for mask in range(2 ** len(args)):
+        keep = [a for i, a in enumerate(args) if required[i] or mask >> i & 1]
+        body = ' ", " '.join(keep)
+        options.append(f'{_ebnf_str(name + "(")} {body} ")"' if body else
+                       _ebnf_str(name + "()"))
+    return " | ".join(f"({o})" for o in dict.fromkeys(options))
 
 
 def uitars_grammar(lines: list[str]) -> Any:
-    """``Thought: ...\\nAction: CALL`` where CALL follows one of the prompt's action lines."""
+    """``Thought: ...\nAction: CALL`` where CALL follows one of the prompt's action lines."""
     import xgrammar as xgr
 
-    calls = []
-    for line in lines:
-        template = line.split("  #", 1)[0].strip()
-        parts, at = [], 0
-        for m in _UITARS_PIECES.finditer(template):
-            if m.start() > at:
-                parts.append(_ebnf_str(template[at:m.start()]))
-            piece = m.group(0)
-            if piece.startswith("<|box_start|>"):
-                parts.append('"<|box_start|>(" num "," num ")<|box_end|>"')
-            elif piece.startswith("<point>"):
-                parts.append('"<point>" num " " num "</point>"')
-            elif " or " in piece:  # 'down or up or right or left': one of the words
-                words = piece.strip("'").split(" or ")
-                parts.append('"\'" (' + " | ".join(_ebnf_str(w) for w in words) + ') "\'"')
-            else:
-                parts.append("quoted")
-            at = m.end()
-        if at < len(template):
-            parts.append(_ebnf_str(template[at:]))
-        calls.append(" ".join(parts))
+    calls = [_uitars_call(line.split("  #", 1)[0].strip()) for line in lines]
     ebnf = "\n".join([
         'root ::= "Thought: " thought "\\nAction: " call',
         f"thought ::= [^\\n]{{0,{MAX_THOUGHT}}}",
-        "call ::= " + " | ".join(f"({c})" for c in calls),
-        "num ::= [0-9] | [1-9] [0-9] | [1-9] [0-9] [0-9]",
-        f"quoted ::= \"'\" [^'\\\\\\n]{{0,{MAX_STRING}}} \"'\"",
+        "call ::= " + " | ".join(calls),
+        "num ::= [0-9] | [1-9] [0-9] | [1-9] [0-9] [0-9]",  # [0, 1000)
+        "pixels ::= [0-9] | [1-9] [0-9]{1,3}",
+        f"quoted ::= \"'\" ([^'\\\\\\n] | \"\\\\\" [nt'\\\\]){{0,{MAX_STRING}}} \"'\"",
     ])
     return xgr.Grammar.from_ebnf(ebnf)
 
@@ -213,9 +227,12 @@ class Constrainer:
         self._lock = threading.Lock()
 
     def compile(self, grammar: Any) -> Any:
-        """A grammar (xgrammar Grammar, or EBNF text) compiled for this tokenizer."""
+        """A grammar (xgrammar Grammar, EBNF text or a JSON schema) compiled for this
+        tokenizer."""
         import xgrammar as xgr
 
+        if isinstance(grammar, dict):  # a JSON schema
+            grammar = _schema_grammar(grammar)
         key = str(grammar)
         with self._lock:
             if key not in self._compiled:

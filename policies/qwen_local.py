@@ -337,8 +337,8 @@ class QwenLocalPolicy(ModelPolicy):
 
         constrainer = self._constrainer()
         if context.protocol is not None:
-            ebnf = getattr(context.protocol, "answer_grammar", lambda: None)()
-            return constrainer.compile(ebnf) if ebnf else None
+            grammar = context.protocol.answer_grammar()
+            return constrainer.compile(grammar) if grammar else None
         grammar = format_grammar(self.fmt, context.space, context.screen, self.frame())
         return constrainer.compile(grammar)
 
