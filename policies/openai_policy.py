@@ -52,6 +52,10 @@ class OpenAIOptions(ModelOptions):
     retries: int = Field(3, ge=0)  # after the first attempt
     backoff: float = Field(1.0, ge=0)  # seconds before the first retry; doubles each time
     image_format: Literal["png", "jpeg"] = "png"
+    # Ask the server to hold the answer to the format's call grammar (vLLM's structured outputs,
+    # its xgrammar backend) or to the protocol's JSON schema (response_format): see
+    # policies/constrain.py. Servers without structured outputs refuse or ignore it.
+    constrain: bool = False
 
 
 def default_key_env(api_base: str) -> str | None:
@@ -188,6 +192,8 @@ class OpenAIPolicy(ModelPolicy):
             request["seed"] = o.seed
         if native:
             request["tools"] = self.fmt.openai_tools(context.space, context.screen, self.frame())
+        if o.constrain:
+            request.update(self.structured(context, native))
         t = time.perf_counter()
         response = self._complete(request)
         timings["generate"] = time.perf_counter() - t
@@ -211,6 +217,24 @@ class OpenAIPolicy(ModelPolicy):
         if usage is not None and getattr(usage, "prompt_tokens", None):
             timings["prompt_len"] = float(usage.prompt_tokens)
         return text
+
+    def structured(self, context: Context, native: bool) -> dict[str, Any]:
+        """The request fields that constrain the answer: a tool call when tools are native,
+        the protocol's JSON schema as ``response_format``, else the format's grammar as vLLM's
+        ``structured_outputs`` (EBNF in xgrammar's dialect, the same grammar the local policy
+        uses)."""
+        if native:
+            return {"tool_choice": "required"}
+        if context.protocol is not None:
+            grammar = context.protocol.answer_grammar()
+            if isinstance(grammar, dict):
+                return {"response_format": {"type": "json_schema", "json_schema": {
+                    "name": "answer", "schema": grammar, "strict": True}}}
+            return {"extra_body": {"structured_outputs": {"grammar": grammar}}} if grammar else {}
+        from .constrain import format_grammar
+
+        grammar = format_grammar(self.fmt, context.space, context.screen, self.frame())
+        return {"extra_body": {"structured_outputs": {"grammar": str(grammar)}}}
 
     def _complete(self, request: dict[str, Any]) -> Any:
         import openai

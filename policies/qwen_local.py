@@ -10,12 +10,14 @@ same numbers. Greedy decoding unless ``--opt do_sample=true``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import re
+import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,6 +86,29 @@ def _locate(model: str) -> str:
                       "Qwen/Qwen2-VL-7B-Instruct")
 
 
+@contextlib.contextmanager
+def _loading(what: str) -> Iterator[None]:
+    """One line on stderr while a checkpoint loads ("loading X … done in 1.2 s"), instead of
+    transformers' progress bars, which leak into piped output as carriage-return soup."""
+    from transformers.utils import logging as hf_logging
+
+    enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    sys.stderr.write(f"loading {what} …")
+    sys.stderr.flush()
+    t = time.perf_counter()
+    try:
+        yield
+    except BaseException:
+        sys.stderr.write(" failed\n")
+        raise
+    finally:
+        if enabled:
+            hf_logging.enable_progress_bar()
+    sys.stderr.write(f" done in {time.perf_counter() - t:.1f} s\n")
+    sys.stderr.flush()
+
+
 def _first_line(e: BaseException) -> str:
     text = str(e).strip().splitlines()
     return text[0][:200] if text else type(e).__name__
@@ -135,8 +160,9 @@ class QwenLocalPolicy(ModelPolicy):
         if device == "auto":
             kwargs["device_map"] = "auto"
         try:
-            self.model = cls.from_pretrained(source, **kwargs).eval()
-            self.processor = AutoProcessor.from_pretrained(source)
+            with _loading(f"{Path(source).name} ({self.model_type}, {device}, {dtype_name})"):
+                self.model = cls.from_pretrained(source, **kwargs).eval()
+                self.processor = AutoProcessor.from_pretrained(source)
         except (OSError, ValueError, ImportError) as e:
             raise VagentError(f"cannot load {o.model}: {_first_line(e)}") from None
         if not getattr(self.processor, "chat_template", None):

@@ -119,3 +119,32 @@ def test_protocol_answer_grammar_constrains_the_card_game(tiny_qwen2vl: Path) ->
     decisions = answers(held, 4, protocol=strict)
     assert [d.error for d in decisions] == [None] * 4
     assert {d.calls[0]["action"] for d in decisions} <= {"+", "-"}
+
+
+def test_openai_policy_sends_the_grammar_to_the_server() -> None:
+    from vagent.policies.scripted_server import ScriptedServer
+
+    bodies: list[dict] = []
+    answer = ('<tool_call>\n{"name": "mobile_use", "arguments": {"action": "click", '
+              '"coordinate": [100, 200]}}\n</tool_call>')
+
+    def reply(body: dict) -> str:
+        bodies.append(body)
+        return answer
+
+    with ScriptedServer(reply) as server:
+        pol = policies.make("openai", api_base=server.url, model="Qwen/Qwen2.5-VL-7B-Instruct",
+                            constrain=True)
+        ctx = Context(task="open the clock app", space=SPACE.with_screen(640, 400),
+                      screen=(640, 400),
+                      observation={"screenshot": np.zeros((400, 640, 3), np.uint8), "text": ""})
+        assert pol.act(ctx).error is None
+        plain = policies.make("openai", api_base=server.url, model="Qwen/Qwen2.5-VL-7B-Instruct")
+        plain.act(ctx)
+    grammar = bodies[0]["structured_outputs"]["grammar"]
+    assert "structured_outputs" not in bodies[1]
+    # the EBNF the server gets is xgrammar's, and admits the answer the model should write
+    compiled = xgr.GrammarCompiler(xgr.TokenizerInfo([chr(c) for c in range(32, 127)] + ["\n"]))
+    m = xgr.GrammarMatcher(compiled.compile_grammar(grammar))
+    assert m.accept_string(answer) and not xgr.GrammarMatcher(
+        compiled.compile_grammar(grammar)).accept_string("I would click the clock.")

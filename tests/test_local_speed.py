@@ -175,3 +175,33 @@ def test_prefix_stops_before_the_first_image_that_differs() -> None:
     entry, n = cache.take([1, 2, img, img, img, 3, 4, img, img, 5], [b"A", b"B"], img)
     assert entry is kept and n == 9  # one token is always left to prefill
     assert len(cache) == 0 and cache.take([1], [], img) == (None, 0)
+
+
+def test_loading_shows_one_line_without_progress_bars(tiny_qwen2vl: Path) -> None:
+    import subprocess
+    import sys
+
+    code = ("from vagent import policies; "
+            f"policies.make('qwen-vl', model={str(tiny_qwen2vl)!r}).close()")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("loading ") and " done in " in lines[0]
+    assert "\r" not in done.stderr and "%|" not in done.stderr
+
+
+def test_gpu_settings_run_on_the_cpu(tiny_qwen2vl: Path) -> None:
+    """bf16, device_map="auto" and another attention kernel, through every speed path at once
+    (what only a GPU can check — flash attention, speed, bf16 agreement — is in the docs)."""
+    pytest.importorskip("xgrammar")
+    pol = policies.make("qwen-vl", model=str(tiny_qwen2vl), dtype="bfloat16", device="auto",
+                        attn="eager", kv_reuse=True, constrain=True, keep_images=2,
+                        **{**SMALL, "max_new_tokens": 200})
+    assert pol.describe()["dtype"] == "bfloat16" and pol.model.dtype.is_floating_point
+    steps = episode(pol, "open the clock app", 3)
+    views_ok = [raw for raw, _ in steps]
+    assert all(raw.startswith("✿FUNCTION✿: ") for raw in views_ok)
+    assert steps[2][1]["prefill_len"] < steps[2][1]["prompt_len"]
+    with pytest.raises(Exception, match="flash_attention_2|flash_attn|flash"):
+        policies.make("qwen-vl", model=str(tiny_qwen2vl), attn="flash_attention_2")
