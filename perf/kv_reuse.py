@@ -1,6 +1,7 @@
 """Prefilled tokens and step time over a phone episode, with and without KV-cache reuse.
 
     python -m vagent.perf.kv_reuse [--steps 10] [--keep 1 3] [--model DIR --format NAME]
+    python -m vagent.perf.kv_reuse --ratios [qwen2vl qwen25vl uitars] [--steps 30]
 
 Default model: the bundled tiny policy (its own layout, ``keep_images`` overridden). The
 episode: drawn 1080×2400 phone screens (a new one each step, as ``perf/policy_step.py``) and the
@@ -19,9 +20,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from pathlib import Path
 from typing import Any
 
 from vagent.perf.policy_step import phone_screen
+
+ROOT = Path(__file__).resolve().parents[1]
 
 TASK = "find restaurants in San Diego and open the first one"
 
@@ -65,6 +69,46 @@ def differing(policy: Any, ctxs: list[Any], answers: list[str]) -> list[int]:
     return out
 
 
+def ratios(fmt: str, keep: int, steps: int) -> tuple[int, int]:
+    """(prompt tokens, tokens differing from the previous prompt + answer) summed over an
+    episode whose answers are written, not generated: a click on a different point each step
+    in the format's own syntax. Only the processor runs, so long episodes cost little."""
+    from vagent import policies
+    from vagent.actions import get_space
+    from vagent.actions.context import Context, StepView
+    from vagent.actions.parsing import render
+    from vagent.policies.tiny import cached_tiny_checkpoint
+
+    family = "qwen25vl" if fmt == "qwen25vl" else "qwen2vl"
+    path = cached_tiny_checkpoint(ROOT / ".cache" / "tiny-models", family)  # type: ignore[arg-type]
+    policy = policies.make("qwen-vl", model=str(path), format=fmt, keep_images=keep)
+    space = get_space("mobile").with_screen(1080, 2400)
+    frame = policy.frame()
+    views: list[StepView] = []
+    ctxs, answers = [], []
+    for step in range(steps):
+        shot = phone_screen(step)
+        ctx = Context(task=TASK, space=space, screen=(1080, 2400), step=step, steps=list(views),
+                      observation={"screenshot": shot, "text": ""})
+        call = {"action": "click", "x": 100 + 37 * step % 800, "y": 200 + 91 * step % 700}
+        raw = render(space.validate(call), policy.fmt.parser, frame)
+        ctxs.append(ctx)
+        answers.append(raw)
+        parsed = policy.parse(raw, ctx)
+        views.append(StepView(step=step, raw=raw, thought=parsed.thought, calls=parsed.calls,
+                              screenshot=shot))
+    differ = differing(policy, ctxs, answers)
+    prompt = 0
+    for ctx in ctxs:
+        messages, images = policy.chat_messages(policy.build_prompt(ctx))
+        text = policy.processor.apply_chat_template(messages, add_generation_prompt=True,
+                                                    tokenize=False)
+        prompt += len(policy.processor(text=[text], images=images or None,
+                                       return_tensors="pt")["input_ids"][0])
+    policy.close()
+    return prompt, sum(differ)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m vagent.perf.kv_reuse")
     ap.add_argument("--steps", type=int, default=10)
@@ -72,7 +116,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--model", default=None, help="a checkpoint folder (default: the bundled)")
     ap.add_argument("--format", default=None)
     ap.add_argument("--max-new-tokens", type=int, default=None)
+    ap.add_argument("--ratios", nargs="*", metavar="FORMAT", default=None,
+                    help="only the reuse ratios of these formats (qwen2vl qwen25vl uitars), "
+                         "with written answers and no generation")
     args = ap.parse_args(argv)
+    if args.ratios is not None:
+        print(f"{args.steps} steps, 1080x2400 screens, answers written (a click per step)")
+        print("| format | keep_images | prompt tokens | differ from previous | saving |")
+        print("|---|---:|---:|---:|---:|")
+        for fmt in args.ratios or ["qwen2vl", "qwen25vl", "uitars"]:
+            for keep in args.keep:
+                prompt, differ = ratios(fmt, keep, args.steps)
+                print(f"| {fmt} | {keep} | {prompt} | {differ} | {prompt / differ:.2f}× |",
+                      flush=True)
+        return
 
     from vagent import policies
 
