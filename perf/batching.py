@@ -75,7 +75,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 4, 8])
     ap.add_argument("--steps", type=int, default=6)
     ap.add_argument("--model", nargs="+", default=["bundled", "qwen2vl", "qwen25vl"])
+    ap.add_argument("--torch-threads", type=int, default=1,
+                    help="torch's intra-op threads (two contend badly on a loaded 2-core machine)")
     args = ap.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(args.torch_threads)
     print("| model | workers | steps/s | × one worker | mean batch | same answers as alone |")
     print("|---|---:|---:|---:|---:|---|")
     for model in args.model:

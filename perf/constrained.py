@@ -66,7 +66,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--free-max-new-tokens", type=int, default=64,
                     help="free runs: a valid call fits; a random model fails either way")
     ap.add_argument("--formats", nargs="+", default=list(FAMILY))
+    ap.add_argument("--torch-threads", type=int, default=1,
+                    help="torch's intra-op threads (two contend badly on a loaded 2-core machine)")
     args = ap.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(args.torch_threads)
 
     from vagent import policies
     from vagent.policies.tiny import cached_tiny_checkpoint

@@ -119,7 +119,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--ratios", nargs="*", metavar="FORMAT", default=None,
                     help="only the reuse ratios of these formats (qwen2vl qwen25vl uitars), "
                          "with written answers and no generation")
+    ap.add_argument("--torch-threads", type=int, default=1,
+                    help="torch's intra-op threads (two contend badly on a loaded 2-core machine)")
     args = ap.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(args.torch_threads)
     if args.ratios is not None:
         print(f"{args.steps} steps, 1080x2400 screens, answers written (a click per step)")
         print("| format | keep_images | prompt tokens | differ from previous | saving |")

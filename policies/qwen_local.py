@@ -28,7 +28,7 @@ from vagent.actions.errors import VagentError
 from vagent.policies.history import ImagePart, Prompt
 
 from . import formats
-from .base import Context
+from .base import Context, Decision
 from .batching import Batcher
 from .kvcache import Entry, PrefixCache, image_digests, image_runs
 from .model import ModelOptions, ModelPolicy, parse_options
@@ -196,6 +196,9 @@ class QwenLocalPolicy(ModelPolicy):
         self._prefix = PrefixCache(o.kv_entries) if o.kv_reuse else None
         self._batcher = Batcher(self._run_batch, max_batch=o.batch,
                                 wait=o.batch_wait_ms / 1000)
+        self._constrainer_obj = None
+        if o.constrain:  # built here, not by the first of several concurrent steps
+            self._constrainer()
 
     # -- sizes ---------------------------------------------------------------------------------
     def _count_uncached(self, text: str) -> int:
@@ -233,6 +236,17 @@ class QwenLocalPolicy(ModelPolicy):
         row = _Row(text=text, images=images, stops=tuple(stops), grammar=grammar,
                    timings=timings)
         return self._batcher(row)
+
+    def act_batch(self, contexts: Sequence[Context]) -> list[Decision]:
+        """Decide several steps at once: each ``act`` runs in its own thread and the batcher
+        gathers them into batches of at most ``batch`` rows."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        if not contexts:
+            return []
+        workers = min(len(contexts), self.options.batch)  # type: ignore[attr-defined]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="act") as pool:
+            return list(pool.map(self.act, contexts))
 
     # -- batches -------------------------------------------------------------------------------
     def _run_batch(self, rows: Sequence[_Row]) -> list[str]:
@@ -348,7 +362,7 @@ class QwenLocalPolicy(ModelPolicy):
 
     # -- constraints ---------------------------------------------------------------------------
     def _constrainer(self) -> Any:
-        if self.__dict__.get("_constrainer_obj") is None:
+        if self._constrainer_obj is None:
             from .constrain import Constrainer
 
             vocab = self.model.config.get_text_config().vocab_size
@@ -365,8 +379,18 @@ class QwenLocalPolicy(ModelPolicy):
         if context.protocol is not None:
             grammar = context.protocol.answer_grammar()
             return constrainer.compile(grammar) if grammar else None
-        grammar = format_grammar(self.fmt, context.space, context.screen, self.frame())
-        return constrainer.compile(grammar)
+        # The grammar depends on the space's members, the screen and the frame only; building
+        # it (a JSON schema per action) every step would cost more than compiling it once.
+        frame = self.frame()
+        key = (tuple((n, id(m)) for n, m in context.space.models.items()), context.screen,
+               frame.model_dump_json())
+        grammars = self.__dict__.setdefault("_grammars", {})
+        if key not in grammars:
+            if len(grammars) > 64:
+                grammars.clear()
+            grammars[key] = constrainer.compile(
+                format_grammar(self.fmt, context.space, context.screen, frame))
+        return grammars[key]
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "model_type": self.model_type, "device": self.device,

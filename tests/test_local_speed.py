@@ -73,6 +73,9 @@ def test_concurrent_calls_meet_in_one_batch_with_the_answers_of_single_calls(
         th.join(timeout=600)
     assert [answers[i] for i in range(len(tasks))] == single
     assert max(together._batcher.sizes) > 1  # some of them did share a generate
+    before = len(together._batcher.sizes)
+    assert [d.raw for d in together.act_batch([context(t, 0, []) for t in tasks])] == single
+    assert max(together._batcher.sizes[before:]) > 1
 
 
 def test_batcher_hands_each_caller_its_own_result_and_errors() -> None:
