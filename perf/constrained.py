@@ -60,6 +60,8 @@ def decisions(policy: Any, steps: int, workers: int) -> list[Any]:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m vagent.perf.constrained")
     ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--free-steps", type=int, default=None,
+                    help="steps of the free runs (default: --steps)")
     ap.add_argument("--workers", type=int, default=8)
     ap.add_argument("--max-new-tokens", type=int, default=200,
                     help="constrained runs: room for the longest answer the grammar allows")
@@ -86,11 +88,12 @@ def main(argv: list[str] | None = None) -> None:
                                    else args.free_max_new_tokens, min_pixels=4 * 28 * 28,
                                    max_pixels=16 * 28 * 28)
             t = time.perf_counter()
-            ds = decisions(policy, args.steps, args.workers)
-            per = (time.perf_counter() - t) / args.steps
+            steps = args.steps if constrain else (args.free_steps or args.steps)
+            ds = decisions(policy, steps, args.workers)
+            per = (time.perf_counter() - t) / steps
             failed = sum(d.error is not None for d in ds)
             length = statistics.mean(d.timings.get("generated_len", 0) for d in ds)
-            print(f"| {fmt} | {'yes' if constrain else 'no'} | {args.steps} | {failed} | "
+            print(f"| {fmt} | {'yes' if constrain else 'no'} | {steps} | {failed} | "
                   f"{per:.2f} | {length:.0f} |", flush=True)
             policy.close()
 

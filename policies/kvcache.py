@@ -33,8 +33,9 @@ def image_digests(pixel_values: Any, image_grid_thw: Any) -> list[bytes]:
     for t, h, w in image_grid_thw.tolist():
         rows = pixel_values[start:start + t * h * w]
         start += t * h * w
-        out.append(hashlib.blake2b(rows.detach().cpu().contiguous().numpy().tobytes(),
-                                   digest_size=16).digest())
+        # float32 holds bf16/fp16 values exactly, and numpy cannot take bf16
+        data = rows.detach().float().cpu().contiguous().numpy().tobytes()
+        out.append(hashlib.blake2b(data, digest_size=16).digest())
     return out
 
 
