@@ -206,5 +206,5 @@ def test_gpu_settings_run_on_the_cpu(tiny_qwen2vl: Path) -> None:
     views_ok = [raw for raw, _ in steps]
     assert all(raw.startswith("✿FUNCTION✿: ") for raw in views_ok)
     assert steps[2][1]["prefill_len"] < steps[2][1]["prompt_len"]
-    with pytest.raises(Exception, match="flash_attention_2|flash_attn|flash"):
+    with pytest.raises(Exception, match="(?i)flash ?attention"):
         policies.make("qwen-vl", model=str(tiny_qwen2vl), attn="flash_attention_2")
