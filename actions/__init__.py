@@ -8,29 +8,43 @@ starts fast.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-#: public name -> module that defines it
-_NAMES: dict[str, str] = {
-    **dict.fromkeys(("PIXELS", "Frame", "Mapped", "ScreenMap", "box_center", "from_screen",
-                     "smart_resize", "to_screen"), "coords"),
-    **dict.fromkeys(("ActionError", "ParseError", "VagentError"), "errors"),
-    **dict.fromkeys(("GUI_ACTIONS", "Action", "Button", "Click", "Drag", "Key", "LongPress",
-                     "Move", "OpenApp", "Scroll", "Swipe", "Terminate", "Type", "Wait"), "models"),
-    **dict.fromkeys(("DESKTOP", "MOBILE", "ActionSpace", "get_space"), "space"),
-    **dict.fromkeys(("Tool", "tool"), "tools"),
+#: module (relative to this package) -> the public names it holds
+_MODULES: dict[str, tuple[str, ...]] = {
+    ".coords": ("PIXELS", "Frame", "Mapped", "ScreenMap", "box_center", "from_screen",
+                "smart_resize", "to_screen"),
+    ".errors": ("ActionError", "ParseError", "VagentError"),
+    ".models": ("GUI_ACTIONS", "Action", "Button", "Click", "Drag", "Key", "LongPress", "Move",
+                "OpenApp", "Scroll", "Swipe", "Terminate", "Type", "Wait"),
+    ".space": ("DESKTOP", "MOBILE", "ActionSpace", "get_space"),
+    ".tools": ("Tool", "tool"),
 }
+_WHERE = {name: module for module, names in _MODULES.items() for name in names}
 
-__all__ = sorted(_NAMES)
+__all__ = sorted(_WHERE)
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _NAMES:
+    if name not in _WHERE:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_NAMES[name]}"), name)
+    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_NAMES])
+    return sorted([*globals(), *_WHERE])
+
+
+if TYPE_CHECKING:  # what type checkers and editors see
+    from .coords import (
+        PIXELS, Frame, Mapped, ScreenMap, box_center, from_screen, smart_resize, to_screen,
+    )
+    from .errors import ActionError, ParseError, VagentError
+    from .models import (
+        GUI_ACTIONS, Action, Button, Click, Drag, Key, LongPress, Move, OpenApp, Scroll, Swipe,
+        Terminate, Type, Wait,
+    )
+    from .space import DESKTOP, MOBILE, ActionSpace, get_space
+    from .tools import Tool, tool

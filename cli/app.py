@@ -94,9 +94,11 @@ def parse_cmd(
     from vagent.actions import Frame, to_screen
     from vagent.actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
     from vagent.actions.errors import VagentError
+    from vagent.actions.models import GUI_ACTIONS
     from vagent.actions.parsing import FORMATS, detect_format, parse
     from vagent.actions.space import get_space
     from vagent.policies import formats
+    from vagent.actions.tools import validate_call
 
     if format != "auto" and format not in FORMATS and format not in formats.FORMATS:
         raise typer.BadParameter(f"unknown format {format!r} — choose one of: auto, "
@@ -130,11 +132,11 @@ def parse_cmd(
     model_frame = parsed.frame
     if model_frame.kind == "resized":
         model_frame = model_frame.model_copy(update=pixels)
-    space = get_space("gui")
+    gui = {model.action_name(): model for model in GUI_ACTIONS}  # no gymnasium: starts fast
     out = []
     for call in parsed.calls:
         try:
-            action = space.validate(call)
+            action = validate_call(call, gui, "gui")
         except VagentError:
             out.append(call)  # a tool or an action outside the GUI set: as parsed
             continue

@@ -57,6 +57,11 @@ class OpenAIOptions(ModelOptions):
     # a server that rejects the field).
     skip_special_tokens: bool | None = None
 
+    # Ask the server to hold the answer to the format's call grammar (vLLM's structured outputs,
+    # its xgrammar backend) or to the protocol's JSON schema (response_format): see
+    # policies/constrain.py. Servers without structured outputs refuse or ignore it.
+    constrain: bool = False
+
 
 def default_key_env(api_base: str) -> str | None:
     """The usual variable for well-known services; None (no key) for a local server."""
@@ -187,6 +192,12 @@ class OpenAIPolicy(ModelPolicy):
             skip = False
         if skip is False:
             request["extra_body"] = {"skip_special_tokens": False}
+        if o.constrain:
+            for key, value in self.structured(context).items():
+                if key == "extra_body":
+                    request.setdefault("extra_body", {}).update(value)
+                else:
+                    request[key] = value
         t = time.perf_counter()
         response = self._complete(request)
         timings["generate"] = time.perf_counter() - t
@@ -204,6 +215,21 @@ class OpenAIPolicy(ModelPolicy):
         if usage is not None and getattr(usage, "prompt_tokens", None):
             timings["prompt_len"] = float(usage.prompt_tokens)
         return text
+
+    def structured(self, context: Context) -> dict[str, Any]:
+        """The request fields that constrain the answer: the protocol's JSON schema as
+        ``response_format``, else the format's grammar as vLLM's ``structured_outputs`` (EBNF in
+        xgrammar's dialect, the same grammar the local policy uses)."""
+        if context.protocol is not None:
+            grammar = context.protocol.answer_grammar()
+            if isinstance(grammar, dict):
+                return {"response_format": {"type": "json_schema", "json_schema": {
+                    "name": "answer", "schema": grammar, "strict": True}}}
+            return {"extra_body": {"structured_outputs": {"grammar": grammar}}} if grammar else {}
+        from .constrain import format_grammar
+
+        grammar = format_grammar(self.fmt, context.space, context.screen, self.frame())
+        return {"extra_body": {"structured_outputs": {"grammar": str(grammar)}}}
 
     def _complete(self, request: dict[str, Any]) -> Any:
         import openai

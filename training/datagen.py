@@ -19,7 +19,6 @@ import random
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
 #: Keeps training deals apart from ``vagent eval cards``' (which mixes in the game's index 0..3).
 CARD_TRAIN_STREAM = 1000
@@ -35,6 +34,8 @@ def phone_episodes(n: int, seed: int, split: str = "train") -> list[tuple[str, i
 
 def card_episodes(game: str, n: int, seed: int) -> list[tuple[str, int]]:
     """``n`` (task text, deal seed) pairs of a card game for training."""
+    import numpy as np
+
     from vagent.envs.cards import GAMES, TASKS
 
     stream = CARD_TRAIN_STREAM + list(GAMES).index(game)

@@ -24,11 +24,12 @@ import functools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Literal
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Literal
 
 from vagent.actions.errors import VagentError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 IMAGE = "<image>"
 Style = Literal["swift", "sharegpt"]
@@ -42,6 +43,8 @@ class ExportError(VagentError):
 
 def _shape_only(width: int, height: int) -> np.ndarray:
     """An array with a screenshot's shape and no memory: the history builder reads only sizes."""
+    import numpy as np  # here, not at the top: the CLI registers this module at every start
+
     return np.broadcast_to(np.zeros((1, 1, 3), np.uint8), (height, width, 3))
 
 
