@@ -62,6 +62,8 @@ def _training_state(checkpoint: Path) -> dict[str, Any]:
     return torch.load(checkpoint / "optimizer.pt", weights_only=False)
 
 
+# three short trainings on the CPU: minutes on a shared, loaded machine
+@pytest.mark.timeout(900)
 def test_resume_starts_at_the_checkpoint_step(sft_data: Path, dropout_model: Path,
                                               tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
