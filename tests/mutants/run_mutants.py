@@ -170,14 +170,16 @@ def run(m: Mutant) -> tuple[str, float, str]:
             return "error", 0.0, f"the copy is not the imported vagent ({where})"
         t = time.monotonic()
         r = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-                            *m.tests], env=env, cwd=root, capture_output=True, text=True)
+                            "--tb=short", *m.tests], env=env, cwd=root, capture_output=True, text=True)
         took = time.monotonic() - t
         tail = (r.stdout.strip().splitlines() or [""])[-1]
         if r.returncode == 0:
             return "SURVIVED", took, tail
         if r.returncode == 1:
-            failed = [ln for ln in r.stdout.splitlines() if ln.startswith("FAILED")]
-            return "killed", took, (failed[0] if failed else tail)
+            failed = [ln.split(" - ")[0].removeprefix("FAILED ") for ln in r.stdout.splitlines()
+                      if ln.startswith("FAILED")]
+            why = next((ln[1:].strip() for ln in r.stdout.splitlines() if ln.startswith("E ")), "")
+            return "killed", took, f"{failed[0] if failed else tail}: {why}"
         return f"error (pytest exit {r.returncode})", took, tail
 
 
@@ -187,7 +189,7 @@ def main(argv: list[str]) -> int:
     for m in chosen:
         verdict, took, detail = run(m)
         survived += verdict != "killed"
-        print(f"{m.name:34} {verdict:10} {took:6.0f} s  {detail[:150]}", flush=True)
+        print(f"{m.name:34} {verdict:10} {took:6.0f} s  {detail[:220]}", flush=True)
     print(f"{len(chosen) - survived}/{len(chosen)} mutants killed")
     return 1 if survived else 0
 
