@@ -170,7 +170,8 @@ def run(m: Mutant) -> tuple[str, float, str]:
             return "error", 0.0, f"the copy is not the imported vagent ({where})"
         t = time.monotonic()
         r = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-                            "--tb=short", *m.tests], env=env, cwd=root, capture_output=True, text=True)
+                            "--tb=short", *m.tests],
+                           env=env, cwd=root, capture_output=True, text=True)
         took = time.monotonic() - t
         tail = (r.stdout.strip().splitlines() or [""])[-1]
         if r.returncode == 0:
@@ -178,7 +179,8 @@ def run(m: Mutant) -> tuple[str, float, str]:
         if r.returncode == 1:
             failed = [ln.split(" - ")[0].removeprefix("FAILED ") for ln in r.stdout.splitlines()
                       if ln.startswith("FAILED")]
-            why = next((ln[1:].strip() for ln in r.stdout.splitlines() if ln.startswith("E ")), "")
+            why = next((ln[1:].strip() for ln in r.stdout.splitlines() if ln.startswith("E ")),
+                       "")
             return "killed", took, f"{failed[0] if failed else tail}: {why}"
         return f"error (pytest exit {r.returncode})", took, tail
 
