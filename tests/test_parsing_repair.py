@@ -77,6 +77,11 @@ def test_depth_is_capped_without_recursion():
         read_value("[" * 100_000)
     with pytest.raises(ParseError, match="nested"):
         read_value('{"a":' * 100_000)
+    # the cap is exact: MAX_DEPTH levels are read, one more is refused at its bracket
+    assert read_value("[" * MAX_DEPTH)[1] == MAX_DEPTH
+    with pytest.raises(ParseError, match="nested") as e:
+        read_value("[" * (MAX_DEPTH + 1))
+    assert e.value.pos == MAX_DEPTH
 
 
 @settings(max_examples=300, deadline=None)
