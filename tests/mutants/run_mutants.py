@@ -140,6 +140,52 @@ MUTANTS: list[Mutant] = [
     Mutant("fncall-no-number-normalising", "benchmarks/fncall/metrics.py",
            '            number = float(text.replace(",", "")) if text else None',
            "            number = None", ("tests/test_fncall.py",)),
+    # -- export (after issue 23.1's fix: the export equals what the policy sent) ------------------
+    Mutant("export-without-thoughts", "training/export.py",
+           "            answer, calls, thought = rec.raw, rec.calls, rec.thought\n",
+           '            answer, calls, thought = rec.raw, rec.calls, ""\n',
+           ("tests/test_export_equality.py",), "past steps shown without the model's thought"),
+    Mutant("export-drops-failed-steps", "training/export.py",
+           "            if not (same_format and protocol is None):\n                break",
+           "            if True:\n                break", ("tests/test_export_equality.py",)),
+    Mutant("export-approximate-tokens", "training/export.py",
+           "    if tokenizer is None:\n        return approx_tokens\n",
+           "    return approx_tokens\n", ("tests/test_export_equality.py",)),
+    # -- benchmark runs (one resumable run shape, benchmarks/run.py) ------------------------------
+    Mutant("run-file-rewritten", "benchmarks/run.py",
+           '        self._file = open(self.out / EPISODES, "a", encoding="utf-8")\n'
+           "        if self._show:",
+           '        self._file = open(self.out / EPISODES, "w", encoding="utf-8")\n'
+           "        if self._show:",
+           ("tests/test_benchmark_runs.py::"
+            "test_a_killed_run_resumes_only_its_unfinished_episodes",),
+           "a rerun rewrites episodes.jsonl instead of appending"),
+    Mutant("run-forgets-finished", "benchmarks/run.py",
+           "        self.records = read_episodes(self.out / EPISODES, repair=True)\n",
+           "        read_episodes(self.out / EPISODES, repair=True)\n        self.records = {}\n",
+           ("tests/test_benchmark_runs.py::"
+            "test_a_killed_run_resumes_only_its_unfinished_episodes",),
+           "a rerun ignores the finished episodes"),
+    Mutant("run-todo-everything", "benchmarks/run.py",
+           "        return [i for i in self.ids if i not in self.records]",
+           "        return list(self.ids)",
+           ("tests/test_benchmark_runs.py::"
+            "test_a_killed_run_resumes_only_its_unfinished_episodes[vln]",)),
+    *[Mutant(f"runner-{name}-reruns-finished", path, old, new,
+             ("tests/test_benchmark_runs.py::"
+              f"test_a_killed_run_resumes_only_its_unfinished_episodes[{name}]",))
+      for name, path, old, new in [
+          ("phone-sim", "benchmarks/phone_sim.py",
+           "                if bench.done(ep_id):\n                    continue\n", ""),
+          ("alfred", "benchmarks/alfred/runner.py",
+           "                if bench.done(task.episode_id):\n                    continue\n", ""),
+          ("fncall", "benchmarks/fncall/runner.py",
+           '                if not bench.done(item["id"]):\n', "                if True:\n"),
+          ("cards", "benchmarks/cards/runner.py",
+           "                    if not bench.done(episode_id(g, i))]", "]"),
+          ("aitz", "benchmarks/aitz/runner.py",
+           "for ep in episodes if not bench.done(ep.episode_id)}", "for ep in episodes}"),
+      ]],
 ]
 
 
