@@ -36,6 +36,7 @@ REGISTRARS = [
     "vagent.training.export:register",
     "vagent.training.sft:register",
     "vagent.benchmarks.phone_sim:register",
+    "vagent.cli.view:register",
 ]
 
 
@@ -216,6 +217,9 @@ def run_cmd(
                None: "[yellow]unchecked[/yellow]"}[res.get("success")]
     console.print(f"{verdict} after {res.get('steps')} steps ({res.get('reason')}) — "
                   f"trajectory in {out}/")
+    from vagent.cli.view import print_page
+
+    print_page(out)
 
 
 def _register_subcommands() -> None:

@@ -121,6 +121,7 @@ class AlfredEnv(Env):
                      "instruction": task.instruction, "warnings": list(self.backend.warnings)}
 
     def step(self, action: Action | dict[str, Any] | str):
+        assert self.task is not None, "reset the env first"
         act = self.coerce(action)
         self.steps += 1
         terminated = False
@@ -133,20 +134,26 @@ class AlfredEnv(Env):
             self.failures += 1
         self._refresh()
         self.last_message = f"{_call_text(act)} — {'ok' if ok else 'failed: ' + msg}"
-        met, total = self.goal_conditions()
-        success = met == total
         if self.failures >= self.max_fails:
             terminated = True
-        reward = 1.0 if terminated and success else 0.0
+        info: dict[str, Any] = {"failures": self.failures, "last_action_success": ok,
+                                "message": msg, "path_length": self.path_length}
+        reward = 0.0
+        if not self.task.prediction_only:  # a test task: the leaderboard scores it, not us
+            met, total = self.goal_conditions()
+            success = met == total
+            reward = 1.0 if terminated and success else 0.0
+            info.update(success=success, goal_conditions=[met, total])
         obs = self._observe()
-        info = {"success": success, "goal_conditions": [met, total], "failures": self.failures,
-                "last_action_success": ok, "message": msg, "path_length": self.path_length}
         return obs, reward, terminated, False, info
 
     def close(self) -> None:
         self.backend.close()
 
     def oracle_action(self) -> Action | None:
+        """The planner's next action; None for a test task (it has no goal to plan to)."""
+        if self.task is None or self.task.prediction_only:
+            return None
         from .oracle import next_action
 
         return next_action(self)
@@ -154,6 +161,9 @@ class AlfredEnv(Env):
     # -- task state -------------------------------------------------------------------------------
     def goal_conditions(self) -> tuple[int, int]:
         assert self.task is not None, "reset the env first"
+        if self.task.prediction_only:
+            raise EnvError(f"task {self.task.task_id} is a test task: it has no goal conditions "
+                           "here — its actions go to the leaderboard file")
         b = self.backend
         return goal_conditions(self.task, b.metadata, heated=b.heated, cooled=b.cooled,
                                cleaned=b.cleaned)
