@@ -22,6 +22,7 @@ import random
 import socket
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from typing import Any, Literal
 
@@ -146,14 +147,15 @@ class OpenAIPolicy(ModelPolicy):
             if not key:
                 raise VagentError(f"${self.key_env} is not set — export your API key in it "
                                   "(or name another variable with --api-key-env)")
-        self._secret = key if key != "EMPTY" else None
         if client is None:
             import openai
 
             # Retries are ours (with the step-level policy above), not the client's.
             client = openai.OpenAI(base_url=self.api_base, api_key=key, timeout=o.timeout,
                                    max_retries=0)
+        del key  # from here on the key lives only in the client
         self.client = client
+        _LOG_SCRUBBER.watch(client)
         self.images = ImageCache()
         self._rng = random.Random(o.seed)
 
@@ -207,6 +209,7 @@ class OpenAIPolicy(ModelPolicy):
             raise StepFailed(f"{self.api_base} returned a completion without choices — check "
                              "the server's log") from None
         text = message.content or ""
+        text = self._scrub(text)  # a server may quote the key back; the text is recorded
         if not text.strip():
             raise StepFailed(f"{self.api_base} returned an empty completion (no text, no tool "
                              f"calls) — check that {o.model!r} is a chat model and "
@@ -286,13 +289,59 @@ class OpenAIPolicy(ModelPolicy):
         """A server's error message on one line, without the key should a server echo it."""
         body = getattr(error, "body", None)
         message = body.get("message") if isinstance(body, dict) else None
-        text = " ".join(str(message or error.message or "").split())[:200]
-        return text.replace(self._secret, "***") if self._secret else text
+        return self._scrub(" ".join(str(message or error.message or "").split()))[:200]
+
+    def _scrub(self, text: str) -> str:
+        key = _client_key(self.client)
+        return text.replace(key, "***") if key else text
 
     def describe(self) -> dict[str, Any]:
         o: OpenAIOptions = self.options  # type: ignore[assignment]
         return {**super().describe(), "api_base": self.api_base, "key_from": self.key_env,
                 "temperature": o.temperature}
+
+
+def _client_key(client: Any) -> str | None:
+    """The key a client sends (None for a keyless local server's placeholder)."""
+    key = getattr(client, "api_key", None)
+    return key if isinstance(key, str) and key and key != "EMPTY" else None
+
+
+class _LogScrubber(logging.Filter):
+    """Takes the keys of the watched clients out of the HTTP libraries' log records: at DEBUG,
+    httpcore logs raw response headers, so a server that echoes the key would put it in the log.
+    It holds the clients weakly and reads each key from its client when a record passes."""
+
+    PREFIXES = ("httpcore", "httpx", "openai")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clients: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    def watch(self, client: Any) -> None:
+        try:
+            self.clients.add(client)
+        except TypeError:  # an object that cannot be weakly referenced: nothing to scrub with
+            return
+        # a filter on a logger sees only that logger's own records, so each one gets it
+        for name in list(logging.root.manager.loggerDict):
+            if name.split(".")[0].startswith(self.PREFIXES):
+                logger = logging.getLogger(name)
+                if self not in logger.filters:
+                    logger.addFilter(self)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        keys = [k for k in map(_client_key, list(self.clients)) if k]
+        if keys:
+            text = record.getMessage()
+            if any(k in text for k in keys):
+                for k in keys:
+                    text = text.replace(k, "***")
+                record.msg, record.args = text, ()
+        return True
+
+
+_LOG_SCRUBBER = _LogScrubber()
 
 
 def _refused(error: BaseException) -> bool:

@@ -227,8 +227,10 @@ def _save_checkpoint(out: Path, step: int, model: Any, processor: Any, opt: Any,
     tmp.mkdir(parents=True)
     model.save_pretrained(tmp)
     processor.save_pretrained(tmp)
+    # dropout draws from the device's generator: on a GPU that is the CUDA one, saved too
+    cuda_rng = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
     torch.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                "torch_rng": torch.get_rng_state()}, tmp / "optimizer.pt")
+                "torch_rng": torch.get_rng_state(), "cuda_rng": cuda_rng}, tmp / "optimizer.pt")
     (tmp / "trainer_state.json").write_text(json.dumps({**state, "step": step}, indent=1))
     final = out / f"checkpoint-{step}"
     shutil.rmtree(final, ignore_errors=True)
@@ -290,6 +292,8 @@ def train(cfg: SFTConfig, progress: bool = True) -> dict[str, Any]:
         opt.load_state_dict(extra["optimizer"])
         sched.load_state_dict(extra["scheduler"])
         torch.set_rng_state(extra["torch_rng"])
+        if extra.get("cuda_rng") is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(extra["cuda_rng"])
         step, losses = state["step"], state.get("losses", [])
 
     # The data order is a function of the seed and the epoch alone, so a resumed run sees the
