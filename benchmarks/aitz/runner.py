@@ -26,9 +26,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from vagent.actions import ActionError, ActionSpace, ParseError, get_space, to_screen
+from vagent.actions import ActionError, ActionSpace, get_space
 from vagent.actions.errors import VagentError
 from vagent.actions.context import Context, Decision, StepView
+from vagent.agent.step import NO_ACTION, decide
 from vagent.policies.base import Policy
 
 from .. import records as record_files
@@ -56,45 +57,23 @@ def build_context(step: Step, previous: Sequence[Step], space: ActionSpace) -> C
                    oracle=lambda: bound.validate(step.action))
 
 
-def read_decision(decision: Decision, context: Context) -> tuple[dict[str, Any] | None, bool]:
-    """The first env action of a decision in screenshot pixels, and whether it was clamped."""
-    actions = [context.space.validate(c) for c in decision.calls]
-    env_actions = [a for a in actions if not context.space.is_tool(a)]
-    if not env_actions:
-        return None, False
-    assert context.screen is not None
-    mapped = to_screen(env_actions[0], decision.frame, *context.screen)
-    return mapped.action.dump(), mapped.clamped
-
-
 def predict(policy: Policy, context: Context, parse_retries: int = 0,
             decision: Decision | None = None) -> dict[str, Any]:
-    """Ask the policy (retrying parse errors with feedback) and read its action.
+    """Ask the policy through the one decision step and read its first env action.
 
-    Only the model's own mistakes (unparsable or invalid output) become a scored error; any
-    other exception (a dropped server, an out-of-memory) propagates and the step is not scored.
+    Only the model's own mistakes (unparsable or invalid output, no action) become a scored
+    error; any other exception (a dropped server, an out-of-memory) propagates and the step is
+    not scored.
     """
     t0 = time.perf_counter()
-    attempts, error, prediction, clamped, raw = 0, None, None, False, ""
-    while True:
-        attempts += 1
-        try:
-            if decision is None:
-                decision = policy.act(context)
-            raw = decision.raw
-            error = decision.error
-            if error is None:
-                prediction, clamped = read_decision(decision, context)
-                if prediction is None:
-                    error = "the model wrote no action"
-        except (ParseError, ActionError) as e:
-            error = str(e)
-        if error is None or attempts > parse_retries:
-            break
-        context = context.model_copy(update={"feedback": error})
-        decision, prediction = None, None
-    return {"prediction": prediction if error is None else None, "error": error, "raw": raw,
-            "clamped": clamped, "attempts": attempts,
+    outcome = decide(policy, context, parse_retries, decision=decision)
+    mapped = outcome.action
+    error = outcome.error
+    if error is None and mapped is None:
+        error = NO_ACTION  # tool calls only: AITZ scores the env action
+    return {"prediction": mapped.action.dump() if error is None and mapped else None,
+            "error": error, "raw": outcome.decision.raw,
+            "clamped": bool(mapped and mapped.clamped), "attempts": outcome.attempts,
             "seconds": round(time.perf_counter() - t0, 4)}
 
 

@@ -70,7 +70,7 @@ def run(episodes: list[AlfredTask], policy: Any, out: Path, *, backend: str = "s
                     env = AlfredEnv(backend=backend, tasks=episodes, max_fails=max_fails,
                                     thor_platform=thor_platform)
                 folder = out / "episodes" / task.episode_id.replace(":", "_")
-                traj = Agent(policy, env, out=folder, max_steps=max_steps, keep_images=2,
+                traj = Agent(policy, env, out=folder, max_steps=max_steps,
                              meta={"alfred_task": task.task_id, "repeat_idx": task.repeat_idx,
                                    "backend": backend}).run(
                     task.instruction, options={"alfred_task": task})

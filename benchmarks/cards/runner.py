@@ -63,6 +63,7 @@ def run_episode(env: Any, policy: Any, game: str, index: int, seed: int,
                 max_steps: int) -> dict[str, Any]:
     """One episode; returns its JSONL record."""
     from vagent.actions.context import Context, StepView
+    from vagent.agent.step import decide
 
     s = episode_seed(seed, game, index)
     obs, info = env.reset(seed=s, options={"task": TASKS[game]})
@@ -77,18 +78,10 @@ def run_episode(env: Any, policy: Any, game: str, index: int, seed: int,
         context = Context(task=TASKS[game], space=base.action_space, observation=obs,
                           steps=views, step=step, screen=base.screen_size,
                           oracle=base.oracle_action, protocol=protocol)
-        raw, error, token = "", None, None
         logged = len(protocol.log)
-        try:
-            decision = policy.act(context)
-            raw, error = decision.raw, decision.error
-            if error is None:
-                if not decision.calls:
-                    error = "the policy wrote no action"
-                else:
-                    token = base.action_space.validate(decision.calls[0]).action
-        except ActionError as e:  # a ParseError or a call outside the game's tokens
-            error = str(e)
+        outcome = decide(policy, context, retries=0)  # RL4VLM asks once per step
+        raw, error = outcome.decision.raw, outcome.error
+        token = outcome.actions[0].action if error is None else None  # type: ignore[union-attr]
         if token is None:
             # The policy may have read its text with the protocol already (a model policy):
             # then a strict failure is logged; otherwise RL4VLM's rule for a non-answer applies.

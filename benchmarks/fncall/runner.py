@@ -82,8 +82,8 @@ def run(items: list[dict[str, Any]], root: Path, policy: Any, out: Path,
                 if progress:
                     progress()
                 continue
-            traj = Agent(policy, env, out=out / "episodes" / item["id"], max_steps=max_steps,
-                         keep_images=1).run(item["question"],
+            traj = Agent(policy, env, out=out / "episodes" / item["id"], max_steps=max_steps).run(
+                             item["question"],
                                             options={"item": item, "root": str(root)})
             first = traj.steps[0] if traj.steps else None
             pred = first.calls[0] if first and first.calls else None

@@ -57,7 +57,7 @@ def run(episodes: list[Episode], data: SceneData, dataset: str, policy: Any, out
         for ep in episodes:
             if ep.id not in done:
                 traj = Agent(policy, env, out=out / "episodes" / _folder(ep.id),
-                             max_steps=max_steps, keep_images=2,
+                             max_steps=max_steps,
                              meta={"episode": ep.id, "dataset": dataset}).run(
                                  ep.instruction, options={"episode": ep})
                 walk = list(env.path)
