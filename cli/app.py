@@ -35,7 +35,7 @@ REGISTRARS = [
     "vagent.cli.alfred:register",
     "vagent.training.export:register",
     "vagent.training.sft:register",
-    "vagent.benchmarks.phone_sim:register",
+    "vagent.cli.phone_sim:register",
 ]
 
 
