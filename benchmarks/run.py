@@ -91,6 +91,18 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def prepare_out(out: Path) -> Path:
+    """Create the results folder (or say in one line why it cannot be one)."""
+    if out.exists() and not out.is_dir():
+        raise RunError(f"--out {out} is a file — give a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise RunError(f"cannot create --out {out} ({e.strerror}) — give a folder you can "
+                       "write to") from None
+    return out
+
+
 def read_episodes(path: Path, repair: bool = False) -> dict[str, dict[str, Any]]:
     """Records of ``episodes.jsonl`` by id (the first of an id wins). Lines that are not
     records (cut by a kill, ``{}``, ``5``, not UTF-8) are skipped — and, with ``repair``, the
@@ -155,12 +167,7 @@ class BenchmarkRun:
             seen.add(i)
 
     def _prepare_out(self) -> None:
-        if self.out.exists() and not self.out.is_dir():
-            raise RunError(f"--out {self.out} is a file — give a folder")
-        try:
-            self.out.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise RunError(f"cannot create --out {self.out} ({e.strerror})") from None
+        prepare_out(self.out)
 
     def _guard(self) -> None:
         path = self.out / SETTINGS
@@ -292,4 +299,4 @@ def percent(k: float, n: int) -> float:
 
 
 __all__ = ["BenchmarkRun", "EPISODES", "EpisodeRecord", "RunError", "SETTINGS", "percent",
-           "read_episodes", "safe_name"]
+           "prepare_out", "read_episodes", "safe_name"]

@@ -29,10 +29,12 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         Default policy: oracle (the expected call). Without --data, an example set generated
         from --seed.
         """
+        from vagent.benchmarks.run import prepare_out
         from vagent.benchmarks.fncall.example import build_example
         from vagent.benchmarks.fncall.runner import load_items, run
 
         source = str(data) if data is not None else f"example({example_size})"
+        prepare_out(out)  # before anything is generated into it
         if data is None:
             # one folder per generated set, so another --seed never overwrites a run's data
             data = build_example(out / "example" / f"seed{seed}-{example_size}",

@@ -34,6 +34,7 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         generated from --seed.
         """
         from vagent.actions.errors import VagentError
+        from vagent.benchmarks.run import prepare_out
         from vagent.benchmarks.vln.runner import run
         from vagent.envs.vln.data import SceneData
         from vagent.envs.vln.datasets import load_split
@@ -42,6 +43,7 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         if dataset not in ("r2r", "reverie"):
             raise typer.BadParameter("choose r2r or reverie", param_hint="--dataset")
         source = str(data) if data is not None else f"synthetic({scans}x{paths_per_scan})"
+        prepare_out(out)  # before anything is generated into it
         if data is None:
             # one folder per generated set, so another --seed never overwrites a run's data
             data = generate(out / "synthetic" / f"seed{seed}-{scans}x{paths_per_scan}",

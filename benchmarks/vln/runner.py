@@ -16,6 +16,7 @@ from vagent.envs.vln.metrics import score, summarise
 
 from ..run import BenchmarkRun, EpisodeRecord, percent
 
+METRICS = ("TL", "NE", "SR", "OSR", "SPL", "RGS", "RGSPL")
 COLUMNS = {"r2r": ["TL", "NE", "SR", "OSR", "SPL"],
            "reverie": ["TL", "SR", "OSR", "SPL", "RGS", "RGSPL"]}
 
@@ -73,11 +74,11 @@ def run(episodes: list[Episode], data: SceneData, dataset: str, policy: Any, out
             env.close()
         records = bench.selected()
         means = summarise(records, dataset)
-        metrics = {k: means[k] for k in COLUMNS[dataset] if k in means}
+        metrics = {k: means[k] for k in METRICS if k in means}
         groups: dict[str, dict[str, Any]] = {}
         for scan in dict.fromkeys(r["group"] for r in records):
             part = summarise([r for r in records if r["group"] == scan], dataset)
-            groups[scan] = {**{k: part[k] for k in COLUMNS[dataset]}, "n": part["episodes"]}
+            groups[scan] = {**{k: part[k] for k in METRICS if k in part}, "n": part["episodes"]}
         md = markdown({**means, "split": split}, dataset, str(policy.describe().get("name", "?")))
         return bench.finish(metrics, groups, md, units={"TL": "m", "NE": "m"},
                             dataset=dataset, split=split,
