@@ -79,7 +79,8 @@ class Agent:
         self.time_budget = time_budget
         self.parse_retries = parse_retries
         # Screenshots of past steps kept in memory for the policy: as many as it shows the model.
-        self.keep_images = max(1, int(policy.images_needed))
+        # (a duck-typed policy without the attribute gets the Policy base's default)
+        self.keep_images = max(1, int(getattr(policy, "images_needed", Policy.images_needed)))
         self.on_step = on_step
         self.extra_meta = meta or {}
 
