@@ -59,4 +59,7 @@ class Decision(BaseModel):
     frame: Frame = PIXELS
     error: str | None = None  # a parse error the agent should feed back
     done: bool = False  # the policy has nothing more to do (e.g. a replay file ran out)
+    # The model request itself failed (a server that gave up after its own retries): no model
+    # output to correct, so the decision step does not ask again.
+    request_failed: bool = False
     timings: dict[str, float] = Field(default_factory=dict)

@@ -1,6 +1,7 @@
-"""The agent: the loop, trajectories, and the ``vagent`` command line."""
+"""The agent: the loop, the one decision step, trajectories."""
 
 from .loop import Agent, run
+from .step import StepOutcome, decide
 from .trajectory import StepRecord, Trajectory
 
-__all__ = ["Agent", "StepRecord", "Trajectory", "run"]
+__all__ = ["Agent", "StepOutcome", "StepRecord", "Trajectory", "decide", "run"]

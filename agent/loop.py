@@ -1,9 +1,9 @@
 """The observe → reason → act loop.
 
 ``Agent(policy, env).run(task)``: observe, give the policy its context, read the calls it
-decided, map their coordinates onto the screen, run tools in Python and send env actions to the
-env, record every step. A parse or validation failure goes back to the policy with the message
-(``parse_retries`` times); after that the step is recorded as failed and the episode goes on.
+decided (``agent.step.decide``: validated, mapped onto the screen, a parse or validation failure
+fed back ``parse_retries`` times), run tools in Python and send env actions to the env, record
+every step. A step that stays failed is recorded as failed and the episode goes on.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from vagent.actions import Action, ActionError, ParseError, to_screen
+from vagent.actions import ActionError
 from vagent.actions.errors import VagentError
-from vagent.actions.context import Context, Decision, StepView
+from vagent.actions.context import Context, StepView
 from vagent.envs.base import Env
 from vagent.policies.base import Policy
 
+from .step import decide
 from .trajectory import StepRecord, Trajectory, TrajectoryWriter
 
 
@@ -69,7 +70,6 @@ class Agent:
         max_steps: int = 30,
         time_budget: float | None = None,
         parse_retries: int = 1,
-        keep_images: int | None = None,
         on_step: Callable[[StepRecord], None] | None = None,
         meta: dict[str, Any] | None = None,
     ):
@@ -80,8 +80,8 @@ class Agent:
         self.time_budget = time_budget
         self.parse_retries = parse_retries
         # Screenshots of past steps kept in memory for the policy: as many as it shows the model.
-        self.keep_images = (keep_images if keep_images is not None
-                            else int(getattr(policy, "images_needed", 8)))
+        # (a duck-typed policy without the attribute gets the Policy base's default)
+        self.keep_images = max(1, int(getattr(policy, "images_needed", Policy.images_needed)))
         self.on_step = on_step
         self.extra_meta = meta or {}
 
@@ -145,18 +145,18 @@ class Agent:
                           step=step, screen=screen, oracle=env.oracle_action,
                           oracle_answer=env.oracle_answer, protocol=env.protocol)
         t0 = time.perf_counter()
-        decision, actions, error, attempts = self._decide(context)
+        outcome = decide(self.policy, context, self.parse_retries)
+        decision = outcome.decision
         timings = dict(decision.timings)
         timings["decide"] = round(time.perf_counter() - t0, 4)
         record = StepRecord(step=step, raw=decision.raw, thought=decision.thought,
-                            calls=decision.calls, frame=decision.frame.kind, error=error,
-                            attempts=attempts, screenshot=shot_name,
+                            calls=decision.calls, frame=decision.frame.kind, error=outcome.error,
+                            attempts=outcome.attempts, screenshot=shot_name,
                             observation_text=str(obs.get("text") or "")[:4000])
         stop: str | None = "policy_done" if decision.done else None
 
         space = env.action_space
-        env_actions = [a for a in actions if isinstance(a, Action) and not space.is_tool(a)]
-        for call, tool_action in zip(decision.calls, actions):
+        for call, tool_action in zip(decision.calls, outcome.actions):
             if isinstance(tool_action, ActionError):
                 record.tool_results.append({"name": call.get("action"),
                                             "result": f"error: {tool_action}"})
@@ -165,11 +165,11 @@ class Agent:
                 result = space.tools[tool_action.action](tool_action)
                 timings[f"tool:{tool_action.action}"] = round(time.perf_counter() - t, 4)
                 record.tool_results.append({"name": tool_action.action, "result": result})
-        if len(env_actions) > 1:
-            record.warnings.append(
-                f"the model wrote {len(env_actions)} env actions; only the first was executed")
-        if env_actions:
-            mapped = self._to_screen(env_actions[0], decision, screen)
+        if len(outcome.env_actions) > 1:
+            record.warnings.append(f"the model wrote {len(outcome.env_actions)} env actions; "
+                                   "only the first was executed")
+        mapped = outcome.action
+        if mapped is not None:
             record.action = mapped.action.dump()
             record.clamped = mapped.clamped
             if mapped.clamped:
@@ -183,8 +183,6 @@ class Agent:
                 stop = "terminated"
             elif truncated:
                 stop = "truncated"
-        elif not record.tool_results and not decision.done and error is None:
-            record.error = "the model wrote no action"
         record.timings = timings
         writer.write(record)
         views.append(StepView(step=step, thought=record.thought, raw=record.raw,
@@ -195,48 +193,6 @@ class Agent:
         if len(views) > self.keep_images:
             views[-self.keep_images - 1].screenshot = None
         return record, obs, stop
-
-    def _decide(self, context: Context
-                ) -> tuple[Decision, list[Action | ActionError], str | None, int]:
-        """Ask the policy, feeding parse/validation errors back up to ``parse_retries`` times.
-
-        A call to a tool whose arguments do not validate is not a parse error: it stays in the
-        list as its ActionError, which becomes that tool's result, as a failing tool would.
-        """
-        attempts = 0
-        while True:
-            attempts += 1
-            try:
-                decision = self.policy.act(context)
-            except (ActionError, ParseError) as e:  # a policy may raise a ParseError itself
-                decision = Decision(error=str(e))
-            error = decision.error
-            actions: list[Action | ActionError] = []
-            if error is None:
-                try:
-                    actions = [self._validate(context.space, c) for c in decision.calls]
-                except ActionError as e:
-                    error = str(e)
-            if error is None or decision.done or attempts > self.parse_retries:
-                return decision, actions, error, attempts
-            context = context.model_copy(update={"feedback": error})
-
-    @staticmethod
-    def _validate(space: Any, call: dict[str, Any]) -> Action | ActionError:
-        try:
-            return space.validate(call)
-        except ActionError as e:
-            if space.is_tool(str(call.get("action"))):
-                return e
-            raise
-
-    @staticmethod
-    def _to_screen(action: Action, decision: Decision, screen: tuple[int, int] | None):
-        from vagent.actions.coords import Mapped
-
-        if screen is None or not type(action).POINTS:
-            return Mapped(action=action)
-        return to_screen(action, decision.frame, *screen)
 
 
 def run(policy: Policy, env: Any, task: str, **kwargs: Any) -> Trajectory:

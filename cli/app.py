@@ -227,8 +227,7 @@ def run_cmd(
 def _register_subcommands() -> None:
     """The command modules add their commands to the apps above (each imports only typer and
     the CLI's options at import: ``vagent --help`` stays light)."""
-    from vagent.benchmarks import phone_sim
-    from vagent.cli import aitz, alfred, cards, data, fncall, sim, train, view, vln
+    from vagent.cli import aitz, alfred, cards, data, fncall, phone_sim, sim, train, view, vln
 
     for module in (vln, fncall, cards, sim, aitz, alfred, data, train, phone_sim, view):
         module.register(app, eval_app, sim_app)

@@ -22,14 +22,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--policy", default="oracle")
     ap.add_argument("--opt", action="append", default=[], help="policy option KEY=VALUE")
-    ap.add_argument("--batch", action="append", type=int, default=[])
+    ap.add_argument("--batch", action="append", type=int, default=[],
+                    help="steps in flight (the eval command's --workers); repeatable")
     ap.add_argument("--data", type=Path, default=ROOT / "tests" / "data" / "aitz")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--latency", type=float, default=0.0)
@@ -75,9 +76,9 @@ def main(argv: list[str] | None = None) -> None:
         steps, seconds = 0, 0.0
         for _ in range(args.repeat):
             with tempfile.TemporaryDirectory() as out:
-                s = evaluate(episodes, policy, out, batch=batch)
-            steps += s["run"]["steps_run"]
-            seconds += s["run"]["seconds"]
+                s = evaluate(episodes, policy, out, workers=batch, progress=False)
+            steps += s["speed"]["steps_run"]
+            seconds += s["speed"]["seconds"]
         extra = f", simulated latency {args.latency}s/decision" if args.latency else ""
         print(f"aitz {args.policy} batch {batch}: {steps} steps in {seconds:.2f} s = "
               f"{steps / seconds:.2f} steps/s{extra}")

@@ -135,7 +135,8 @@ class ModelPolicy(Policy):
             if len(failures) > 100:
                 failures.clear()
             failures.add(str(e))
-            return Decision(error=str(e), frame=self.frame(), timings=_rounded(timings))
+            return Decision(error=str(e), request_failed=True, frame=self.frame(),
+                            timings=_rounded(timings))
         t = time.perf_counter()
         try:
             parsed = self.parse(text, context)

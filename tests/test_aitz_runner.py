@@ -1,13 +1,11 @@
-"""AITZ runner: ground-truth replay, a centre-tapping policy scored by hand, kill-and-resume,
-scoring predictions made elsewhere, and the command line."""
+"""AITZ runner: ground-truth replay, a centre-tapping policy scored by hand, failures and
+retries, scoring predictions made elsewhere, and the command line. (Kill and resume, cut lines,
+the settings guard and hostile ids: test_benchmark_runs.py, for every benchmark.)"""
 
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +14,7 @@ import pytest
 from vagent import policies
 from vagent.actions import ParseError
 from vagent.benchmarks.aitz.loader import load
-from vagent.benchmarks.aitz.runner import evaluate, read_records, score_predictions
+from vagent.benchmarks.aitz.runner import evaluate, score_predictions
 from vagent.actions.context import Context, Decision
 from vagent.policies.base import Policy
 from fixtures.aitz import CentreTap, SlowOracle
@@ -29,15 +27,26 @@ def lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
-@pytest.mark.parametrize("batch", [1, 4])
-def test_replaying_the_ground_truth_scores_100_on_every_metric(aitz_data, tmp_path, batch):
-    summary = evaluate(load(aitz_data), policies.make("oracle"), tmp_path, batch=batch)
-    for group in ("overall", "general", "install", "web_shopping"):
+def scored_steps(out: Path) -> list[dict[str, Any]]:
+    """Every scored step of OUT/episodes.jsonl, in file order."""
+    return [s for ep in lines(out / "episodes.jsonl") for s in ep["step_records"]]
+
+
+def group(summary: dict[str, Any], name: str) -> dict[str, Any]:
+    return summary["overall"] if name == "overall" else summary["subsets"][name]
+
+
+@pytest.mark.parametrize("workers", [1, 4])
+def test_replaying_the_ground_truth_scores_100_on_every_metric(aitz_data, tmp_path, workers):
+    summary = evaluate(load(aitz_data), policies.make("oracle"), tmp_path, workers=workers)
+    for name in ("overall", "general", "install", "web_shopping"):
         for metric in ALL_METRICS:
-            assert summary[group][metric] == 100.0, (group, metric)
+            assert group(summary, name)[metric] == 100.0, (name, metric)
+    assert summary["metrics"] == {m: 100.0 for m in ALL_METRICS}
+    assert summary["groups"]["install"] == {**{m: 100.0 for m in ALL_METRICS}, "n": 2}
     assert summary["overall"]["steps"] == 21 and summary["overall"]["episodes"] == 5
-    assert summary["install"]["steps"] == 7 and summary["install"]["episodes"] == 2
-    recs = lines(tmp_path / "steps.jsonl")
+    assert group(summary, "install")["steps"] == 7 and group(summary, "install")["episodes"] == 2
+    recs = scored_steps(tmp_path)
     assert len(recs) == 21 and all(r["prediction"] == r["ground_truth"] for r in recs)
     on_disk = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert on_disk["overall"] == summary["overall"]
@@ -52,7 +61,7 @@ def test_the_policy_gets_the_instruction_screenshot_and_ground_truth_history(ait
             seen.append(context)
             return Decision(raw="", calls=[{"action": "wait"}])
 
-    evaluate(load(aitz_data, subset="web_shopping"), Recorder(), tmp_path, batch=1)
+    evaluate(load(aitz_data, subset="web_shopping"), Recorder(), tmp_path, workers=1)
     last = seen[-1]
     assert last.task == "add 2 apples to the cart" and last.step == 5
     assert last.observation["screenshot"].shape == (600, 270, 3)
@@ -71,14 +80,14 @@ def test_a_centre_tapping_policy_scores_the_hand_computed_figures(aitz_data, tmp
     # AITW: those three, plus the empty-area tap (0.56, 0.45), only 0.078 from (0.5, 0.5) → 4/21.
     # Episodes: only INSTALL-1 (1 of 4 steps) and WEB_SHOPPING (1 of 6) start with an exact
     # step, so success rate 0 and goal progress (1/4 + 1/6) / 5.
-    s = evaluate(load(aitz_data), CentreTap(), tmp_path, batch=3)
+    s = evaluate(load(aitz_data), CentreTap(), tmp_path, workers=3)
     o = s["overall"]
     assert o["type_match"] == round(100 * 7 / 21, 2)
     assert o["exact_match"] == round(100 * 3 / 21, 2)
     assert o["aitw_match"] == o["aitw_match_dir"] == round(100 * 4 / 21, 2)
     assert o["success_rate"] == 0.0
     assert o["goal_progress"] == round(100 * (1 / 4 + 1 / 6) / 5, 2)
-    g, i, w = s["general"], s["install"], s["web_shopping"]
+    g, i, w = (group(s, n) for n in ("general", "install", "web_shopping"))
     assert (g["type_match"], g["exact_match"], g["aitw_match"]) == (25.0, 12.5, 12.5)
     assert (i["type_match"], i["exact_match"], i["aitw_match"]) == (
         round(200 / 7, 2), round(100 / 7, 2), round(200 / 7, 2))
@@ -104,20 +113,21 @@ def test_parse_errors_are_scored_wrong_and_other_failures_stop_the_run(aitz_data
 
     eps = load(aitz_data, subset="general")
     with pytest.raises(ConnectionError):
-        evaluate(eps, Flaky(), tmp_path, batch=1)
-    recs = read_records(tmp_path / "steps.jsonl")
-    assert ("1000000002", 2) not in recs  # not scored: it runs again on resume
-    assert recs[("1000000001", 1)]["error"] == "no tool call in the answer"
-    assert recs[("1000000001", 1)]["exact_match"] is False
+        evaluate(eps, Flaky(), tmp_path, workers=1)
+    (ep1,) = lines(tmp_path / "episodes.jsonl")  # the interrupted episode is not recorded
+    assert ep1["id"] == "1000000001"  # it runs again, whole, on resume
+    step1 = ep1["step_records"][1]
+    assert step1["error"] == "no tool call in the answer" and step1["exact_match"] is False
+    assert ep1["error"].startswith("1 of 4 steps failed") and ep1["success"] is False
 
     class Steady(Flaky):
         def act(self, context: Context) -> Decision:
             return Decision(calls=[context.oracle().dump()])
 
-    summary = evaluate(eps, Steady(), tmp_path, batch=1)
-    assert summary["overall"]["steps"] == 8 and summary["overall"]["errors"] == 2
-    assert summary["overall"]["exact_match"] == 75.0
-    assert len(lines(tmp_path / "steps.jsonl")) == 8
+    summary = evaluate(eps, Steady(), tmp_path, workers=1)
+    assert summary["overall"]["steps"] == 8 and summary["overall"]["errors"] == 1
+    assert summary["overall"]["exact_match"] == 87.5 and summary["ran"] == 1
+    assert len(scored_steps(tmp_path)) == 8
 
 
 def test_failed_requests_count_wrong_until_retried(aitz_data, tmp_path):
@@ -134,35 +144,24 @@ def test_failed_requests_count_wrong_until_retried(aitz_data, tmp_path):
             return Decision(raw="{}", calls=[context.oracle().dump()])
 
     eps = load(aitz_data)
-    first = evaluate(eps, Down(), tmp_path, batch=4)["overall"]
+    first = evaluate(eps, Down(), tmp_path, workers=4)["overall"]
     odd = sum(1 for e in eps for s in e.steps if s.step_id % 2)
     assert first["no_answer"] == first["errors"] == odd == 10
     assert first["exact_match"] == round(100 * 11 / 21, 2)
-    again = evaluate(eps, Up(), tmp_path, batch=4)  # a plain resume keeps them (wrong)
-    assert again["run"]["steps_run"] == 0 and again["overall"]["no_answer"] == 10
-    fixed = evaluate(eps, Up(), tmp_path, batch=4, retry_failed=True)
-    assert fixed["run"]["steps_run"] == 10 and fixed["overall"]["exact_match"] == 100.0
-    keys = [(r["episode_id"], r["step_id"]) for r in lines(tmp_path / "steps.jsonl")]
+    again = evaluate(eps, Up(), tmp_path, workers=4)  # a plain resume keeps them (wrong)
+    assert again["speed"]["steps_run"] == 0 and again["overall"]["no_answer"] == 10
+    fixed = evaluate(eps, Up(), tmp_path, workers=4, retry_failed=True)
+    # every episode has an odd step: all five run again, whole
+    assert fixed["speed"]["steps_run"] == 21 and fixed["ran"] == 5
+    assert fixed["overall"]["exact_match"] == 100.0
+    keys = [(r["episode_id"], r["step_id"]) for r in scored_steps(tmp_path)]
     assert len(keys) == len(set(keys)) == 21
 
 
 def test_a_folder_holds_one_policy(aitz_data, tmp_path):
-    evaluate(load(aitz_data, limit=1), policies.make("oracle"), tmp_path, batch=1)
-    with pytest.raises(Exception, match="holds a run of policy 'oracle'"):
-        evaluate(load(aitz_data, limit=1), CentreTap(), tmp_path, batch=1)
-
-
-def test_a_line_cut_short_is_dropped_and_its_step_runs_again(aitz_data, tmp_path):
-    eps = load(aitz_data, subset="install")
-    evaluate(eps, policies.make("oracle"), tmp_path, batch=1)
-    path = tmp_path / "steps.jsonl"
-    whole = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    path.write_text("".join(whole[:-1]) + whole[-1][:25], encoding="utf-8")  # killed mid-line
-    summary = evaluate(eps, policies.make("oracle"), tmp_path, batch=1)
-    assert summary["overall"]["steps"] == 7
-    assert summary["run"]["steps_run"] == 1
-    again = path.read_text(encoding="utf-8").splitlines()
-    assert len(again) == 7 and again[:6] == [x.rstrip("\n") for x in whole[:6]]
+    evaluate(load(aitz_data, limit=1), policies.make("oracle"), tmp_path, workers=1)
+    with pytest.raises(Exception, match=r"other settings \(policy.name: 'oracle' there"):
+        evaluate(load(aitz_data, limit=1), CentreTap(), tmp_path, workers=1)
 
 
 class Batched(SlowOracle):
@@ -178,49 +177,8 @@ class Batched(SlowOracle):
 def test_policies_with_act_batch_get_batches(aitz_data, tmp_path, monkeypatch):
     monkeypatch.setenv("AITZ_SLOW", "0")
     Batched.sizes = []
-    summary = evaluate(load(aitz_data), Batched(), tmp_path, batch=8)
+    summary = evaluate(load(aitz_data), Batched(), tmp_path, workers=8)
     assert Batched.sizes == [8, 8, 5] and summary["overall"]["exact_match"] == 100.0
-
-
-SLOW_RUN = """
-import sys
-from vagent import policies
-policies.register("slow-oracle", "fixtures.aitz:SlowOracle")
-from vagent.cli.app import main
-main(sys.argv[1:])
-"""
-
-
-def test_a_killed_run_resumes_without_scoring_a_step_twice(aitz_data, tmp_path, subprocess_env):
-    out = tmp_path / "run"
-    cmd = [sys.executable, "-c", SLOW_RUN, "eval", "aitz", "--data", str(aitz_data),
-           "--policy", "slow-oracle", "--batch", "2", "--out", str(out)]
-    env = {**subprocess_env, "AITZ_SLOW": "0.15"}
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    steps = out / "steps.jsonl"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if steps.exists() and steps.read_bytes().count(b"\n") >= 6:
-            break
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    before = steps.read_text(encoding="utf-8")
-    done_before = before.count("\n")
-    assert 6 <= done_before < 21, "the run should have been killed mid-way"
-    assert not (out / "summary.json").exists()
-
-    env["AITZ_SLOW"] = "0"
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
-    assert res.returncode == 0, res.stderr
-    after = steps.read_text(encoding="utf-8")
-    assert after.startswith(before[:before.rfind("\n") + 1])  # nothing scored before is lost
-    recs = lines(steps)
-    keys = [(r["episode_id"], r["step_id"]) for r in recs]
-    assert len(keys) == len(set(keys)) == 21  # every step once
-    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["run"]["steps_run"] == 21 - done_before
-    assert all(summary["overall"][m] == 100.0 for m in ALL_METRICS)
 
 
 # -- predictions made elsewhere --------------------------------------------------------------------
@@ -246,7 +204,7 @@ def test_scoring_predictions_counts_missing_steps_as_wrong_and_lists_them(aitz_d
     # GENERAL-1 misses its first step and INSTALL-1 its last (of 4); the other three are whole
     assert s["overall"]["success_rate"] == 60.0
     assert s["overall"]["goal_progress"] == round(100 * (0 + 1 + 3 / 4 + 1 + 1) / 5, 2)
-    recs = lines(tmp_path / "out" / "steps.jsonl")
+    recs = scored_steps(tmp_path / "out")
     assert len(recs) == 21 and sum(r["missing"] for r in recs) == 2
     assert "click" in recs[0]["error"]
 
@@ -273,7 +231,7 @@ def test_cli_scores_predictions_and_reports_errors(aitz_data, tmp_path, vagent_c
                          env=subprocess_env, capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr
     assert "| **overall** | 87.5 | 87.5 |" in res.stdout
-    assert "1 steps had no prediction" in res.stdout
+    assert "1 steps had no prediction" in res.stderr
     summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
     assert summary["missing_steps"] == ["1000000001/0"]
     assert summary["overall"]["goal_progress"] == 50.0  # GENERAL-1 misses its first step

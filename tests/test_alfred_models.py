@@ -7,6 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
+from vagent.benchmarks.run import safe_name
 from vagent.envs.alfred.generate import generated_tasks
 
 
@@ -33,8 +34,8 @@ def test_eval_with_the_openai_policy(openai_server, tmp_path: Path, vagent_cmd,
                        capture_output=True, text=True, timeout=120, env=subprocess_env)
     assert r.returncode == 0, r.stderr
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["SR"] == 100.0 and summary["episodes"] == 1
-    assert summary["policy"]["name"] == "openai"
+    assert summary["metrics"]["SR"] == 100.0 and summary["episodes"] == 1
+    assert summary["settings"]["policy"]["name"] == "openai"
     rec = json.loads((out / "episodes.jsonl").read_text().splitlines()[0])
     assert rec["path_length"] == len(script) - 1 and rec["reason"] == "terminated"
     # The model was asked through ALFRED's protocol: its system text, the image, the state.
@@ -59,9 +60,9 @@ def test_eval_with_the_tiny_local_checkpoint(tiny_qwen2vl, tmp_path: Path, vagen
                        capture_output=True, text=True, timeout=300, env=subprocess_env)
     assert r.returncode == 0, r.stderr
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["episodes"] == 1 and summary["SR"] == 0.0  # random weights
+    assert summary["episodes"] == 1 and summary["metrics"]["SR"] == 0.0  # random weights
     steps = [json.loads(x) for x in
-             (out / "episodes" / "trial_V00_0000_0" / "trajectory.jsonl").read_text().splitlines()]
+             (out / "runs" / safe_name("trial_V00_0000:0") / "trajectory.jsonl").read_text().splitlines()]
     assert len(steps) == 2
     # random weights write text the protocol cannot read: recorded as errors, not crashes
     assert all(s["raw"] is not None for s in steps)

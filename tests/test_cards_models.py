@@ -37,13 +37,14 @@ def test_openai_policy_plays_numberline_under_rl4vlm(tmp_path: Path, openai_serv
     assert proc.returncode == 0, proc.stderr
     records = [json.loads(line) for line in (out / "episodes.jsonl").read_text().splitlines()]
     assert [r["episode"] for r in records] == list(range(8))
+    assert [r["id"] for r in records] == [f"numberline-{i:04d}" for i in range(8)]
     for r in records:
         assert r["success"] == (r["start"]["target"] > r["start"]["current"]), r
         assert r["projection"] == {"unique": r["steps"], "random": 0, "failure": 0}
-    results = json.loads((out / "results.json").read_text())
-    g = results["games"]["numberline"]
+    results = json.loads((out / "summary.json").read_text())
+    g = results["groups"]["numberline"]
     assert g["projection"]["rule"] == "rl4vlm" and g["projection"]["random"] == 0
-    assert results["policy"]["name"] == "openai"
+    assert results["settings"]["policy"]["name"] == "openai"
     requests = server.completions
     assert len(requests) == sum(r["steps"] for r in records)
     for request in requests:
@@ -61,7 +62,7 @@ def test_openai_policy_strict_and_lenient_on_ambiguous_answers(
                 server.url, "--model", "scripted-model", "--no-thoughts", "--out", str(out)]
         proc = eval_cards(vagent_cmd, subprocess_env, *args, *(["--strict"] if strict else []))
         assert proc.returncode == 0, proc.stderr
-        g = json.loads((out / "results.json").read_text())["games"]["blackjack"]
+        g = json.loads((out / "summary.json").read_text())["groups"]["blackjack"]
         if strict:
             assert g["projection"] == {"rule": "rl4vlm-strict", "unique": 0, "random": 0,
                                        "failure": 4}
@@ -79,12 +80,12 @@ def test_tiny_local_checkpoint_plays_the_card_games(tmp_path: Path, tiny_qwen2vl
                       "--max-steps", "3", "--policy", "qwen-vl", "--model", str(tiny_qwen2vl),
                       "--max-new-tokens", "12", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
-    results = json.loads((out / "results.json").read_text())
-    assert results["policy"]["name"] == "qwen-vl"
+    results = json.loads((out / "summary.json").read_text())
+    assert results["settings"]["policy"]["name"] == "qwen-vl"
     records = [json.loads(line) for line in (out / "episodes.jsonl").read_text().splitlines()]
     assert len(records) == 4
     for rec in records:
         # every step's action came from the model's text under RL4VLM's rule
         assert sum(rec["projection"].values()) == rec["steps"] >= 1
-    for game in results["games"].values():
+    for game in results["groups"].values():
         assert game["projection"]["rule"] == "rl4vlm"

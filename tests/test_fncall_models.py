@@ -72,8 +72,8 @@ def test_eval_fncall_with_openai_scores_hand_computed(openai_server, tmp_path: P
     server = openai_server(answers)
     summary = run(items, data.parent, _policy(server, "qwen2vl"), tmp_path / "out")
     # 3 right, 3 right tool / wrong arguments, 3 unparsable
-    assert summary["type_match"] == pytest.approx(100 * 6 / 9, abs=0.01)
-    assert summary["exact_match"] == pytest.approx(100 * 3 / 9, abs=0.01)
+    assert summary["metrics"]["type_match"] == pytest.approx(100 * 6 / 9, abs=0.01)
+    assert summary["metrics"]["exact_match"] == pytest.approx(100 * 3 / 9, abs=0.01)
     assert summary["parse_errors"] == 3
     assert len(server.completions) == 12
 
@@ -86,6 +86,6 @@ def test_eval_fncall_cli_with_tiny_checkpoint(tiny_qwen2vl: Path, tmp_path: Path
                        capture_output=True, text=True, env=subprocess_env, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["items"] == 3 and summary["policy"]["name"] == "qwen-vl"
-    lines = [json.loads(x) for x in (tmp_path / "items.jsonl").read_text().splitlines()]
+    assert summary["episodes"] == 3 and summary["settings"]["policy"]["name"] == "qwen-vl"
+    lines = [json.loads(x) for x in (tmp_path / "episodes.jsonl").read_text().splitlines()]
     assert all("raw" in x for x in lines)  # random weights: whatever it wrote is recorded

@@ -14,7 +14,8 @@ import pytest
 from vagent import envs
 from vagent import policies
 from vagent.agent import Agent, Trajectory
-from vagent.actions.context import Decision
+from vagent.actions import Frame, get_space
+from vagent.actions.context import Context, Decision
 from vagent.policies.base import Policy
 
 
@@ -291,3 +292,54 @@ def test_env_failure_mid_episode_keeps_steps_and_says_why(tmp_path: Path) -> Non
     traj = Trajectory.load(tmp_path)
     assert len(traj.steps) == 2
     assert traj.meta["result"]["reason"].startswith("error: device 127.0.0.1:5555 went away")
+
+
+# -- the one decision step ---------------------------------------------------------------------
+class _Answers(Policy):
+    """Answers from a list, one per ask; counts the asks."""
+
+    def __init__(self, answers: list[Decision]) -> None:
+        self.answers, self.asks = list(answers), 0
+        self.feedback: list[str | None] = []
+
+    def act(self, context: Context) -> Decision:
+        self.asks += 1
+        self.feedback.append(context.feedback)
+        return self.answers.pop(0)
+
+
+def _ctx() -> Context:
+    return Context(task="t", space=get_space("gui"), observation={}, screen=(200, 100))
+
+
+def test_decide_feeds_a_parse_error_back_and_maps_the_fixed_answer() -> None:
+    from vagent.agent import decide
+
+    pol = _Answers([Decision(raw="??", error="no action found"),
+                    Decision(raw="ok", calls=[{"action": "click", "x": 500, "y": 500}],
+                             frame=Frame(kind="rel1000"))])
+    out = decide(pol, _ctx(), retries=1)
+    assert pol.asks == 2 and pol.feedback == [None, "no action found"]
+    assert out.error is None and out.attempts == 2
+    assert out.action is not None and out.action.action.dump() == {
+        "action": "click", "x": 100, "y": 50, "button": "left", "clicks": 1}
+
+
+def test_decide_does_not_reask_a_failed_request_and_stops_after_its_retries() -> None:
+    from vagent.agent import decide
+
+    failed = _Answers([Decision(error="server error 500", request_failed=True)] * 3)
+    out = decide(failed, _ctx(), retries=2)
+    assert failed.asks == 1 and out.error == "server error 500"
+    bad = _Answers([Decision(raw="x", calls=[{"action": "fly"}])] * 5)
+    out = decide(bad, _ctx(), retries=2)
+    assert bad.asks == 3 and out.error and out.action is None
+
+
+def test_decide_turns_a_nan_point_into_the_steps_error() -> None:
+    from vagent.agent import decide
+
+    pol = _Answers([Decision(raw="x", calls=[{"action": "click", "x": float("nan"), "y": 1}],
+                             frame=Frame(kind="rel1000"))])
+    out = decide(pol, _ctx(), retries=0)
+    assert out.action is None and "finite" in (out.error or "")

@@ -226,8 +226,9 @@ def test_openai_500_forever_fails_steps_but_episode_goes_on(openai_server,  # no
     for s in steps:
         assert s.action is None
         assert s.error == f"{server.url}: server error 500, 3 attempts — the step failed"
-    # 2 steps × 2 asks (the loop's parse retry) × 3 attempts
-    assert len(server.completions) == 12
+    # 2 steps × 3 HTTP attempts: a failed request is not asked again by the parse retry
+    assert len(server.completions) == 6
+    assert all(s.attempts == 1 for s in steps)
     # the server failure was not passed to the model as feedback
     assert all("server error" not in json.dumps(r.messages) for r in server.completions)
 

@@ -43,14 +43,14 @@ def test_eval_vln_with_the_openai_policy(vln_data: Path, tmp_path: Path, openai_
     recs = [json.loads(x) for x in (out / "episodes.jsonl").read_text().splitlines()]
     assert len(recs) == 3
     for rec in recs:
-        assert rec["stopped"] and len(rec["walk"]) == 2 and rec["errors"] == 0
+        assert rec["stopped"] and len(rec["walk"]) == 2 and rec["failed_decisions"] == 0
         assert rec["metrics"]["TL"] > 0
     first = server.requests[0]
     assert first.messages[0]["role"] == "system" and "Action: A" in _text_of(first.body)
     cands = _text_of(first.body).count(", shown in Image ")
     assert cands >= 1 and len(first.images()) == 1 + cands  # current view + one per candidate
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["episodes"] == 3 and summary["policy"]["name"] == "openai"
+    assert summary["episodes"] == 3 and summary["settings"]["policy"]["name"] == "openai"
 
 
 def test_eval_vln_with_the_tiny_local_checkpoint(vln_data: Path, tmp_path: Path,
@@ -68,12 +68,12 @@ def test_eval_vln_with_the_tiny_local_checkpoint(vln_data: Path, tmp_path: Path,
     assert res.returncode == 0, res.stderr
     (rec,) = [json.loads(x) for x in (out / "episodes.jsonl").read_text().splitlines()]
     # Random weights write nonsense: each decision is a parse error fed back, or a legal option.
-    steps = [json.loads(x) for x in next((out / "episodes").iterdir()).joinpath(
+    steps = [json.loads(x) for x in next((out / "runs").iterdir()).joinpath(
         "trajectory.jsonl").read_text().splitlines()]
     assert 1 <= len(steps) <= 2 and rec["decisions"] == len(steps)
     for s in steps:
         assert s["raw"] or s["error"]
         assert s["error"] is None or "Action" in s["error"]
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["episodes"] == 1 and "RGS" in summary
-    assert summary["policy"]["name"] == "qwen-vl"
+    assert summary["episodes"] == 1 and "RGS" in summary["metrics"]
+    assert summary["settings"]["policy"]["name"] == "qwen-vl"

@@ -4,19 +4,19 @@ At every step the policy gets a ``policies.Context``: the task is the episode's 
 observation is the stored screenshot, the previous steps are the *ground-truth* actions (as
 StepViews, text only), the space is the mobile space bound to the screenshot's size, and
 ``oracle`` returns the ground truth (so ``--policy oracle`` replays it). Steps are independent,
-so a pool of ``batch`` workers asks the policy concurrently (or hands ``batch`` contexts at once
-to a policy that has ``act_batch``).
+so a pool of ``workers`` threads asks the policy concurrently (or hands ``workers`` contexts at
+once to a policy that has ``act_batch``).
 
-``OUT/steps.jsonl`` gets one line per scored step, flushed as it is scored. A killed run
-continues where it stopped: steps already in the file are not asked again, a last line cut
-short by the kill is dropped (that step runs again), so no step is scored twice and no scored
-step is lost. ``OUT/summary.json`` and ``OUT/summary.md`` are written when every step is scored.
+Results have the shape of ``benchmarks.run``: an episode is one record of
+``OUT/episodes.jsonl`` once all its steps are scored (its scored steps under ``step_records``);
+a killed run loses only the episodes in flight and a rerun asks those again, so no step is
+scored twice and no recorded step is lost. ``summary.json``: the CoAT and AITW metrics (%)
+overall under ``metrics`` and per subset under ``groups``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -26,17 +26,16 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from vagent.actions import ActionError, ActionSpace, ParseError, get_space, to_screen
+from vagent.actions import ActionError, ActionSpace, get_space
 from vagent.actions.errors import VagentError
 from vagent.actions.context import Context, Decision, StepView
+from vagent.agent.step import NO_ACTION, decide
 from vagent.policies.base import Policy
 
-from .. import records as record_files
-
+from ..run import BenchmarkRun, EpisodeRecord, percent
 from .loader import Episode, Step
-from .scoring import markdown, score_step, summarise
-
-STEPS_FILE = "steps.jsonl"
+from .metrics_coat import episode_metrics
+from .scoring import METRICS, markdown, score_step, summarise
 
 
 # -- the context of one step -------------------------------------------------------------------
@@ -56,180 +55,135 @@ def build_context(step: Step, previous: Sequence[Step], space: ActionSpace) -> C
                    oracle=lambda: bound.validate(step.action))
 
 
-def read_decision(decision: Decision, context: Context) -> tuple[dict[str, Any] | None, bool]:
-    """The first env action of a decision in screenshot pixels, and whether it was clamped."""
-    actions = [context.space.validate(c) for c in decision.calls]
-    env_actions = [a for a in actions if not context.space.is_tool(a)]
-    if not env_actions:
-        return None, False
-    assert context.screen is not None
-    mapped = to_screen(env_actions[0], decision.frame, *context.screen)
-    return mapped.action.dump(), mapped.clamped
-
-
 def predict(policy: Policy, context: Context, parse_retries: int = 0,
             decision: Decision | None = None) -> dict[str, Any]:
-    """Ask the policy (retrying parse errors with feedback) and read its action.
+    """Ask the policy through the one decision step and read its first env action.
 
-    Only the model's own mistakes (unparsable or invalid output) become a scored error; any
-    other exception (a dropped server, an out-of-memory) propagates and the step is not scored.
+    Only the model's own mistakes (unparsable or invalid output, no action) become a scored
+    error; any other exception (a dropped server, an out-of-memory) propagates and the step is
+    not scored.
     """
     t0 = time.perf_counter()
-    attempts, error, prediction, clamped, raw = 0, None, None, False, ""
-    while True:
-        attempts += 1
-        try:
-            if decision is None:
-                decision = policy.act(context)
-            raw = decision.raw
-            error = decision.error
-            if error is None:
-                prediction, clamped = read_decision(decision, context)
-                if prediction is None:
-                    error = "the model wrote no action"
-        except (ParseError, ActionError) as e:
-            error = str(e)
-        if error is None or attempts > parse_retries:
-            break
-        context = context.model_copy(update={"feedback": error})
-        decision, prediction = None, None
-    return {"prediction": prediction if error is None else None, "error": error, "raw": raw,
-            "clamped": clamped, "attempts": attempts,
+    outcome = decide(policy, context, parse_retries, decision=decision)
+    mapped = outcome.action
+    error = outcome.error
+    if error is None and mapped is None:
+        error = NO_ACTION  # tool calls only: AITZ scores the env action
+    return {"prediction": mapped.action.dump() if error is None and mapped else None,
+            "error": error, "raw": outcome.decision.raw,
+            "clamped": bool(mapped and mapped.clamped), "attempts": outcome.attempts,
             "seconds": round(time.perf_counter() - t0, 4)}
 
 
-# -- steps.jsonl -------------------------------------------------------------------------------
-def read_records(path: Path, repair: bool = False) -> dict[tuple[str, int], dict[str, Any]]:
-    """Scored steps by (episode_id, step_id); see benchmarks.records."""
-    return record_files.read_records(  # type: ignore[return-value]
-        path, lambda r: (str(r["episode_id"]), int(r["step_id"])), repair)
-
-
+# -- the run ---------------------------------------------------------------------------------
 def failed_without_answer(rec: dict[str, Any]) -> bool:
+    """A step whose request failed without any model output (a server that gave up)."""
     return bool(rec.get("error")) and not rec.get("raw") and not rec.get("missing")
 
 
-def _drop_failed(path: Path, records: dict[tuple[str, int], dict[str, Any]]
-                 ) -> dict[tuple[str, int], dict[str, Any]]:
-    """Rewrite steps.jsonl without the steps that failed without an answer."""
-    keep = {k: r for k, r in records.items() if not failed_without_answer(r)}
-    if len(keep) < len(records):
-        tmp = path.with_suffix(".jsonl.tmp")
-        tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in keep.values()),
-                       encoding="utf-8")
-        os.replace(tmp, path)
-    return keep
+def episode_record(ep: Episode, scored: list[dict[str, Any]]) -> EpisodeRecord:
+    """An episode's record: its scored steps (in step order) and the CoAT episode figures."""
+    exact = [bool(r["exact_match"]) for r in scored]
+    ep_fig = episode_metrics([exact])
+    errors = [r["error"] for r in scored if r.get("error")]
+    return EpisodeRecord(
+        id=ep.episode_id, success=ep_fig["success_rate"] == 1.0,
+        error=(f"{len(errors)} of {len(scored)} steps failed: {errors[0]}"[:300]
+               if errors else None),
+        steps=len(scored), task=ep.instruction, group=ep.subset,
+        metrics={"type_match": percent(sum(bool(r["type_match"]) for r in scored), len(scored)),
+                 "exact_match": percent(sum(exact), len(scored)),
+                 "goal_progress": round(100 * ep_fig["goal_progress"], 2)},
+        step_records=scored)
 
 
-def _check_run(out: Path, info: dict[str, Any]) -> None:
-    """A folder holds one policy's run: resuming with another policy would mix two runs."""
-    path = out / "run.json"
-    if path.exists():
-        before = json.loads(path.read_text(encoding="utf-8")).get("policy", {})
-        now = info["policy"]
-        if any(before.get(k) != now.get(k) for k in ("name", "model")):
-            model = f" ({before['model']})" if before.get("model") else ""
-            what = f"{before.get('name')}{model}"
-            raise VagentError(f"{out} holds a run of policy {what!r} — give another --out to "
-                              "evaluate a different policy or model")
-        return
-    tmp = out / "run.json.tmp"
-    tmp.write_text(json.dumps(info, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-    os.replace(tmp, path)
+def step_records(records: Iterable[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
+    """Scored steps by (episode_id, step_id), from episode records."""
+    return {(str(r["episode_id"]), int(r["step_id"])): r
+            for ep in records for r in ep.get("step_records") or []}
 
 
-def _finish(out: Path, steps: Sequence[Step], records: dict[tuple[str, int], dict[str, Any]],
-            extra: dict[str, Any], title: str) -> dict[str, Any]:
-    summary = summarise(steps, records)
-    summary.update(extra)
-    tmp = out / "summary.json.tmp"
-    tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str),
-                   encoding="utf-8")
-    os.replace(tmp, out / "summary.json")
-    (out / "summary.md").write_text(markdown(summary, title), encoding="utf-8")
-    return summary
+def _finish(bench: BenchmarkRun, episodes: Sequence[Episode], title: str,
+            **extra: Any) -> dict[str, Any]:
+    steps = [s for ep in episodes for s in ep.steps]
+    full = summarise(steps, step_records(bench.selected()))
+    overall = full.pop("overall")
+    metrics = {m: overall[m] for m in (*METRICS, "success_rate", "goal_progress")}
+    groups = {name: {**{m: g[m] for m in metrics}, "n": g["episodes"]}
+              for name, g in full.items()}
+    return bench.finish(metrics, groups, markdown({**full, "overall": overall}, title),
+                        overall=overall, subsets=full, **extra)
+
+
+def _status(records: list[dict[str, Any]]) -> str:
+    scored = [s for r in records for s in r.get("step_records") or []]
+    return f"EM {percent(sum(bool(s['exact_match']) for s in scored), len(scored)):.1f}%"
 
 
 # -- evaluation --------------------------------------------------------------------------------
-def _jobs(episodes: Iterable[Episode], done: set[tuple[str, int]]
-          ) -> list[tuple[Step, list[Step]]]:
-    jobs = []
-    for ep in episodes:
-        for i, step in enumerate(ep.steps):
-            if step.key not in done:
-                jobs.append((step, ep.steps[:i]))
-    return jobs
-
-
-def evaluate(episodes: Sequence[Episode], policy: Policy, out: str | Path, *, batch: int = 8,
+def evaluate(episodes: Sequence[Episode], policy: Policy, out: str | Path, *, workers: int = 8,
              parse_retries: int = 0, space: ActionSpace | None = None,
-             on_start: Callable[[int, int], None] | None = None,
-             on_step: Callable[[dict[str, Any]], None] | None = None,
-             data: str | None = None, retry_failed: bool = False) -> dict[str, Any]:
-    """Run ``policy`` on every step not yet in ``OUT/steps.jsonl``; return the summary.
+             data: str | None = None, seed: int | None = None, retry_failed: bool = False,
+             progress: bool = True) -> dict[str, Any]:
+    """Run ``policy`` on every episode not yet in ``OUT/episodes.jsonl``; return the summary.
 
-    A step whose request failed without any model output (a server that gave up) is scored
-    wrong, like any step without an action; ``retry_failed`` takes such steps out of the file
-    first so that they are asked again. ``on_start(total, already_done)`` and
-    ``on_step(record)`` drive a progress bar.
+    Steps are asked ``workers`` at once (steps are independent: the history is the ground
+    truth); an episode is recorded once all its steps are scored. A step whose request failed
+    without any model output (a server that gave up) is scored wrong, like any step without an
+    action; ``retry_failed`` runs the episodes holding such steps again.
     """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    if batch < 1:
-        raise VagentError("--batch must be at least 1")
+    if workers < 1:
+        raise VagentError("--workers must be at least 1")
     space = space or get_space("mobile")
-    _check_run(out, {"policy": policy.describe(), "data": data})
-    path = out / STEPS_FILE
-    records = read_records(path, repair=True)
-    if retry_failed:
-        records = _drop_failed(path, records)
-    steps = [s for ep in episodes for s in ep.steps]
-    jobs = _jobs(episodes, set(records))
-    if on_start:
-        on_start(len(steps), len(steps) - len(jobs))
-    t0 = time.perf_counter()
-    ran = 0
-    with open(path, "a", encoding="utf-8") as f:
+    settings = {"policy": policy.describe(), "data": data, "seed": seed,
+                "parse_retries": parse_retries}
+    ids = [ep.episode_id for ep in episodes]
+    with BenchmarkRun("aitz", out, settings, ids, progress=progress, status=_status) as bench:
+        if retry_failed:
+            bench.forget(r["id"] for r in bench.selected()
+                         if any(failed_without_answer(s) for s in r.get("step_records") or []))
+        todo = {ep.episode_id: ep for ep in episodes if not bench.done(ep.episode_id)}
+        scored: dict[str, dict[int, dict[str, Any]]] = {i: {} for i in todo}
+        jobs = [(step, ep.steps[:i]) for ep in todo.values() for i, step in enumerate(ep.steps)]
+        t0 = time.perf_counter()
 
         def keep(step: Step, result: dict[str, Any]) -> None:
-            nonlocal ran
-            rec = score_step(step, result.pop("prediction"), **result)
-            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
-            f.flush()
-            records[step.key] = rec
-            ran += 1
-            if on_step:
-                on_step(rec)
+            got = scored[step.episode_id]
+            got[step.step_id] = score_step(step, result.pop("prediction"), **result)
+            ep = todo[step.episode_id]
+            if len(got) == len(ep.steps):
+                bench.add(episode_record(ep, [got[s.step_id] for s in ep.steps]))
 
-        if batch > 1 and callable(getattr(policy, "act_batch", None)):
-            _run_batched(policy, jobs, space, batch, parse_retries, keep)
+        if workers > 1 and callable(getattr(policy, "act_batch", None)):
+            _run_batched(policy, jobs, space, workers, parse_retries, keep)
         else:
-            _run_pool(policy, jobs, space, batch, parse_retries, keep)
-    seconds = time.perf_counter() - t0
-    run = {"steps_run": ran, "seconds": round(seconds, 3), "batch": batch,
-           "steps_per_second": round(ran / seconds, 3) if seconds > 0 and ran else None}
-    return _finish(out, steps, records, {"policy": policy.describe(), "data": data, "run": run},
-                   f"policy `{policy.describe().get('name', '?')}`")
+            _run_pool(policy, jobs, space, workers, parse_retries, keep)
+        seconds = time.perf_counter() - t0
+        ran = len(jobs)
+        speed = {"steps_run": ran, "seconds": round(seconds, 3), "workers": workers,
+                 "steps_per_second": round(ran / seconds, 3) if seconds > 0 and ran else None}
+        return _finish(bench, episodes, f"policy `{policy.describe().get('name', '?')}`",
+                       speed=speed)
 
 
 def _run_pool(policy: Policy, jobs: list[tuple[Step, list[Step]]], space: ActionSpace,
-              batch: int, parse_retries: int, keep: Callable[[Step, dict[str, Any]], None]
+              workers: int, parse_retries: int, keep: Callable[[Step, dict[str, Any]], None]
               ) -> None:
-    """Up to ``batch`` steps in flight; results are written by this thread as they finish."""
+    """Up to ``workers`` steps in flight; results are written by this thread as they finish."""
 
     def one(step: Step, previous: list[Step]) -> dict[str, Any]:
         return predict(policy, build_context(step, previous, space), parse_retries)
 
-    if batch == 1:
+    if workers == 1:
         for step, previous in jobs:
             keep(step, one(step, previous))
         return
     pending: dict[Future[dict[str, Any]], Step] = {}
     queue = iter(jobs)
-    pool = ThreadPoolExecutor(max_workers=batch, thread_name_prefix="aitz")
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aitz")
     try:
         while True:
-            while len(pending) < batch:
+            while len(pending) < workers:
                 job = next(queue, None)
                 if job is None:
                     break
@@ -247,11 +201,11 @@ def _run_pool(policy: Policy, jobs: list[tuple[Step, list[Step]]], space: Action
 
 
 def _run_batched(policy: Any, jobs: list[tuple[Step, list[Step]]], space: ActionSpace,
-                 batch: int, parse_retries: int, keep: Callable[[Step, dict[str, Any]], None]
+                 workers: int, parse_retries: int, keep: Callable[[Step, dict[str, Any]], None]
                  ) -> None:
     """For policies that decide many contexts in one call (one batched forward pass)."""
-    for i in range(0, len(jobs), batch):
-        chunk = jobs[i:i + batch]
+    for i in range(0, len(jobs), workers):
+        chunk = jobs[i:i + workers]
         contexts = [build_context(step, prev, space) for step, prev in chunk]
         t0 = time.perf_counter()
         decisions = policy.act_batch(contexts)
@@ -288,38 +242,38 @@ def read_predictions(path: str | Path) -> dict[tuple[str, int], dict[str, Any]]:
 
 
 def score_predictions(episodes: Sequence[Episode], predictions: str | Path, out: str | Path,
-                      data: str | None = None) -> dict[str, Any]:
+                      data: str | None = None, progress: bool = True) -> dict[str, Any]:
     """Score a predictions file: missing steps count as wrong and are listed in the summary."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     preds = read_predictions(predictions)
-    steps = [s for ep in episodes for s in ep.steps]
-    records: dict[tuple[str, int], dict[str, Any]] = {}
     missing: list[str] = []
-    for step in steps:
-        if step.key not in preds:
-            rec = score_step(step, None)
-            rec["missing"] = True
-            missing.append(f"{step.episode_id}/{step.step_id}")
-        else:
-            action = preds[step.key]
-            error = None
-            if not isinstance(action, dict):
-                action, error = None, "the action is not a JSON object"
-            else:
-                try:
-                    action = get_space("gui").validate(action).dump()
-                except ActionError as e:
-                    action, error = None, str(e)
-            rec = score_step(step, action, error=error)
-        records[step.key] = rec
-    tmp = out / (STEPS_FILE + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        for step in steps:
-            f.write(json.dumps(records[step.key], ensure_ascii=False) + "\n")
-    os.replace(tmp, out / STEPS_FILE)
-    known = {s.key for s in steps}
-    unknown = sorted(f"{e}/{s}" for e, s in preds if (e, s) not in known)
-    return _finish(out, steps, records,
-                   {"predictions": str(predictions), "data": data, "missing_steps": missing,
-                    "unknown_predictions": unknown}, f"predictions `{Path(predictions).name}`")
+    settings = {"policy": {"name": "predictions"}, "predictions": str(predictions),
+                "data": data}
+    ids = [ep.episode_id for ep in episodes]
+    with BenchmarkRun("aitz", out, settings, ids, progress=progress) as bench:
+        bench.forget(ids)  # the file may have changed since: score every step again
+        for ep in episodes:
+            scored = []
+            for step in ep.steps:
+                if step.key not in preds:
+                    rec = score_step(step, None)
+                    rec["missing"] = True
+                    missing.append(f"{step.episode_id}/{step.step_id}")
+                else:
+                    action, error = _prediction(preds[step.key])
+                    rec = score_step(step, action, error=error)
+                scored.append(rec)
+            bench.add(episode_record(ep, scored))
+        known = {s.key for ep in episodes for s in ep.steps}
+        unknown = sorted(f"{e}/{s}" for e, s in preds if (e, s) not in known)
+        return _finish(bench, episodes, f"predictions `{Path(predictions).name}`",
+                       predictions=str(predictions), missing_steps=missing,
+                       unknown_predictions=unknown)
+
+
+def _prediction(action: Any) -> tuple[dict[str, Any] | None, str | None]:
+    if not isinstance(action, dict):
+        return None, "the action is not a JSON object"
+    try:
+        return get_space("gui").validate(action).dump(), None
+    except ActionError as e:
+        return None, str(e)

@@ -1,4 +1,5 @@
-"""Scoring one step and summarising many: the records of ``steps.jsonl`` and ``summary.json``."""
+"""Scoring one step and summarising many: the scored steps of an AITZ episode record
+(``step_records`` in ``episodes.jsonl``) and the figures of ``summary.json``."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ RESERVED = {"overall", "policy", "data", "run", "predictions", "missing_steps",
 
 
 def score_step(step: Step, prediction: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
-    """One line of steps.jsonl: the prediction (pixels), the ground truth, and the flags."""
+    """One scored step: the prediction (pixels), the ground truth, and the flags."""
     gesture, error = None, extra.pop("error", None)
     if prediction is not None:
         try:

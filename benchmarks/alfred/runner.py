@@ -1,107 +1,70 @@
 """Run a policy over ALFRED episodes and score them; resumable.
 
-Each episode (a task with one of its annotations) is one agent run on an ``AlfredEnv``; its
-trajectory goes to ``OUT/episodes/<task_id>_<r>/`` and its score, once the episode is over, is
-one line of ``OUT/episodes.jsonl``, flushed. A killed run loses at most the episode it was in:
-on the next start finished episodes are read back and skipped (never scored twice) and the
-interrupted one runs again from its start.
+Each episode (a task with one of its annotations, id ``<task_id>:<repeat_idx>``) is one agent
+run on an ``AlfredEnv``; its trajectory goes to ``OUT/runs/<safe id>/`` and its score, once the
+episode is over, is one record of ``OUT/episodes.jsonl`` (the shape of ``benchmarks.run``): a
+killed run loses at most the episode it was in.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from vagent.actions.errors import VagentError
 from vagent.envs.alfred.tasks import AlfredTask
 
+from ..run import BenchmarkRun, EpisodeRecord
 from .metrics import markdown, summarise
-from .submission import after_run, markdown_notes
 
-
-def _finished(path: Path) -> dict[str, dict[str, Any]]:
-    done: dict[str, dict[str, Any]] = {}
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a line cut short by a kill: that episode runs again
-            done[rec["episode"]] = rec
-    return done
-
-
-def _check_settings(out: Path, settings: dict[str, Any]) -> None:
-    """A folder resumes only the run it holds: other settings would mix two runs' scores."""
-    f = out / "run.json"
-    settings = json.loads(json.dumps(settings, default=str))
-    if f.exists():
-        before = json.loads(f.read_text(encoding="utf-8"))
-        changed = sorted(k for k in set(before) | set(settings) if before.get(k) != settings.get(k))
-        if changed:
-            raise VagentError(f"{out} holds a run with other settings ({', '.join(changed)}) — "
-                              "use another --out, or delete it to start over")
-        return
-    f.write_text(json.dumps(settings, indent=2, ensure_ascii=False), encoding="utf-8")
+METRICS = ("SR", "GC", "PLW_SR", "PLW_GC")
 
 
 def run(episodes: list[AlfredTask], policy: Any, out: Path, *, backend: str = "symbolic",
         max_steps: int = 50, max_fails: int = 10, thor_platform: str | None = None,
-        progress: Callable[[dict[str, Any] | None], None] | None = None,
-        meta: dict[str, Any] | None = None) -> dict[str, Any]:
+        meta: dict[str, Any] | None = None, progress: bool = True) -> dict[str, Any]:
+    """Run ``policy`` on the episodes not yet in ``OUT/episodes.jsonl``; return the summary.
+    ``meta`` (where the tasks came from, the seed) joins the guarded settings."""
     from vagent.agent import Agent
     from vagent.envs.alfred import AlfredEnv
 
-    out.mkdir(parents=True, exist_ok=True)
-    _check_settings(out, {"policy": policy.describe(), "backend": backend, "max_steps": max_steps,
-                          "max_fails": max_fails, **(meta or {})})
-    path = out / "episodes.jsonl"
-    done = _finished(path)
-    env = None
-    try:
-        with open(path, "a", encoding="utf-8") as f:
+    settings = {"policy": policy.describe(), "backend": backend, "max_steps": max_steps,
+                "max_fails": max_fails, **(meta or {})}
+    with BenchmarkRun("alfred", out, settings, [t.episode_id for t in episodes],
+                      progress=progress, status=_status) as bench:
+        env = None
+        try:
             for task in episodes:
-                if task.episode_id in done:
-                    if progress:
-                        progress(None)
+                if bench.done(task.episode_id):
                     continue
                 if env is None:
                     env = AlfredEnv(backend=backend, tasks=episodes, max_fails=max_fails,
                                     thor_platform=thor_platform)
-                folder = out / "episodes" / task.episode_id.replace(":", "_")
-                traj = Agent(policy, env, out=folder, max_steps=max_steps, keep_images=2,
+                traj = Agent(policy, env, out=bench.folder(task.episode_id),
+                             max_steps=max_steps,
                              meta={"alfred_task": task.task_id, "repeat_idx": task.repeat_idx,
                                    "backend": backend}).run(
                     task.instruction, options={"alfred_task": task})
-                met, total = (None, None) if task.prediction_only else env.goal_conditions()
-                rec = {"episode": task.episode_id, "task_id": task.task_id,
-                       "repeat_idx": task.repeat_idx, "task_type": task.task_type,
-                       "instruction": task.instruction,
-                       "success": None if met is None else met == total,
-                       "gc_met": met, "gc_total": total, "expert_length": task.expert_length,
-                       "path_length": env.path_length, "failures": env.failures,
-                       "steps": len(traj.steps), "reason": traj.meta["result"]["reason"]}
-                if task.prediction_only:  # a test task: its actions are the leaderboard's input
-                    rec["thor_actions"] = list(env.backend.actions)
-                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
-                f.flush()
-                done[task.episode_id] = rec
-                if progress:
-                    progress(rec)
-    finally:
-        if env is not None:
-            env.close()
-    records = [done[t.episode_id] for t in episodes if t.episode_id in done]
-    summary = summarise(records)
-    summary.update(meta or {})
-    summary["policy"] = policy.describe()
-    summary.update(backend=backend, max_steps=max_steps, max_fails=max_fails)
-    summary.update(after_run(out, records, (meta or {}).get("split")))
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False),
-                                      encoding="utf-8")
-    title = f"policy `{summary['policy'].get('name', '?')}`, backend `{backend}`"
-    (out / "summary.md").write_text(markdown(summary, title) + markdown_notes(summary),
-                                    encoding="utf-8")
-    return summary
+                met, total = env.goal_conditions()
+                bench.add(EpisodeRecord(
+                    id=task.episode_id, success=met == total, steps=len(traj.steps),
+                    metrics={"gc_met": met, "gc_total": total}, task=task.instruction,
+                    group=task.task_type, run=bench.relative(task.episode_id),
+                    task_id=task.task_id, repeat_idx=task.repeat_idx, task_type=task.task_type,
+                    instruction=task.instruction, gc_met=met, gc_total=total,
+                    expert_length=task.expert_length, path_length=env.path_length,
+                    failures=env.failures, reason=traj.meta["result"]["reason"]))
+        finally:
+            if env is not None:
+                env.close()
+        summary = summarise(bench.selected())
+        groups = {name: {**{m: g[m] for m in METRICS}, "n": g["episodes"]}
+                  for name, g in summary["per_type"].items()}
+        title = f"policy `{policy.describe().get('name', '?')}`, backend `{backend}`"
+        return bench.finish({m: summary[m] for m in METRICS}, groups,
+                            markdown(summary, title), successes=summary.get("successes", 0),
+                            mean_steps=summary["mean_steps"],
+                            mean_failures=summary["mean_failures"])
+
+
+def _status(records: list[dict[str, Any]]) -> str:
+    return f"SR {100 * sum(r['success'] for r in records) / len(records):.1f}%"

@@ -7,7 +7,9 @@ RL4VLM's random action (or, under the strict rule, ends the episode as a failure
 ``i`` of a game always starts from the same seed (derived from ``--seed``), so a run repeats
 exactly for a deterministic policy; episodes run in threads only when ``workers`` > 1.
 
-Files: ``DIR/episodes.jsonl`` (one line per episode), ``DIR/results.json``, ``DIR/results.md``.
+Results have the shape of ``benchmarks.run`` (episode ids ``<game>-NNNN``, a rerun resumes);
+``summary.json`` holds each game's success rate (%) under ``metrics`` and the full per-game
+figures (95% Wilson interval, projection counts, mean return) under ``groups``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from vagent.actions.errors import ActionError, VagentError
+from vagent.actions.errors import VagentError
+
+from ..run import BenchmarkRun
 
 GAMES = ("numberline", "blackjack", "ezpoints", "points24")
 TASKS = {
@@ -63,6 +67,7 @@ def run_episode(env: Any, policy: Any, game: str, index: int, seed: int,
                 max_steps: int) -> dict[str, Any]:
     """One episode; returns its JSONL record."""
     from vagent.actions.context import Context, StepView
+    from vagent.agent.step import decide
 
     s = episode_seed(seed, game, index)
     obs, info = env.reset(seed=s, options={"task": TASKS[game]})
@@ -77,18 +82,10 @@ def run_episode(env: Any, policy: Any, game: str, index: int, seed: int,
         context = Context(task=TASKS[game], space=base.action_space, observation=obs,
                           steps=views, step=step, screen=base.screen_size,
                           oracle=base.oracle_action, protocol=protocol)
-        raw, error, token = "", None, None
         logged = len(protocol.log)
-        try:
-            decision = policy.act(context)
-            raw, error = decision.raw, decision.error
-            if error is None:
-                if not decision.calls:
-                    error = "the policy wrote no action"
-                else:
-                    token = base.action_space.validate(decision.calls[0]).action
-        except ActionError as e:  # a ParseError or a call outside the game's tokens
-            error = str(e)
+        outcome = decide(policy, context, retries=0)  # RL4VLM asks once per step
+        raw, error = outcome.decision.raw, outcome.error
+        token = outcome.actions[0].action if error is None else None  # type: ignore[union-attr]
         if token is None:
             # The policy may have read its text with the protocol already (a model policy):
             # then a strict failure is logged; otherwise RL4VLM's rule for a non-answer applies.
@@ -182,9 +179,9 @@ def markdown(results: dict[str, Any]) -> str:
 
 def evaluate(games: list[str], episodes: int, seed: int, make_policy: Callable[[], Any],
              out: Path, *, thoughts: bool = True, strict: bool = False, workers: int = 1,
-             max_steps: int = 300, progress: Callable[[str], None] | None = None,
-             ) -> dict[str, Any]:
-    """Run ``episodes`` of each game; write and return the results."""
+             max_steps: int = 300, progress: bool = True) -> dict[str, Any]:
+    """Run ``episodes`` of each game (those not yet in ``OUT/episodes.jsonl``); write and
+    return the summary."""
     from vagent import envs
     from vagent.envs.cards.blackjack import exact_outcomes
 
@@ -193,14 +190,16 @@ def evaluate(games: list[str], episodes: int, seed: int, make_policy: Callable[[
             raise VagentError(f"unknown card game {g!r} — one of {', '.join(GAMES)} or all")
     if episodes < 1:
         raise VagentError("--episodes must be at least 1")
-    out.mkdir(parents=True, exist_ok=True)
     workers = max(1, workers)
+    rule = "rl4vlm-strict" if strict else "rl4vlm"
     # One policy serves every worker: threads are for policies that wait on a server (openai);
     # a policy with its own random stream repeats exactly only with one worker.
     policy = make_policy()
-    lock = threading.Lock()
+    ids = [episode_id(g, i) for g in games for i in range(episodes)]
+    settings = {"policy": policy.describe(), "data": "gym_cards deals", "seed": seed,
+                "thoughts": thoughts, "projection": rule,
+                "max_steps": max_steps}
     local = threading.local()
-    records: dict[str, list[dict[str, Any]]] = {g: [] for g in games}
 
     def one(game: str, index: int) -> dict[str, Any]:
         cache = getattr(local, "envs", None)
@@ -209,40 +208,50 @@ def evaluate(games: list[str], episodes: int, seed: int, make_policy: Callable[[
         if game not in cache:
             cache[game] = envs.make(game, thoughts=thoughts, strict=strict)
         rec = run_episode(cache[game], policy, game, index, seed, max_steps)
-        if progress:
-            with lock:
-                progress(game)
-        return rec
+        return {"id": episode_id(game, index), "group": game, "task": TASKS[game],
+                "error": None, "metrics": {"return": rec["return"]}, **rec}
 
     try:
-        with open(out / "episodes.jsonl", "w", encoding="utf-8") as f:
-            for game in games:
-                if workers == 1:
-                    done = (one(game, i) for i in range(episodes))
-                else:
-                    pool = ThreadPoolExecutor(workers)
-                    done = pool.map(lambda i, g=game: one(g, i), range(episodes))  # in order
-                for rec in done:
-                    records[game].append(rec)
-                    f.write(json.dumps(rec, ensure_ascii=False) + "\n")
-                    f.flush()
-                if workers > 1:
-                    pool.shutdown()
+        with BenchmarkRun("cards", out, settings, ids, progress=progress,
+                          status=_status) as bench:
+            todo = [(g, i) for g in games for i in range(episodes)
+                    if not bench.done(episode_id(g, i))]
+            if workers == 1:
+                for g, i in todo:
+                    bench.add(one(g, i))
+            else:
+                with ThreadPoolExecutor(workers, thread_name_prefix="cards") as pool:
+                    for rec in pool.map(lambda job: one(*job), todo):  # in order
+                        bench.add(rec)
+            return _finish(bench, games, policy, seed, thoughts, rule, max_steps, workers,
+                           exact_outcomes)
     finally:
         policy.close()
-    rule = "rl4vlm-strict" if strict else "rl4vlm"
-    summary: dict[str, Any] = {
+
+
+def episode_id(game: str, index: int) -> str:
+    return f"{game}-{index:04d}"
+
+
+def _finish(bench: Any, games: list[str], policy: Any, seed: int, thoughts: bool, rule: str,
+            max_steps: int, workers: int, exact_outcomes: Callable[[], dict[str, float]]
+            ) -> dict[str, Any]:
+    records = bench.selected()
+    results: dict[str, Any] = {
         "benchmark": "rl4vlm-cards", "policy": policy.describe(), "seed": seed,
-        "episodes": episodes, "thoughts": thoughts, "projection": rule,
-        "success": "summed episode reward > 0", "max_steps": max_steps, "workers": workers,
-        "games": {},
+        "thoughts": thoughts, "projection": rule, "games": {},
     }
     for game in games:
-        summary["games"][game] = summarise(records[game], rule)
+        g = summarise([r for r in records if r["group"] == game], rule)
         if game == "blackjack":
-            summary["games"][game]["basic_strategy"] = {
-                k: round(v, 6) for k, v in exact_outcomes().items()}
-    (out / "results.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False),
-                                      encoding="utf-8")
-    (out / "results.md").write_text(markdown(summary), encoding="utf-8")
-    return summary
+            g["basic_strategy"] = {k: round(v, 6) for k, v in exact_outcomes().items()}
+        results["games"][game] = g
+    groups = {game: {**g, "n": g["episodes"]} for game, g in results["games"].items()}
+    return bench.finish({game: g["success_rate"] for game, g in results["games"].items()},
+                        groups, markdown(results), success="summed episode reward > 0",
+                        projection=rule, max_steps=max_steps, workers=workers,
+                        reported=REPORTED)
+
+
+def _status(records: list[dict[str, Any]]) -> str:
+    return f"success {100 * sum(r['success'] for r in records) / len(records):.1f}%"

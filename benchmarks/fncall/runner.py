@@ -3,7 +3,8 @@
 Each item is an episode of the ``fncall`` env: the model sees the image and the question with
 the item's tools, and its first call is scored (type match, exact match). With ``max_steps`` > 1
 the agent also runs the tool and lets the model read the result and answer, as a user would.
-Resumable: items already in ``DIR/items.jsonl`` are not run again.
+Each item is one record of ``OUT/episodes.jsonl`` (the shape of ``benchmarks.run``;
+``success`` is the exact match); a rerun resumes.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from vagent.actions.errors import VagentError
 
-from ..records import read_records
+from ..run import BenchmarkRun, EpisodeRecord
 
 from .metrics import exact_match, type_match
 
@@ -31,9 +32,14 @@ def load_items(path: str | Path) -> list[dict[str, Any]]:
             item = json.loads(line)
         except json.JSONDecodeError as e:
             raise VagentError(f"{p}:{n}: not JSON ({e.msg})") from None
+        if not isinstance(item, dict):
+            raise VagentError(f"{p}:{n}: each line is a JSON object")
         missing = {"id", "question", "expected"} - set(item)
         if missing:
             raise VagentError(f"{p}:{n}: missing {', '.join(sorted(missing))}")
+        if isinstance(item["id"], bool) or not isinstance(item["id"], (str, int)):
+            raise VagentError(f"{p}:{n}: id must be a string or an integer")
+        item["id"] = str(item["id"])
         items.append(item)
     return items
 
@@ -68,49 +74,56 @@ def markdown(summary: dict[str, Any], policy: str) -> str:
 
 
 def run(items: list[dict[str, Any]], root: Path, policy: Any, out: Path,
-        max_steps: int = 1, progress: Any = None) -> dict[str, Any]:
+        max_steps: int = 1, *, data: str | None = None, seed: int | None = None,
+        progress: bool = True) -> dict[str, Any]:
+    """Run ``policy`` on the items not yet in ``OUT/episodes.jsonl``; return the summary."""
+    from vagent import envs
+
+    settings = {"policy": policy.describe(), "data": data, "seed": seed, "max_steps": max_steps}
+    with BenchmarkRun("fncall", out, settings, [str(i["id"]) for i in items],
+                      progress=progress, status=_status) as bench:
+        env = envs.make("fncall")
+        try:
+            for item in items:
+                if not bench.done(item["id"]):
+                    bench.add(_one(env, policy, item, root, bench, max_steps))
+        finally:
+            env.close()
+        records = bench.selected()
+        summary = summarise(records)
+        groups = {name: {"type_match": t["type_match"], "exact_match": t["exact_match"],
+                         "n": t["items"]} for name, t in summary["per_tool"].items()}
+        return bench.finish({"type_match": summary["type_match"],
+                             "exact_match": summary["exact_match"]}, groups,
+                            markdown(summary, policy.describe().get("name", "?")),
+                            parse_errors=summary["parse_errors"], max_steps=max_steps)
+
+
+def _one(env: Any, policy: Any, item: dict[str, Any], root: Path, bench: BenchmarkRun,
+         max_steps: int) -> EpisodeRecord:
     from vagent import envs
     from vagent.agent import Agent
 
-    out.mkdir(parents=True, exist_ok=True)
-    results_path = out / "items.jsonl"
-    done = read_records(results_path, lambda r: r["id"], repair=True)
-    env = envs.make("fncall")
-    with open(results_path, "a", encoding="utf-8") as f:
-        for item in items:
-            if item["id"] in done:
-                if progress:
-                    progress()
-                continue
-            traj = Agent(policy, env, out=out / "episodes" / item["id"], max_steps=max_steps,
-                         keep_images=1).run(item["question"],
-                                            options={"item": item, "root": str(root)})
-            first = traj.steps[0] if traj.steps else None
-            pred = first.calls[0] if first and first.calls else None
-            tools = {t.name: t for t in envs.fncall.resolve_tools(item.get("tools") or [])}
-            expected = item["expected"]
-            defaults = {}
-            if expected["name"] in tools:
-                model = tools[expected["name"]].model
-                defaults = {k: f.default for k, f in model.model_fields.items()
-                            if k != "action" and not f.is_required()}
-            rec = {"id": item["id"], "expected": expected, "prediction": pred,
-                   "type_match": type_match(pred, expected),
-                   "exact_match": exact_match(pred, expected, defaults),
-                   "error": first.error if first else "no step",
-                   "raw": first.raw if first else ""}
-            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
-            f.flush()
-            done[item["id"]] = rec
-            if progress:
-                progress()
-    env.close()
-    records = [done[i["id"]] for i in items if i["id"] in done]
-    summary = summarise(records)
-    summary["policy"] = policy.describe()
-    summary["max_steps"] = max_steps
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False),
-                                      encoding="utf-8")
-    (out / "summary.md").write_text(markdown(summary, policy.describe().get("name", "?")),
-                                    encoding="utf-8")
-    return summary
+    traj = Agent(policy, env, out=bench.folder(item["id"]), max_steps=max_steps).run(
+        item["question"], options={"item": item, "root": str(root)})
+    first = traj.steps[0] if traj.steps else None
+    pred = first.calls[0] if first and first.calls else None
+    tools = {t.name: t for t in envs.fncall.resolve_tools(item.get("tools") or [])}
+    expected = item["expected"]
+    defaults = {}
+    if expected["name"] in tools:
+        model = tools[expected["name"]].model
+        defaults = {k: f.default for k, f in model.model_fields.items()
+                    if k != "action" and not f.is_required()}
+    exact = exact_match(pred, expected, defaults)
+    typed = type_match(pred, expected)
+    return EpisodeRecord(
+        id=item["id"], success=bool(exact), error=first.error if first else "no step",
+        steps=len(traj.steps), metrics={"type_match": typed, "exact_match": exact},
+        run=bench.relative(item["id"]), task=item["question"], group=expected["name"],
+        expected=expected, prediction=pred, type_match=typed, exact_match=exact,
+        raw=first.raw if first else "")
+
+
+def _status(records: list[dict[str, Any]]) -> str:
+    return f"exact {100 * sum(r['exact_match'] for r in records) / len(records):.1f}%"

@@ -1,0 +1,40 @@
+"""``vagent eval phone-sim``: the simulated phone's held-out tasks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from vagent.cli.benchmark_options import Seed, Workers, out_option, report
+from vagent.cli.options import PolicyOptions, make_policy, policy_options
+
+
+def register(app: Any, eval_app: Any, sim_app: Any) -> None:
+    @eval_app.command("phone-sim")
+    @policy_options
+    def phone_sim_cmd(
+        out: Annotated[Path, out_option("phone-sim")] = Path("runs/phone-sim"),
+        episodes: Annotated[int, typer.Option("--episodes", "--limit", min=1, max=100000, help="How many tasks to draw (episode i is the i-th draw of --seed).")] = 200,
+        seed: Seed = 1000,
+        workers: Workers = 1,
+        max_steps: Annotated[int, typer.Option(min=1, help="Steps per episode.")] = 15,
+        split: Annotated[str, typer.Option(help="held_out (the benchmark) or train (an in-distribution check).")] = "held_out",
+        policy_opts: PolicyOptions = PolicyOptions(),
+    ) -> None:
+        """Success rate on the simulated phone's held-out tasks.
+
+        Default policy: oracle (each task's closed-loop planner); the bundled model is
+        --policy tiny.
+        """
+        from vagent.benchmarks.phone_sim import SPLITS, evaluate
+
+        if split not in SPLITS:
+            raise typer.BadParameter("choose held_out or train", param_hint="--split")
+        policy = make_policy(policy_opts)
+        try:
+            summary = evaluate(policy, episodes, out, seed, max_steps, split=split)
+        finally:
+            policy.close()
+        report(summary, out)
