@@ -102,8 +102,9 @@ def summarise(rows: list[dict[str, Any]], policy: dict[str, Any], seed: int, max
 def markdown(results: dict[str, Any]) -> str:
     pol = results["policy"]
     name = pol.get("name", "?") + (f" ({pol['model']})" if pol.get("model") else "")
-    what = ("held-out wordings and seeds" if results.get("split", "held_out") == "held_out"
-            else "TRAINING wordings, an in-distribution check")
+    what = {"held_out": "held-out wordings and seeds",
+            "novel": "values never in training, held-out seeds"}.get(
+        results.get("split", "held_out"), "TRAINING wordings, an in-distribution check")
     lines = [f"# phone-sim ({what}) — {name}", "",
              "| task | episodes | successes | success rate |", "|---|---:|---:|---:|"]
     for task, t in results["per_task"].items():
@@ -122,8 +123,10 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         episodes: Annotated[int, typer.Option(help="How many held-out episodes.")] = 200,
         seed: Annotated[int, typer.Option(help="Seed of the episode draw.")] = 1000,
         max_steps: Annotated[int, typer.Option(help="Steps per episode.")] = 15,
-        split: Annotated[str, typer.Option(help="held_out (the benchmark) or train (an "
-                                           "in-distribution check).")] = "held_out",
+        split: Annotated[str, typer.Option(help="held_out (the benchmark), novel (task values "
+                                           "from pools disjoint from training's, held-out "
+                                           "seeds) or train (an in-distribution check).")
+                         ] = "held_out",
         no_runs: Annotated[bool, typer.Option("--no-runs", help="Do not keep the episodes' "
                                               "trajectories.")] = False,
         policy_opts: PolicyOptions = PolicyOptions(),
@@ -131,8 +134,8 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         """Success rate on the simulated phone's held-out tasks (DIR/results.json, .md)."""
         policy = make_policy(policy_opts)
         try:
-            if split not in ("held_out", "train"):
-                raise typer.BadParameter("--split takes held_out or train")
+            if split not in ("held_out", "novel", "train"):
+                raise typer.BadParameter("--split takes held_out, novel or train")
             res = evaluate(policy, episodes, out, seed, max_steps, keep_runs=not no_runs,
                            split=split)
         finally:

@@ -215,7 +215,7 @@ def run_cmd(
     verdict = {True: "[green]success[/green]", False: "[red]failure[/red]",
                None: "[yellow]unchecked[/yellow]"}[res.get("success")]
     console.print(f"{verdict} after {res.get('steps')} steps ({res.get('reason')}) — "
-                  f"trajectory in {out}/")
+                  f"trajectory in {out}/", soft_wrap=True)  # one line, however narrow
 
 
 def _register_subcommands() -> None:
