@@ -47,6 +47,24 @@ def test_vagent_run_defaults_to_the_bundled_model_on_the_phone(
 
 
 @pytest.mark.slow
+def test_make_demo_solves_its_task(tmp_path: Path, vagent_cmd: list[str],
+                                   subprocess_env: dict[str, str]) -> None:
+    """The README's first command: `make demo`'s `vagent run` (its task read from the Makefile)
+    solves the task with the bundled model, and its last line says so and where the run is."""
+    import re
+
+    recipe = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    task = re.search(r'^demo:.*?vagent run "([^"]+)"', recipe, re.S | re.M).group(1)
+    out = tmp_path / "demo"
+    r = subprocess.run([*vagent_cmd, "run", task, "--out", str(out)], capture_output=True,
+                       text=True, env={**subprocess_env, "COLUMNS": "40"}, timeout=600)
+    assert r.returncode == 0, r.stderr
+    last = r.stdout.strip().splitlines()[-1]
+    assert last.startswith("success") and f"trajectory in {out}/" in last, r.stdout[-800:]
+    assert json.loads((out / "meta.json").read_text())["result"]["success"] is True
+
+
+@pytest.mark.slow
 def test_bundled_model_short_eval_phone(tmp_path: Path) -> None:
     """20 held-out phone episodes (wordings and seeds never in the training data) through the
     real loop and the simulated phone."""
