@@ -46,7 +46,7 @@ TINY_PHONE ?= 1200
 TINY_NUMBERLINE ?= 300
 TINY_STEPS ?= 2000
 TINY_PHONE3 ?= 270
-TINY_STEPS3 ?= 1500
+TINY_STEPS3 ?= 450
 TINY_RUNS := $(TINY)/runs/phone $(TINY)/runs/numberline
 TINY_RUNS3 := $(TINY)/runs/phone2a $(TINY)/runs/phone2b $(TINY)/runs/numberline
 train-tiny: setup
