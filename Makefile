@@ -7,7 +7,7 @@ TORCH := torch==2.14.1 torchvision==0.29.1
 
 .PHONY: demo test setup clean train-tiny system-packages
 
-$(BIN)/vagent: pyproject.toml
+$(BIN)/vagent: pyproject.toml setup.py vagent-gymnasium.pth
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/python -c "import torch, torchvision" 2>/dev/null || $(BIN)/pip install -q $(TORCH)
@@ -33,8 +33,8 @@ demo: setup
 	bash .ci/system-packages $(STRICT) $(DEMO_PACKAGES)
 	$(BIN)/vagent run "find restaurants in San Diego" --out runs/demo
 
-# Reproduces the bundled tiny model (policies/bundled/tiny-qwen2vl) in three SFT rounds on the
-# CPU. Rounds 1-2 (as first shipped): oracle runs on the phone's first, small training lists
+# Reproduces the bundled tiny model (policies/bundled/tiny-qwen2vl; settings in
+# training/bundled.py) in three SFT rounds on the CPU. Rounds 1-2 (as first shipped): oracle runs on the phone's first, small training lists
 # (--split train-v1) and on NumberLine (data seed 0), exported as the tiny policy's prompts; a
 # base checkpoint with a tokenizer trained on that text; round 1 from it, round 2 from round 1
 # with a lower schedule and the NumberLine samples three times. Round 3, from round 2: oracle
@@ -58,12 +58,12 @@ train-tiny: setup
 		--out $(TINY)/runs/phone2a
 	$(BIN)/vagent data generate phone-sim --split train --episodes $(TINY_PHONE3) --seed 1 \
 		--out $(TINY)/runs/phone2b
-	$(BIN)/python -m vagent.policies.bundled export $(TINY_RUNS) --out $(TINY)/train.jsonl
-	$(BIN)/python -m vagent.policies.bundled export $(TINY_RUNS) --out $(TINY)/mix.jsonl \
+	$(BIN)/vagent data export $(TINY_RUNS) --preset tiny --out $(TINY)/train.jsonl
+	$(BIN)/vagent data export $(TINY_RUNS) --preset tiny --out $(TINY)/mix.jsonl \
 		--repeat numberline=3
-	$(BIN)/python -m vagent.policies.bundled export $(TINY_RUNS3) --out $(TINY)/mix3.jsonl
+	$(BIN)/vagent data export $(TINY_RUNS3) --preset tiny --out $(TINY)/mix3.jsonl
 	test -f $(TINY)/base/config.json || \
-		$(BIN)/python -m vagent.policies.bundled base --data $(TINY)/train.jsonl --out $(TINY)/base
+		$(BIN)/vagent train tiny-base --data $(TINY)/train.jsonl --out $(TINY)/base
 	$(BIN)/vagent train sft --data $(TINY)/train.jsonl --model $(TINY)/base --out $(TINY)/sft \
 		--epochs 100 --lr 1e-3 --batch-size 8 --max-steps $(TINY_STEPS) --save-every 100 --resume
 	$(BIN)/vagent train sft --data $(TINY)/mix.jsonl --model $(TINY)/sft --out $(TINY)/sft2 \
@@ -72,7 +72,7 @@ train-tiny: setup
 	$(BIN)/vagent train sft --data $(TINY)/mix3.jsonl --model $(TINY)/sft2 --out $(TINY)/sft3 \
 		--epochs 100 --lr 5e-4 --batch-size 8 --max-steps $(TINY_STEPS3) --save-every 100 \
 		--resume --seed 2
-	$(BIN)/python -m vagent.policies.bundled install $(TINY)/sft3
+	$(BIN)/vagent train tiny-install $(TINY)/sft3
 
 # Ends with one line naming the skipped tests' reasons (tests/conftest.py).
 test: setup system-packages

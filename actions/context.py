@@ -46,7 +46,7 @@ class Context(BaseModel):
     feedback: str | None = None  # the previous attempt's parse/validation error, to fix
     oracle: Callable[[], Action | None] | None = None  # the env's planner, where it has one
     # The planner's move written as a model answer under the env's protocol (training data)
-    oracle_answer: Callable[[], str] | None = None
+    oracle_answer: Callable[[], str | None] | None = None
     protocol: Any = None  # an actions.protocol.Protocol the env is evaluated under, or None
 
 

@@ -39,5 +39,11 @@ class Protocol(ABC):
     def parse(self, text: str) -> Parsed:
         """The calls in the model's answer (or raise actions.ParseError)."""
 
+    def answer_grammar(self) -> str | dict[str, Any] | None:
+        """The answers ``parse`` reads, for constrained decoding (``--opt constrain=true``): a
+        JSON schema (dict) or an EBNF grammar (text, xgrammar's dialect). None: decoding stays
+        free."""
+        return None
+
     def describe(self) -> dict[str, Any]:
         return {"name": self.name}

@@ -7,7 +7,6 @@ framework runs itself rather than actions the env executes.
 
 from __future__ import annotations
 
-import json
 import random
 import types
 import typing
@@ -15,12 +14,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Literal, Union, get_args, get_origin
 
 import gymnasium
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from .errors import ActionError
 from .models import GUI_ACTIONS, Action, Button, Click, Drag, Key, LongPress, Move, OpenApp
 from .models import Scroll, Swipe, Terminate, Type, Wait
-from .tools import Tool, describe_validation
+from .tools import Tool, validate_call
 
 Member = Union[type[Action], Tool]
 
@@ -83,24 +82,7 @@ class ActionSpace(gymnasium.spaces.Space):
 
     def validate(self, call: Action | dict[str, Any] | str) -> Action:
         """Turn a call into an Action of this space, or raise ActionError naming what is wrong."""
-        if isinstance(call, str):
-            try:
-                call = json.loads(call)
-            except json.JSONDecodeError as e:
-                raise ActionError(f"not a JSON action: {e.msg}") from None
-        if isinstance(call, Action):
-            call = call.model_dump()
-        if not isinstance(call, dict):
-            raise ActionError(f"an action is a JSON object, not {type(call).__name__}")
-        name = call.get("action")
-        if name not in self.models:
-            raise ActionError(
-                f"unknown action {name!r} — this space ({self.name}) has: {', '.join(self.names)}"
-            )
-        try:
-            return self.models[name].model_validate(call)
-        except ValidationError as e:
-            raise ActionError(describe_validation(str(name), e)) from None
+        return validate_call(call, self.models, self.name)
 
     def contains(self, x: Any) -> bool:
         try:

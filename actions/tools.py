@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import inspect
+import json
 import re
 from collections.abc import Callable
 from typing import Any, Literal, get_type_hints
@@ -194,6 +195,31 @@ def tool(fn: Callable[..., Any] | None = None, *, name: str | None = None,
         return Tool.from_function(f, name=name, timeout=timeout)
 
     return wrap(fn) if fn is not None else wrap
+
+
+def validate_call(call: Action | dict[str, Any] | str, models: dict[str, type[Action]],
+                  space: str = "actions") -> Action:
+    """A call (an Action, a dict or a JSON string) as an instance of one of ``models`` (by
+    action name), or ActionError naming what is wrong. ``ActionSpace.validate`` is this over
+    the space's members; it lives here so that validating needs no gymnasium (``vagent parse``)."""
+    if isinstance(call, str):
+        try:
+            call = json.loads(call)
+        except json.JSONDecodeError as e:
+            raise ActionError(f"not a JSON action: {e.msg}") from None
+    if isinstance(call, Action):
+        call = call.model_dump()
+    if not isinstance(call, dict):
+        raise ActionError(f"an action is a JSON object, not {type(call).__name__}")
+    name = call.get("action")
+    if name not in models:
+        raise ActionError(
+            f"unknown action {name!r} — this space ({space}) has: {', '.join(models)}"
+        )
+    try:
+        return models[name].model_validate(call)
+    except ValidationError as e:
+        raise ActionError(describe_validation(str(name), e)) from None
 
 
 def describe_validation(name: str, error: ValidationError) -> str:

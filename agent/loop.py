@@ -19,6 +19,7 @@ from typing import Any
 from vagent.actions import Action, ActionError, ParseError, to_screen
 from vagent.actions.errors import VagentError
 from vagent.actions.context import Context, Decision, StepView
+from vagent.envs.base import Env
 from vagent.policies.base import Policy
 
 from .trajectory import StepRecord, Trajectory, TrajectoryWriter
@@ -36,8 +37,8 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _screen_of(env: Any, obs: dict[str, Any]) -> tuple[int, int] | None:
-    size = getattr(env.unwrapped, "screen_size", None)
+def _screen_of(env: Env, obs: dict[str, Any]) -> tuple[int, int] | None:
+    size = env.screen_size
     if size:
         return tuple(size)  # type: ignore[return-value]
     shot = obs.get("screenshot")
@@ -87,7 +88,7 @@ class Agent:
     def run(self, task: str, seed: int | None = None,
             options: dict[str, Any] | None = None) -> Trajectory:
         out = self.out or Path(tempfile.mkdtemp(prefix="vagent-run-"))
-        env_name = getattr(getattr(self.env, "spec", None), "id", None)
+        env_name = self.env.spec.id if self.env.spec else None
         meta = {
             "task": task,
             "env": env_name or type(self.env.unwrapped).__name__,
@@ -137,14 +138,12 @@ class Agent:
     def _step(self, step: int, task: str, obs: dict[str, Any], views: list[StepView],
               writer: TrajectoryWriter) -> tuple[StepRecord, dict[str, Any], str | None]:
         env = self.env.unwrapped
-        screen = _screen_of(self.env, obs)
+        screen = _screen_of(env, obs)
         seen = obs.get("screenshot")
         shot_name = writer.screenshot(step, seen)
-        oracle = getattr(env, "oracle_action", None)
         context = Context(task=task, space=env.action_space, observation=obs, steps=views,
-                          step=step, screen=screen, oracle=oracle,
-                          oracle_answer=getattr(env, "oracle_answer", None),
-                          protocol=getattr(env, "protocol", None))
+                          step=step, screen=screen, oracle=env.oracle_action,
+                          oracle_answer=env.oracle_answer, protocol=env.protocol)
         t0 = time.perf_counter()
         decision, actions, error, attempts = self._decide(context)
         timings = dict(decision.timings)

@@ -17,6 +17,8 @@ import numpy as np
 from PIL import Image
 from pydantic import BaseModel, Field
 
+from .render import notebook
+
 # A key names a secret when its last word is one: api_key, access_token, Authorization,
 # client_secret. Counts such as max_new_tokens or prompt_tokens are not secrets.
 _SECRET = re.compile(r"(^|[_\-.])(api[_-]?key|key|token|secret|password|passwd|authorization|"
@@ -123,6 +125,10 @@ class Trajectory(BaseModel):
             except ValueError:
                 break  # a line cut short by a kill: everything before it is whole
         return cls(out=out, meta=meta, steps=steps)
+
+    def _repr_html_(self) -> str:
+        """A notebook shows the run inline: its steps, each screenshot with its action drawn."""
+        return notebook(self.out, self.meta, [s.model_dump(mode="json") for s in self.steps])
 
     def image(self, step: int) -> np.ndarray | None:
         rec = self.steps[step]

@@ -54,6 +54,10 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
                 raise VagentError(f"{data}/{split} holds tasks without a symbolic scene (ALFRED's "
                                   "own) — run them with --backend thor")
         eps = eps[:limit] if limit else eps
+        if policy_opts.policy == "oracle" and any(t.prediction_only for t in eps):
+            raise typer.BadParameter(f"{split} holds test tasks (no task type or plan): the "
+                                     "oracle cannot run on them — use a model policy",
+                                     param_hint="--policy")
         policy = make_policy(policy_opts)
         wins = [0]
         try:
@@ -71,6 +75,11 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
                               progress=tick, meta=source)
         finally:
             policy.close()
+        if "submission" in summary:  # a test split: ALFRED's leaderboard scores the file
+            sub = summary["submission"]
+            Console().print(f"{sub['episodes']} test episodes run, not scored here — "
+                            f"{out}/{sub['file']}" + (f"; {sub['note']}" if "note" in sub else ""))
+            return
         Console().print(f"SR {summary['SR']:.1f}  GC {summary['GC']:.1f}  PLW-SR "
                         f"{summary['PLW_SR']:.1f}  PLW-GC {summary['PLW_GC']:.1f}  over "
                         f"{summary['episodes']} episodes — {out}/summary.json, {out}/summary.md")

@@ -7,7 +7,6 @@ exit 1; usage errors exit 2.
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from pathlib import Path
@@ -23,21 +22,6 @@ eval_app = typer.Typer(no_args_is_help=True, help="Evaluate a policy on a benchm
 sim_app = typer.Typer(no_args_is_help=True, help="Simulated devices (for machines without one).")
 app.add_typer(eval_app, name="eval")
 app.add_typer(sim_app, name="sim")
-
-# Subcommands contributed by other packages: "module:function(app)" registrars, imported when
-# the CLI starts. Keep them light (no torch at import).
-REGISTRARS = [
-    "vagent.cli.vln:register",
-    "vagent.cli.fncall:register",
-    "vagent.cli.cards:register",
-    "vagent.cli.sim:register",
-    "vagent.cli.aitz:register",
-    "vagent.cli.alfred:register",
-    "vagent.training.export:register",
-    "vagent.training.sft:register",
-    "vagent.benchmarks.phone_sim:register",
-]
-
 
 def _version() -> str:
     from importlib import metadata
@@ -93,24 +77,33 @@ def _parse_screen(screen: str) -> tuple[int, int]:
 def parse_cmd(
     text: Annotated[str, typer.Argument(help="The model's output ('-' reads standard input).")],
     format: Annotated[str, typer.Option(
-        "--format", "-f", help="qwen2vl, qwen25vl, uitars, json, openai, or auto.")] = "auto",
+        "--format", "-f", help="A policy's prompt format (qwen2vl, qwen25vl, uitars, uitars15, "
+        "vagent-tiny: its parser and frame), a parser (json, openai), or auto.")] = "auto",
     screen: Annotated[str, typer.Option(help="Screen size WxH in pixels.")] = "1080x2400",
     min_pixels: Annotated[int | None, typer.Option(
-        help="Processor min_pixels (for resized-image coordinates; default 4·28²).")] = None,
+        help="Processor min_pixels for resized-image coordinates (default 4·28², as the "
+             "policies).")] = None,
     max_pixels: Annotated[int | None, typer.Option(
-        help="Processor max_pixels (for resized-image coordinates; default 16384·28²).")] = None,
+        help="Processor max_pixels for resized-image coordinates (default 16384·28², the "
+             "released processors' and so --policy qwen-vl's; --policy openai sends 1280·28² = "
+             "1003520 unless told otherwise).")] = None,
     frame: Annotated[str | None, typer.Option(
         help="Override the format's coordinate frame: pixels, rel1000, resized, unit.")] = None,
 ) -> None:
     """Parse a model's output into actions in screen pixels (printed as a JSON array)."""
     from vagent.actions import Frame, to_screen
+    from vagent.actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
     from vagent.actions.errors import VagentError
+    from vagent.actions.models import GUI_ACTIONS
     from vagent.actions.parsing import FORMATS, detect_format, parse
     from vagent.actions.space import get_space
+    from vagent.policies import formats
+    from vagent.actions.tools import validate_call
 
-    if format != "auto" and format not in FORMATS:
+    if format != "auto" and format not in FORMATS and format not in formats.FORMATS:
         raise typer.BadParameter(f"unknown format {format!r} — choose one of: auto, "
-                                 + ", ".join(FORMATS), param_hint="--format")
+                                 + ", ".join(dict.fromkeys([*formats.FORMATS, *FORMATS])),
+                                 param_hint="--format")
     kinds = ("pixels", "rel1000", "resized", "unit")
     if frame is not None and frame not in kinds:
         raise typer.BadParameter(f"unknown frame {frame!r} — choose one of: "
@@ -123,17 +116,27 @@ def parse_cmd(
         text = sys.stdin.read()
     # Arguments that were not valid UTF-8 arrive with surrogate escapes; make them printable.
     text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    fmt = detect_format(text) if format == "auto" else format
-    pixels = {k: v for k, v in (("min_pixels", min_pixels), ("max_pixels", max_pixels)) if v}
-    parsed = parse(text, fmt, frame=Frame(kind=frame, **pixels) if frame else None)
+    # The released processors' bounds (what --policy qwen-vl reads from such a checkpoint).
+    pixels = {"min_pixels": min_pixels or DEFAULT_MIN_PIXELS,
+              "max_pixels": max_pixels or DEFAULT_MAX_PIXELS}
+    given = None
+    if format in formats.FORMATS:  # a policy format: its parser, and its frame whatever the text
+        fmt = formats.get(format)
+        parser = fmt.parser
+        given = fmt.frame(**pixels)
+    else:
+        parser = detect_format(text) if format == "auto" else format
+    if frame:
+        given = Frame(kind=frame, **pixels)  # type: ignore[arg-type]
+    parsed = parse(text, parser, frame=given)
     model_frame = parsed.frame
-    if model_frame.kind == "resized" and pixels:
+    if model_frame.kind == "resized":
         model_frame = model_frame.model_copy(update=pixels)
-    space = get_space("gui")
+    gui = {model.action_name(): model for model in GUI_ACTIONS}  # no gymnasium: starts fast
     out = []
     for call in parsed.calls:
         try:
-            action = space.validate(call)
+            action = validate_call(call, gui, "gui")
         except VagentError:
             out.append(call)  # a tool or an action outside the GUI set: as parsed
             continue
@@ -214,14 +217,21 @@ def run_cmd(
     res = traj.result
     verdict = {True: "[green]success[/green]", False: "[red]failure[/red]",
                None: "[yellow]unchecked[/yellow]"}[res.get("success")]
+    from vagent.cli.view import print_page
+
+    print_page(out)  # the page first: the verdict stays the last line (make demo's)
     console.print(f"{verdict} after {res.get('steps')} steps ({res.get('reason')}) — "
                   f"trajectory in {out}/", soft_wrap=True)  # one line, however narrow
 
 
 def _register_subcommands() -> None:
-    for entry in REGISTRARS:
-        module, _, attr = entry.partition(":")
-        getattr(importlib.import_module(module), attr)(app, eval_app, sim_app)
+    """The command modules add their commands to the apps above (each imports only typer and
+    the CLI's options at import: ``vagent --help`` stays light)."""
+    from vagent.benchmarks import phone_sim
+    from vagent.cli import aitz, alfred, cards, data, fncall, sim, train, view, vln
+
+    for module in (vln, fncall, cards, sim, aitz, alfred, data, train, phone_sim, view):
+        module.register(app, eval_app, sim_app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -46,6 +46,9 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         if not data.is_dir():
             raise VagentError(f"no data folder {data} — see README, Vision-and-language navigation")
         episodes = load_split(data, dataset, split)[:limit]
+        if policy_opts.policy == "oracle" and any(e.prediction_only for e in episodes):
+            raise typer.BadParameter(f"{split} has no reference paths (a test split): the oracle "
+                                     "cannot run on it — use a model policy", param_hint="--policy")
         scene = SceneData(data, images=images)
         policy = make_policy(policy_opts)
         try:
@@ -56,6 +59,13 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
                               split=split, progress=lambda: bar.advance(task))
         finally:
             policy.close()
+        if "submission" in summary:  # a test split: the server scores the file
+            sub = summary["submission"]
+            Console(highlight=False, soft_wrap=True).print(
+                f"{dataset} {split}: {summary['episodes']} episodes run, not scored here — "
+                f"submission {out}/{sub['file']} ({sub['entries']} entries)"
+                + (f"; {sub['missing']} missing: {sub['note']}" if "missing" in sub else ""))
+            return
         extra = (f"  RGS {summary['RGS']:.1f}%  RGSPL {summary['RGSPL']:.1f}%"
                  if dataset == "reverie" else "")
         Console(highlight=False, soft_wrap=True).print(

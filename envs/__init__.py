@@ -1,9 +1,31 @@
-"""Environments (gymnasium.Env) that the agent drives. ``envs.make(name)`` creates one."""
+"""Environments (gymnasium.Env) that the agent drives. ``envs.make(name)`` creates one.
 
-from .base import Env, EnvError, observation_space
-from .registry import UnknownEnv, description, gym_id, make, names, register, register_all, spec
+The names below are imported on first use, so that importing this package (gymnasium's plugin
+hook, ``envs/plugin.py``, lives in it) imports neither gymnasium nor the rest of vagent.
+"""
 
-register_all()  # each entry point is imported only when its env is made
+from __future__ import annotations
 
-__all__ = ["Env", "EnvError", "UnknownEnv", "description", "gym_id", "make", "names",
-           "observation_space", "register", "register_all", "spec"]
+import importlib
+from typing import Any
+
+#: public name -> module that defines it
+_NAMES: dict[str, str] = {
+    **dict.fromkeys(("Env", "EnvError", "observation_space"), "base"),
+    **dict.fromkeys(("UnknownEnv", "description", "gym_id", "make", "names", "register",
+                     "register_all", "spec"), "registry"),
+}
+
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_NAMES[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_NAMES])

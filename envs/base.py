@@ -3,7 +3,9 @@ action space is an ``actions.ActionSpace``.
 
 ``step`` accepts an Action, its dict, or a JSON string; the space validates it. An env that
 knows how to check a task puts ``success`` in ``info``; one that can plan puts the next correct
-action behind ``oracle_action()`` (used by the ``oracle`` policy and by tests).
+action behind ``oracle_action()`` (used by the ``oracle`` policy, training data and tests).
+What the agent reads of an env beyond gymnasium's API is declared here, with the defaults of an
+env that has none of it: ``screen_size``, ``protocol``, ``oracle_action()``, ``oracle_answer()``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 
 from vagent.actions import Action, ActionSpace
 from vagent.actions.errors import VagentError
+from vagent.actions.protocol import Protocol
 
 
 class EnvError(VagentError, RuntimeError):
@@ -28,6 +31,9 @@ class Env(gymnasium.Env):
     action_space: ActionSpace
     #: (width, height) of the screen in pixels, or None for envs without one.
     screen_size: tuple[int, int] | None = None
+    #: The paper's protocol the env is evaluated under (prompt and answer parser: RL4VLM's card
+    #: games, ALFRED, VLN), which model policies then use instead of their own format; or None.
+    protocol: Protocol | None = None
 
     def coerce(self, action: Action | dict[str, Any] | str) -> Action:
         """Validate what a caller passed to ``step`` into an Action of this env's space."""
@@ -35,6 +41,11 @@ class Env(gymnasium.Env):
 
     def oracle_action(self) -> Action | None:
         """The next action a perfect agent would take, where the env can say; else None."""
+        return None
+
+    def oracle_answer(self) -> str | None:
+        """The oracle's next action written as a model's answer under ``protocol`` (the target
+        of training data), where the env can write one; else None (the action's JSON is used)."""
         return None
 
     def render(self) -> np.ndarray | None:  # gymnasium's rgb_array mode

@@ -1,8 +1,8 @@
-"""The env registry is gymnasium's: every env is ``vagent/<Name>-v<N>`` there, registered through
-the ``gymnasium.envs`` entry point, so ``gymnasium.make("vagent/NumberLine-v0")`` works in a
-fresh interpreter with no import first. ``envs.make(name)`` takes either the short name the CLI
-uses (``android-sim``) or the gymnasium id, and goes through ``gymnasium.make`` so that
-``env.spec`` is set.
+"""The env registry is gymnasium's: every env is ``vagent/<Name>-v<N>`` there, registered when
+this module is imported — by vagent itself, or by gymnasium's import through ``envs/plugin.py``,
+so ``gymnasium.make("vagent/NumberLine-v0")`` works in a fresh interpreter with no import first.
+``envs.make(name)`` takes either the short name the CLI uses (``android-sim``) or the gymnasium
+id, and goes through ``gymnasium.make`` so that ``env.spec`` is set.
 
 Entry points are "module:Class" strings so that listing envs imports nothing heavy.
 """
@@ -45,7 +45,7 @@ BUILTIN: dict[str, tuple[str, str, str]] = {
                 "an Android device over ADB (--serial HOST:PORT)"),
     "android-sim": ("AndroidSim-v0", "vagent.envs.android.simenv:SimulatedPhoneEnv",
                     "the simulated phone (ADB protocol) started in-process"),
-    "alfred": ("Alfred-v0", "vagent.envs.alfred:AlfredEnv",
+    "alfred": ("Alfred-v0", "vagent.envs.alfred.generate:generated_env",
                "ALFRED household tasks, high-level actions, on AI2-THOR or the symbolic household"),
 }
 
@@ -65,7 +65,7 @@ def register(name: str, gym_id: str, entry_point: str, description: str = "",
 
 
 def register_all() -> None:
-    """The built-in envs (gymnasium's plugin hook calls this; so does ``import vagent.envs``)."""
+    """Register the built-in envs (done once, when this module is imported)."""
     for name, (gym_id, entry_point, description) in BUILTIN.items():
         if f"{NAMESPACE}/{gym_id}" not in gymnasium.registry:
             register(name, gym_id, entry_point, description)
@@ -101,3 +101,6 @@ def make(name: str, **kwargs: Any) -> Any:
     envs check their own actions and the agent enforces the step limit.
     """
     return gymnasium.make(gym_id(name), **kwargs).unwrapped
+
+
+register_all()  # each entry point is imported only when its env is made

@@ -79,8 +79,6 @@ Part = str | ImagePart
 class Message:
     role: str  # system, user, assistant, tool
     parts: list[Part]
-    tool_calls: list[dict[str, Any]] | None = None  # native OpenAI tool calls (assistant)
-    tool_call_id: str | None = None  # the call a tool message answers
 
     @property
     def text(self) -> str:
@@ -114,7 +112,6 @@ class HistoryConfig(BaseModel):
     min_pixels: int = DEFAULT_MIN_PIXELS
     max_pixels: int = DEFAULT_MAX_PIXELS
     obs_chars: int = Field(1000, ge=0)  # how much of the env's text observation to show
-    native: bool = False  # tool calls and results as OpenAI tool messages
     # Replaces the format's system prompt (tools and rules): for a checkpoint fine-tuned with a
     # prompt of its own, such as the bundled tiny model. The parser is the format's either way.
     system: str | None = None
@@ -134,35 +131,106 @@ def _calls_text(view: StepView, fmt: Format, frame: Any) -> str:
     return "; ".join(out)
 
 
-def _native_assistant(view: StepView, fmt: Format) -> list[Message]:
-    """A past step as an assistant message with tool_calls, then one tool message per call."""
-    head, calls = fmt.split_calls(view.raw) if hasattr(fmt, "split_calls") else (view.raw, [])
-    if not calls:
-        msgs = [Message("assistant", [view.raw or "(no output)"])]
-        if view.tool_results:
-            msgs.append(Message("user", [fmt.result_text(view.tool_results)]))
-        return msgs
-    ids = [f"call_{view.step}_{j}" for j in range(len(calls))]
-    assistant = Message("assistant", [head] if head else [], tool_calls=[
-        {"id": i, "type": "function", "function": {"name": n, "arguments": a}}
-        for i, (n, a) in zip(ids, calls)])
-    results = list(view.tool_results)
-    tools = []
-    for call_id, (name, _) in zip(ids, calls):
-        if results and results[0].get("name") == name:
-            content = str(results.pop(0).get("result", ""))
-        else:  # an env action: its effect shows in the next screenshot
-            content = "done"
-        tools.append(Message("tool", [content], tool_call_id=call_id))
-    return [assistant, *tools]
+@dataclass
+class Episode:
+    """What a format with a layout of its own (``Format.conversation``) renders: the steps still
+    shown, which screenshots are images, and the current turn's extras."""
+
+    task: str
+    space: Any
+    screen: tuple[int, int] | None
+    frame: Any
+    steps: list[StepView]  # oldest first; steps left out for the budget are not here
+    images: dict[int, ImagePart]  # step number → its screenshot, for the screenshots shown
+    step: int  # the current step's number
+    obs_text: str = ""  # what the environment reports now
+    feedback: str | None = None  # why the previous answer to this step could not be used
+    dropped: int = 0  # how many older steps were left out
+    system: str | None = None  # a system prompt of the checkpoint's own, replacing none/format's
+
+
+def image_name(step: int) -> str:
+    """The screenshot's file name in a run folder (agent.trajectory writes the same), which is
+    how a format that names its images (Qwen-Agent's upload notes) refers to it."""
+    return f"step_{step:03d}.png"
+
+
+def _cost(msgs: list[Message], count_text: Callable[[str], int]) -> int:
+    total = 0
+    for m in msgs:
+        total += max(MESSAGE_OVERHEAD, count_text(f"<|im_start|>{m.role}\n<|im_end|>\n"))
+        for p in m.parts:
+            total += p.tokens + IMAGE_OVERHEAD if isinstance(p, ImagePart) else count_text(p)
+    return total
+
+
+def build_turns(context: Context, fmt: Format, cfg: HistoryConfig,
+                count_text: Callable[[str], int] = approx_tokens) -> Prompt:
+    """The conversation of a format with its own layout (the reference packages' layouts):
+    the format renders an ``Episode``; this fits it in the budget — the oldest screenshots stop
+    being images first (the current one always stays), then the oldest steps go."""
+    frame = fmt.frame(cfg.min_pixels, cfg.max_pixels)
+    views = [v for v in context.steps if v.raw or v.calls or v.tool_results]
+    budget = cfg.max_tokens - cfg.reserve
+    shot = context.observation.get("screenshot")
+    screen = context.screen or (None if shot is None else (int(shot.shape[1]),
+                                                           int(shot.shape[0])))
+    arrays = {v.step: v.screenshot for v in views if v.screenshot is not None}
+    if shot is not None:
+        arrays[context.step] = shot
+    order = sorted(arrays)
+    parts = {n: ImagePart.of(arrays[n], cfg.min_pixels, cfg.max_pixels) for n in order}
+    obs_text = str(context.observation.get("text") or "")[: cfg.obs_chars].strip()
+
+    def render(n_images: int, dropped: int
+               ) -> tuple[list[Message], int, list[StepView], list[int]]:
+        shown = views[dropped:]
+        first = shown[0].step if shown else context.step
+        kept = [n for n in order if n >= first][-n_images:] if n_images else []
+        ep = Episode(task=context.task, space=context.space, screen=screen, frame=frame,
+                     steps=shown, images={n: parts[n] for n in kept}, step=context.step,
+                     obs_text=obs_text, feedback=context.feedback, dropped=dropped,
+                     system=cfg.system)
+        messages = fmt.conversation(ep)
+        return messages, _cost(messages, count_text) + count_text(GENERATION_PROMPT), shown, kept
+
+    def largest(lo: int, hi: int, fits: Callable[[int], bool]) -> int:
+        """The largest value in [lo, hi] that fits (the cost falls as it grows), or lo."""
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if fits(mid):
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+    least = 1 if shot is not None else 0  # the current screenshot always stays an image
+    most = min(cfg.keep_images, len(order))
+    # Fewer images first (keeping as many as fit), then fewer steps (dropping as few as fit).
+    n_images = largest(least, most, lambda k: render(k, 0)[1] <= budget)
+    dropped = 0
+    if render(n_images, 0)[1] > budget:
+        n = len(views)
+        dropped = n - largest(0, n, lambda kept: render(n_images, n - kept)[1] <= budget)
+    messages, tokens, shown, kept = render(n_images, dropped)
+    prompt = Prompt(messages=messages, tokens=tokens, budget=budget,
+                    lines=len(shown) - max(0, len(kept) - (shot is not None)), dropped=dropped)
+    prompt.image_tokens = sum(img.tokens + IMAGE_OVERHEAD for img in prompt.images)
+    prompt.over_budget = tokens > budget
+    if prompt.over_budget:
+        prompt.notes.append(f"the prompt needs {tokens} tokens, over the budget of {budget}; "
+                            "lower --max-pixels or raise --context-tokens")
+    return prompt
 
 
 def build(context: Context, fmt: Format, config: HistoryConfig | None = None,
           count_text: Callable[[str], int] = approx_tokens) -> Prompt:
     """The conversation for ``context`` in ``fmt``, within ``config``'s token budget."""
-    from vagent.policies.formats import prompts as P
+    from vagent.policies import texts as P
 
     cfg = config or HistoryConfig()
+    if fmt.layout != "vagent":
+        return build_turns(context, fmt, cfg, count_text)
     frame = fmt.frame(cfg.min_pixels, cfg.max_pixels)
     # A step the model never answered (the server failed) is not part of the conversation.
     views = [v for v in context.steps if v.raw or v.calls or v.tool_results]
@@ -178,8 +246,6 @@ def build(context: Context, fmt: Format, config: HistoryConfig | None = None,
             total += overhead(m.role)
             for p in m.parts:
                 total += p.tokens + IMAGE_OVERHEAD if isinstance(p, ImagePart) else count_text(p)
-            for call in m.tool_calls or []:
-                total += count_text(call["function"]["name"] + call["function"]["arguments"]) + 4
         return total
 
     # -- fixed pieces: system, the current turn ------------------------------------------------
@@ -187,8 +253,7 @@ def build(context: Context, fmt: Format, config: HistoryConfig | None = None,
     screen = context.screen or (None if shot is None else (int(shot.shape[1]),
                                                            int(shot.shape[0])))
     system = Message("system", [cfg.system if cfg.system is not None else
-                                fmt.system(context.task, context.space, screen, frame,
-                                           native=cfg.native)])
+                                fmt.system(context.task, context.space, screen, frame)])
     task_text = fmt.task_text(context.task, context.space, screen, frame)
     current: list[Message] = []
     if shot is not None:
@@ -210,17 +275,14 @@ def build(context: Context, fmt: Format, config: HistoryConfig | None = None,
             msgs.append(Message("user", [P.SCREEN.format(n=view.step),
                                          ImagePart.of(view.screenshot, cfg.min_pixels,
                                                       cfg.max_pixels)]))
-        if cfg.native:
-            msgs += _native_assistant(view, fmt)
+        text = view.raw or _calls_text(view, fmt, frame) or "(no output)"
+        if view.tool_results and fmt.result_role == "assistant":
+            msgs.append(Message("assistant", [text + "\n" + fmt.result_text(
+                view.tool_results)]))
         else:
-            text = view.raw or _calls_text(view, fmt, frame) or "(no output)"
-            if view.tool_results and fmt.result_role == "assistant":
-                msgs.append(Message("assistant", [text + "\n" + fmt.result_text(
-                    view.tool_results)]))
-            else:
-                msgs.append(Message("assistant", [text]))
-                if view.tool_results:
-                    msgs.append(Message("user", [fmt.result_text(view.tool_results)]))
+            msgs.append(Message("assistant", [text]))
+            if view.tool_results:
+                msgs.append(Message("user", [fmt.result_text(view.tool_results)]))
         if view.error:
             msgs.append(Message("user", [P.STEP_ERROR.format(error=view.error)]))
         return msgs
@@ -285,7 +347,7 @@ def protocol_prompt(context: Context, config: HistoryConfig | None = None) -> Pr
     """The conversation when the env fixes its own protocol: its system text and its prompt
     parts (text and images, in order) as one user turn; the protocol decides what history to
     show."""
-    from vagent.policies.formats import prompts as P
+    from vagent.policies import texts as P
 
     cfg = config or HistoryConfig()
     protocol = context.protocol
@@ -309,5 +371,5 @@ def protocol_prompt(context: Context, config: HistoryConfig | None = None) -> Pr
     return prompt
 
 
-__all__ = ["HistoryConfig", "ImagePart", "Message", "Prompt", "approx_tokens", "build",
-           "protocol_prompt"]
+__all__ = ["Episode", "HistoryConfig", "ImagePart", "Message", "Prompt", "approx_tokens",
+           "build", "build_turns", "image_name", "protocol_prompt"]

@@ -7,6 +7,7 @@ model input (image preprocessing counts as ``preprocess``), run the model (``gen
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any
 
@@ -62,11 +63,11 @@ class ModelPolicy(Policy):
     options: ModelOptions
     fmt: formats.Format
 
-    def history_config(self, native: bool = False) -> HistoryConfig:
+    def history_config(self) -> HistoryConfig:
         o = self.options
         return HistoryConfig(max_tokens=o.context_tokens, keep_images=o.keep_images,
                              reserve=o.max_new_tokens, min_pixels=self.min_pixels,
-                             max_pixels=self.max_pixels, obs_chars=o.obs_chars, native=native,
+                             max_pixels=self.max_pixels, obs_chars=o.obs_chars,
                              system=o.system)
 
     # Subclasses settle the image size range (from options, the processor, the server's
@@ -88,8 +89,8 @@ class ModelPolicy(Policy):
     def count_text(self, text: str) -> int:
         return approx_tokens(text)
 
-    def build_prompt(self, context: Context, native: bool = False) -> Prompt:
-        cfg = self.history_config(native=native)
+    def build_prompt(self, context: Context) -> Prompt:
+        cfg = self.history_config()
         if context.protocol is not None:
             return protocol_prompt(context, cfg)
         return build(context, self.fmt, cfg, self.count_text)
@@ -101,9 +102,22 @@ class ModelPolicy(Policy):
     def parse(self, text: str, context: Context) -> Parsed:
         if context.protocol is not None:
             return context.protocol.parse(text)
-        return self.fmt.parse(text, self.frame())
+        return self.fmt.parse(text, self.frame(), context.space)
+
+    def format_line(self, screen: tuple[int, int] | None) -> str:
+        """What the policy tells the user at start: the format and the frame the model's
+        coordinates are read in ("format uitars15, frame resized 1092x2408")."""
+        frame = self.frame()
+        text = f"format {self.fmt.name}, frame {frame.kind}"
+        size = self.fmt.resized(screen, frame) if frame.kind == "resized" else None
+        return text + (f" {size[0]}x{size[1]}" if size else "")
 
     def act(self, context: Context) -> Decision:
+        if not self.__dict__.get("_announced") and context.protocol is None:
+            # A wrong format maps every click elsewhere, silently: say which one is in use.
+            self.__dict__["_announced"] = True
+            print(f"{self.name}: {self.format_line(context.screen)} (--format to change)",
+                  file=sys.stderr)
         failures = self.__dict__.setdefault("_failures", set())
         if context.feedback and context.feedback in failures:
             # The agent hands back the error of a failed step as feedback for the model; a
@@ -112,7 +126,7 @@ class ModelPolicy(Policy):
         # (timing keys avoid the word "token": the trajectory writer redacts such keys)
         timings: dict[str, float] = {}
         t = time.perf_counter()
-        prompt = self.build_prompt(context, native=self.native(context))
+        prompt = self.build_prompt(context)
         timings["prompt"] = time.perf_counter() - t
         timings["prompt_len_estimate"] = float(prompt.tokens)
         try:
@@ -136,11 +150,9 @@ class ModelPolicy(Policy):
     def images_needed(self) -> int:  # type: ignore[override]
         return self.options.keep_images
 
-    def native(self, context: Context) -> bool:
-        return False
-
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "model": self.options.model, "format": self.fmt.name,
+                "format_info": self.fmt.describe(), "frame": self.fmt.frame_kind,
                 "min_pixels": self.min_pixels, "max_pixels": self.max_pixels,
                 "max_new": self.options.max_new_tokens,
                 "context_window": self.options.context_tokens,

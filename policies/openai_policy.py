@@ -22,6 +22,7 @@ import random
 import socket
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from typing import Any, Literal
 
@@ -47,11 +48,20 @@ class OpenAIOptions(ModelOptions):
     api_base: str | None = None
     api_key_env: str | None = None
     temperature: float = Field(0.0, ge=0)  # greedy by default
-    native_tools: bool = False  # send the functions as tools= and read message.tool_calls
     timeout: float = Field(120.0, gt=0)  # seconds per request
     retries: int = Field(3, ge=0)  # after the first attempt
     backoff: float = Field(1.0, ge=0)  # seconds before the first retry; doubles each time
     image_format: Literal["png", "jpeg"] = "png"
+    # vLLM drops special tokens from replies by default, and with them Qwen2-VL's
+    # <|box_start|>…<|box_end|>. None: send skip_special_tokens=false with the box-token
+    # formats (qwen2vl, uitars); false: send it always; true: never (the servers' default, for
+    # a server that rejects the field).
+    skip_special_tokens: bool | None = None
+
+    # Ask the server to hold the answer to the format's call grammar (vLLM's structured outputs,
+    # its xgrammar backend) or to the protocol's JSON schema (response_format): see
+    # policies/constrain.py. Servers without structured outputs refuse or ignore it.
+    constrain: bool = False
 
 
 def default_key_env(api_base: str) -> str | None:
@@ -117,14 +127,15 @@ class OpenAIPolicy(ModelPolicy):
         if not options.get("model"):
             raise VagentError("the openai policy needs --model NAME (the name the server "
                               "serves, e.g. Qwen/Qwen2-VL-7B-Instruct)")
+        if "native_tools" in options:
+            # Stock chat templates (Qwen2-VL's has no tools branch) would not render tools= as
+            # the model was trained; the prompt text is rendered here, by the reference packages.
+            raise VagentError("--opt native_tools was removed: the tools are in the prompt "
+                              "as each model was trained (see docs/models-and-formats.md)")
         self.options = parse_options(OpenAIOptions, "openai", options)
         o: OpenAIOptions = self.options
         self.api_base = str(o.api_base).rstrip("/")
-        self.fmt = formats.get(o.format or formats.for_model(None, o.model or ""), None,
-                               o.model or "")
-        if o.native_tools and not self.fmt.native_tools:
-            raise VagentError(f"the {self.fmt.name} format has no function schema to send as "
-                              "tools= — drop --opt native_tools=true or use another --format")
+        self.fmt = formats.get(o.format or formats.for_model(None, o.model or ""))
         self._min = o.min_pixels or DEFAULT_MIN_PIXELS
         self._max = o.max_pixels or OPENAI_MAX_PIXELS
         if self._min > self._max:
@@ -136,20 +147,17 @@ class OpenAIPolicy(ModelPolicy):
             if not key:
                 raise VagentError(f"${self.key_env} is not set — export your API key in it "
                                   "(or name another variable with --api-key-env)")
-        self._secret = key if key != "EMPTY" else None
         if client is None:
             import openai
 
             # Retries are ours (with the step-level policy above), not the client's.
             client = openai.OpenAI(base_url=self.api_base, api_key=key, timeout=o.timeout,
                                    max_retries=0)
+        del key  # from here on the key lives only in the client
         self.client = client
+        _LOG_SCRUBBER.watch(client)
         self.images = ImageCache()
         self._rng = random.Random(o.seed)
-
-    def native(self, context: Context) -> bool:
-        o: OpenAIOptions = self.options  # type: ignore[assignment]
-        return o.native_tools and context.protocol is None
 
     # -- request -------------------------------------------------------------------------------
     def wire_messages(self, prompt: Prompt) -> list[dict[str, Any]]:
@@ -163,11 +171,7 @@ class OpenAIPolicy(ModelPolicy):
                     if isinstance(p, ImagePart) else {"type": "text", "text": p}
                     for p in m.parts if not (isinstance(p, str) and not p)]
             else:
-                msg["content"] = m.text if (m.text or not m.tool_calls) else None
-            if m.tool_calls:
-                msg["tool_calls"] = m.tool_calls
-            if m.tool_call_id:
-                msg["tool_call_id"] = m.tool_call_id
+                msg["content"] = m.text
             out.append(msg)
         return out
 
@@ -180,14 +184,22 @@ class OpenAIPolicy(ModelPolicy):
         timings["images_encoded"] = float(self.images.encoded - before)
         request: dict[str, Any] = {"model": o.model, "messages": messages,
                                    "max_tokens": o.max_new_tokens, "temperature": o.temperature}
-        native = self.native(context)
         stops = o.stops(self.fmt) if context.protocol is None else o.stops(formats.Format())
         if stops:
             request["stop"] = stops[:4]  # the API takes at most four
         if o.seed is not None:
             request["seed"] = o.seed
-        if native:
-            request["tools"] = self.fmt.openai_tools(context.space, context.screen, self.frame())
+        skip = o.skip_special_tokens
+        if skip is None and self.fmt.frame_kind == "rel1000" and context.protocol is None:
+            skip = False
+        if skip is False:
+            request["extra_body"] = {"skip_special_tokens": False}
+        if o.constrain:
+            for key, value in self.structured(context).items():
+                if key == "extra_body":
+                    request.setdefault("extra_body", {}).update(value)
+                else:
+                    request[key] = value
         t = time.perf_counter()
         response = self._complete(request)
         timings["generate"] = time.perf_counter() - t
@@ -197,12 +209,7 @@ class OpenAIPolicy(ModelPolicy):
             raise StepFailed(f"{self.api_base} returned a completion without choices — check "
                              "the server's log") from None
         text = message.content or ""
-        calls = getattr(message, "tool_calls", None) or []
-        if calls:
-            # Native calls become the format's own text, read by the format's parser.
-            text = "\n".join([text.strip(), *(self.fmt.call_text(c.function.name,
-                                                                 c.function.arguments or "{}")
-                                               for c in calls)]).strip()
+        text = self._scrub(text)  # a server may quote the key back; the text is recorded
         if not text.strip():
             raise StepFailed(f"{self.api_base} returned an empty completion (no text, no tool "
                              f"calls) — check that {o.model!r} is a chat model and "
@@ -211,6 +218,21 @@ class OpenAIPolicy(ModelPolicy):
         if usage is not None and getattr(usage, "prompt_tokens", None):
             timings["prompt_len"] = float(usage.prompt_tokens)
         return text
+
+    def structured(self, context: Context) -> dict[str, Any]:
+        """The request fields that constrain the answer: the protocol's JSON schema as
+        ``response_format``, else the format's grammar as vLLM's ``structured_outputs`` (EBNF in
+        xgrammar's dialect, the same grammar the local policy uses)."""
+        if context.protocol is not None:
+            grammar = context.protocol.answer_grammar()
+            if isinstance(grammar, dict):
+                return {"response_format": {"type": "json_schema", "json_schema": {
+                    "name": "answer", "schema": grammar, "strict": True}}}
+            return {"extra_body": {"structured_outputs": {"grammar": grammar}}} if grammar else {}
+        from .constrain import format_grammar
+
+        grammar = format_grammar(self.fmt, context.space, context.screen, self.frame())
+        return {"extra_body": {"structured_outputs": {"grammar": str(grammar)}}}
 
     def _complete(self, request: dict[str, Any]) -> Any:
         import openai
@@ -267,13 +289,59 @@ class OpenAIPolicy(ModelPolicy):
         """A server's error message on one line, without the key should a server echo it."""
         body = getattr(error, "body", None)
         message = body.get("message") if isinstance(body, dict) else None
-        text = " ".join(str(message or error.message or "").split())[:200]
-        return text.replace(self._secret, "***") if self._secret else text
+        return self._scrub(" ".join(str(message or error.message or "").split()))[:200]
+
+    def _scrub(self, text: str) -> str:
+        key = _client_key(self.client)
+        return text.replace(key, "***") if key else text
 
     def describe(self) -> dict[str, Any]:
         o: OpenAIOptions = self.options  # type: ignore[assignment]
         return {**super().describe(), "api_base": self.api_base, "key_from": self.key_env,
-                "native_tools": o.native_tools, "temperature": o.temperature}
+                "temperature": o.temperature}
+
+
+def _client_key(client: Any) -> str | None:
+    """The key a client sends (None for a keyless local server's placeholder)."""
+    key = getattr(client, "api_key", None)
+    return key if isinstance(key, str) and key and key != "EMPTY" else None
+
+
+class _LogScrubber(logging.Filter):
+    """Takes the keys of the watched clients out of the HTTP libraries' log records: at DEBUG,
+    httpcore logs raw response headers, so a server that echoes the key would put it in the log.
+    It holds the clients weakly and reads each key from its client when a record passes."""
+
+    PREFIXES = ("httpcore", "httpx", "openai")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clients: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    def watch(self, client: Any) -> None:
+        try:
+            self.clients.add(client)
+        except TypeError:  # an object that cannot be weakly referenced: nothing to scrub with
+            return
+        # a filter on a logger sees only that logger's own records, so each one gets it
+        for name in list(logging.root.manager.loggerDict):
+            if name.split(".")[0].startswith(self.PREFIXES):
+                logger = logging.getLogger(name)
+                if self not in logger.filters:
+                    logger.addFilter(self)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        keys = [k for k in map(_client_key, list(self.clients)) if k]
+        if keys:
+            text = record.getMessage()
+            if any(k in text for k in keys):
+                for k in keys:
+                    text = text.replace(k, "***")
+                record.msg, record.args = text, ()
+        return True
+
+
+_LOG_SCRUBBER = _LogScrubber()
 
 
 def _refused(error: BaseException) -> bool:

@@ -10,19 +10,27 @@ same numbers. Greedy decoding unless ``--opt do_sample=true``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import re
+import sys
 import threading
 import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pydantic import Field
 
 from vagent.actions.errors import VagentError
 from vagent.policies.history import ImagePart, Prompt
 
 from . import formats
-from .base import Context
+from .base import Context, Decision
+from .batching import Batcher
+from .kvcache import Entry, PrefixCache, image_digests, image_runs
 from .model import ModelOptions, ModelPolicy, parse_options
 
 MODEL_TYPES = {
@@ -39,10 +47,32 @@ class QwenLocalOptions(ModelOptions):
     do_sample: bool = False
     temperature: float = 1.0
     top_p: float = 1.0
+    # Concurrent act calls (evaluation workers sharing this policy) meet in one generate:
+    # at most `batch` rows, the first waiting up to `batch_wait_ms` for the others.
+    batch: int = Field(8, ge=1)
+    batch_wait_ms: float = Field(50.0, ge=0)
+    # Keep the KV cache of the last `kv_entries` prompts and prefill only what a new prompt
+    # adds to the one it shares most with (policies/kvcache.py).
+    kv_reuse: bool = False
+    kv_entries: int = Field(8, ge=1)
+    # Decode within the format's call grammar over the env's actions (policies/constrain.py).
+    constrain: bool = False
 
 
-def _locate(model: str) -> str:
-    """The checkpoint folder or hub id, or a one-line error for a path that is not there."""
+@dataclass
+class _Row:
+    """One act call waiting for its batch."""
+
+    text: str
+    images: list[Any]
+    stops: tuple[str, ...]
+    grammar: Any
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def locate_checkpoint(model: str) -> str:
+    """The checkpoint folder or hub id, or a one-line error for a path that is not there
+    (the policy and `vagent train sft` load checkpoints the same way)."""
     path = Path(model).expanduser()
     if path.is_dir():
         if not (path / "config.json").exists():
@@ -57,7 +87,31 @@ def _locate(model: str) -> str:
                       "Qwen/Qwen2-VL-7B-Instruct")
 
 
-def _first_line(e: BaseException) -> str:
+@contextlib.contextmanager
+def _loading(what: str) -> Iterator[None]:
+    """One line on stderr while a checkpoint loads ("loading X … done in 1.2 s"), instead of
+    transformers' progress bars, which leak into piped output as carriage-return soup."""
+    from transformers.utils import logging as hf_logging
+
+    enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    sys.stderr.write(f"loading {what} …")
+    sys.stderr.flush()
+    t = time.perf_counter()
+    try:
+        yield
+    except BaseException:
+        sys.stderr.write(" failed\n")
+        raise
+    finally:
+        if enabled:
+            hf_logging.enable_progress_bar()
+    sys.stderr.write(f" done in {time.perf_counter() - t:.1f} s\n")
+    sys.stderr.flush()
+
+
+def first_line(e: BaseException) -> str:
+    """An exception's first line, short enough for a one-line error message."""
     text = str(e).strip().splitlines()
     return text[0][:200] if text else type(e).__name__
 
@@ -73,7 +127,7 @@ class QwenLocalPolicy(ModelPolicy):
                               "(e.g. Qwen/Qwen2-VL-7B-Instruct)")
         self.options = parse_options(QwenLocalOptions, "qwen-vl", options)
         o: QwenLocalOptions = self.options
-        source = _locate(o.model)  # type: ignore[arg-type]
+        source = locate_checkpoint(o.model)  # type: ignore[arg-type]
 
         import torch
         import transformers
@@ -82,14 +136,13 @@ class QwenLocalPolicy(ModelPolicy):
         try:
             config = AutoConfig.from_pretrained(source)
         except (OSError, ValueError) as e:
-            raise VagentError(f"cannot read the config of {o.model}: {_first_line(e)} — download "
+            raise VagentError(f"cannot read the config of {o.model}: {first_line(e)} — download "
                               "the checkpoint and pass its folder") from None
         self.model_type = getattr(config, "model_type", None)
         if self.model_type not in MODEL_TYPES:
             raise VagentError(f"{o.model} is a {self.model_type or 'unknown'} checkpoint — the "
                               "qwen-vl policy runs Qwen2-VL and Qwen2.5-VL checkpoints only")
-        self.fmt = formats.get(o.format or formats.for_model(self.model_type, o.model or ""),
-                               self.model_type, o.model or "")
+        self.fmt = formats.get(o.format or formats.for_model(self.model_type, o.model or ""))
 
         cuda = torch.cuda.is_available()
         device = o.device or ("cuda" if cuda else "cpu")
@@ -108,10 +161,11 @@ class QwenLocalPolicy(ModelPolicy):
         if device == "auto":
             kwargs["device_map"] = "auto"
         try:
-            self.model = cls.from_pretrained(source, **kwargs).eval()
-            self.processor = AutoProcessor.from_pretrained(source)
+            with _loading(f"{Path(source).name} ({self.model_type}, {device}, {dtype_name})"):
+                self.model = cls.from_pretrained(source, **kwargs).eval()
+                self.processor = AutoProcessor.from_pretrained(source)
         except (OSError, ValueError, ImportError) as e:
-            raise VagentError(f"cannot load {o.model}: {_first_line(e)}") from None
+            raise VagentError(f"cannot load {o.model}: {first_line(e)}") from None
         if not getattr(self.processor, "chat_template", None):
             raise VagentError(f"{o.model} has no chat template — use an instruct checkpoint "
                               "(e.g. Qwen/Qwen2-VL-7B-Instruct), not a base model")
@@ -137,6 +191,15 @@ class QwenLocalPolicy(ModelPolicy):
         self.tokenizer = self.processor.tokenizer
         self._lock = threading.Lock()
         self._count = functools.lru_cache(maxsize=8192)(self._count_uncached)
+        # Batches are padded on the left, so every row's answer starts at the same column.
+        self.tokenizer.padding_side = "left"
+        self._image_token = int(self.model.config.image_token_id)
+        self._prefix = PrefixCache(o.kv_entries) if o.kv_reuse else None
+        self._batcher = Batcher(self._run_batch, max_batch=o.batch,
+                                wait=o.batch_wait_ms / 1000)
+        self._constrainer_obj = None
+        if o.constrain:  # built here, not by the first of several concurrent steps
+            self._constrainer()
 
     # -- sizes ---------------------------------------------------------------------------------
     def _count_uncached(self, text: str) -> int:
@@ -163,23 +226,57 @@ class QwenLocalPolicy(ModelPolicy):
         return messages, images
 
     def generate(self, prompt: Prompt, context: Context, timings: dict[str, float]) -> str:
-        import torch
-
         o: QwenLocalOptions = self.options  # type: ignore[assignment]
         t = time.perf_counter()
         messages, images = self.chat_messages(prompt)
         text = self.processor.apply_chat_template(messages, add_generation_prompt=True,
                                                   tokenize=False)
+        stops = o.stops(self.fmt) if context.protocol is None else o.stops(formats.Format())
+        grammar = self._grammar(context) if o.constrain else None
         timings["prompt"] = timings.get("prompt", 0.0) + time.perf_counter() - t
+        row = _Row(text=text, images=images, stops=tuple(stops), grammar=grammar,
+                   timings=timings)
+        return self._batcher(row)
+
+    def act_batch(self, contexts: Sequence[Context]) -> list[Decision]:
+        """Decide several steps at once: each ``act`` runs in its own thread and the batcher
+        gathers them into batches of at most ``batch`` rows."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        if not contexts:
+            return []
+        workers = min(len(contexts), self.options.batch)  # type: ignore[attr-defined]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="act") as pool:
+            return list(pool.map(self.act, contexts))
+
+    # -- batches -------------------------------------------------------------------------------
+    def _run_batch(self, rows: Sequence[_Row]) -> list[str]:
+        """Rows that stop on the same strings (and are all constrained, or none) share one
+        ``generate``; a lone row reuses the cache of an earlier prompt when ``kv_reuse`` is on."""
+        groups: dict[tuple[tuple[str, ...], bool], list[int]] = {}
+        for i, row in enumerate(rows):
+            groups.setdefault((row.stops, row.grammar is None), []).append(i)
+        out = [""] * len(rows)
+        for (stops, _), idx in groups.items():
+            group = [rows[i] for i in idx]
+            for i, reply in zip(idx, self._generate_rows(group, list(stops))):
+                out[i] = reply
+        return out
+
+    def _generate_rows(self, rows: list[_Row], stops: list[str]) -> list[str]:
+        import torch
+
+        o: QwenLocalOptions = self.options  # type: ignore[assignment]
         t = time.perf_counter()
-        inputs = self.processor(text=[text], images=images or None, return_tensors="pt")
+        images = [im for r in rows for im in r.images]
+        inputs = self.processor(text=[r.text for r in rows], images=images or None,
+                                padding=True, return_tensors="pt")
         inputs = inputs.to(self.input_device)
         if "pixel_values" in inputs:
             inputs["pixel_values"] = inputs["pixel_values"].to(self.model.dtype)
-        timings["preprocess"] = time.perf_counter() - t
-        timings["prompt_len"] = float(inputs["input_ids"].shape[1])
+        preprocess = time.perf_counter() - t
+        width = inputs["input_ids"].shape[1]
 
-        stops = o.stops(self.fmt) if context.protocol is None else o.stops(formats.Format())
         gen: dict[str, Any] = {"max_new_tokens": o.max_new_tokens, "do_sample": o.do_sample}
         if o.do_sample:
             gen.update(temperature=o.temperature, top_p=o.top_p)
@@ -187,14 +284,31 @@ class QwenLocalPolicy(ModelPolicy):
             gen.update(temperature=None, top_p=None, top_k=None)
         if stops:
             gen.update(stop_strings=stops, tokenizer=self.tokenizer)
+        if rows[0].grammar is not None:
+            gen["logits_processor"] = [self._constrainer().processor([r.grammar for r in rows])]
+        reuse = self._prefix if (len(rows) == 1 and self._prefix is not None) else None
         t = time.perf_counter()
         with self._lock, torch.inference_mode():
             if o.seed is not None:
                 torch.manual_seed(o.seed)
-            out = self.model.generate(**inputs, **gen)
-        timings["generate"] = time.perf_counter() - t
-        new = out[0, inputs["input_ids"].shape[1]:]
-        timings["generated_len"] = float(new.shape[0])
+            if reuse is not None:
+                out, prefilled = self._generate_reusing(inputs, gen)
+            else:
+                out = self.model.generate(**inputs, **gen)
+                prefilled = int(inputs["attention_mask"].sum())
+        elapsed = time.perf_counter() - t
+        replies = []
+        for i, row in enumerate(rows):
+            new = out[i, width:]
+            row.timings.update(preprocess=preprocess, generate=elapsed, batch=float(len(rows)),
+                               prompt_len=float(inputs["attention_mask"][i].sum()),
+                               generated_len=float(new.shape[0]))
+            if len(rows) == 1:
+                row.timings["prefill_len"] = float(prefilled)
+            replies.append(self._reply(new, stops))
+        return replies
+
+    def _reply(self, new: Any, stops: list[str]) -> str:
         # Special tokens stay: Qwen2-VL writes its boxes with <|box_start|>…<|box_end|>.
         reply = self.tokenizer.decode(new, skip_special_tokens=False)
         for end in ("<|im_end|>", "<|endoftext|>"):
@@ -202,6 +316,82 @@ class QwenLocalPolicy(ModelPolicy):
         for s in stops:  # generation stops after the stop string; the reply ends before it
             reply = reply.split(s, 1)[0]
         return reply
+
+    # -- cache reuse ---------------------------------------------------------------------------
+    def _generate_reusing(self, inputs: Any, gen: dict[str, Any]) -> tuple[Any, int]:
+        """``generate`` prefilling only what the kept cache of an earlier prompt lacks.
+
+        The M-RoPE positions of the whole prompt are computed as a full prefill would
+        (``get_rope_index`` over all tokens and images) and handed to ``generate``, which
+        slices off the cached part and continues them for the new tokens; only the images
+        after the shared prefix are encoded.
+        """
+        import torch
+        from transformers import DynamicCache
+
+        ids = inputs["input_ids"][0].tolist()
+        grid = inputs.get("image_grid_thw")
+        digests = image_digests(inputs.get("pixel_values"), grid)
+        entry, shared = self._prefix.take(ids, digests, self._image_token)  # type: ignore[union-attr]
+        cache = entry.cache if entry is not None else DynamicCache(config=self.model.config)
+        if entry is not None:
+            cache.crop(shared - cache.get_seq_length())  # (a negative count: tokens dropped)
+        rope_kwargs = {k: inputs[k] for k in ("mm_token_type_ids", "image_grid_thw",
+                                              "attention_mask") if k in inputs}
+        if grid is not None:
+            positions, _ = self.model.model.get_rope_index(inputs["input_ids"], **rope_kwargs)
+        else:
+            positions = torch.arange(len(ids), device=self.input_device).view(1, 1, -1)
+            positions = positions.expand(3, 1, -1)
+        text_positions = torch.arange(len(ids), device=positions.device).view(1, 1, -1)
+        args = dict(inputs)
+        args["position_ids"] = torch.cat([text_positions, positions], dim=0)
+        if grid is not None:  # only the images past the shared prefix are encoded
+            runs = image_runs(ids, self._image_token)
+            first = sum(1 for start, _ in runs if start < shared)
+            sizes = [int(t * h * w) for t, h, w in grid.tolist()]
+            skip = sum(sizes[:first])
+            if first == len(sizes):
+                del args["pixel_values"], args["image_grid_thw"]
+            else:
+                args["pixel_values"] = inputs["pixel_values"][skip:]
+                args["image_grid_thw"] = grid[first:]
+        out = self.model.generate(**args, **gen, cache=cache)
+        held = cache.get_seq_length()
+        self._prefix.put(Entry(ids=out[0, :held].tolist(), images=digests, cache=cache))  # type: ignore[union-attr]
+        return out, len(ids) - shared
+
+    # -- constraints ---------------------------------------------------------------------------
+    def _constrainer(self) -> Any:
+        if self._constrainer_obj is None:
+            from .constrain import Constrainer
+
+            vocab = self.model.config.get_text_config().vocab_size
+            stop = [self.tokenizer.convert_tokens_to_ids(t) for t in ("<|im_end|>",
+                                                                      "<|endoftext|>")]
+            self._constrainer_obj = Constrainer(self.tokenizer, vocab, stop)
+        return self._constrainer_obj
+
+    def _grammar(self, context: Context) -> Any:
+        """The compiled grammar of this step's answer, or None (unconstrained)."""
+        from .constrain import format_grammar
+
+        constrainer = self._constrainer()
+        if context.protocol is not None:
+            grammar = context.protocol.answer_grammar()
+            return constrainer.compile(grammar) if grammar else None
+        # The grammar depends on the space's members, the screen and the frame only; building
+        # it (a JSON schema per action) every step would cost more than compiling it once.
+        frame = self.frame()
+        key = (tuple((n, id(m)) for n, m in context.space.models.items()), context.screen,
+               frame.model_dump_json())
+        grammars = self.__dict__.setdefault("_grammars", {})
+        if key not in grammars:
+            if len(grammars) > 64:
+                grammars.clear()
+            grammars[key] = constrainer.compile(
+                format_grammar(self.fmt, context.space, context.screen, frame))
+        return grammars[key]
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "model_type": self.model_type, "device": self.device,
@@ -211,4 +401,4 @@ class QwenLocalPolicy(ModelPolicy):
         self.model = None  # type: ignore[assignment]
 
 
-__all__ = ["QwenLocalPolicy"]
+__all__ = ["MODEL_TYPES", "QwenLocalPolicy", "first_line", "locate_checkpoint"]

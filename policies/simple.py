@@ -17,6 +17,7 @@ class ReplayPolicy(Policy):
     """Plays a JSON array or a JSONL file of actions, in screen pixels, one per step."""
 
     name = "replay"
+    images_needed = 0  # shows no model anything: runs without rendered views
 
     def __init__(self, actions: str | Path | list[dict[str, Any]] | None = None, **_: Any):
         if actions is None:
@@ -61,6 +62,7 @@ class RandomPolicy(Policy):
     """Samples the action space (a baseline, and a fuzzer for envs)."""
 
     name = "random"
+    images_needed = 0
 
     def __init__(self, seed: int | None = 0, **_: Any):
         self.seed = seed
@@ -82,6 +84,7 @@ class OraclePolicy(Policy):
     """Asks the env's own planner for the next action (an upper bound; a check of the env)."""
 
     name = "oracle"
+    images_needed = 0
 
     def __init__(self, **_: Any):
         pass
@@ -95,6 +98,6 @@ class OraclePolicy(Policy):
             return Decision(raw=json.dumps(action.dump(), ensure_ascii=False),
                             calls=[action.dump()])
         # Under an env's protocol the answer is what a model should write (the export's target)
-        raw = (context.oracle_answer() if context.protocol is not None and context.oracle_answer
-               else json.dumps(action.dump(), ensure_ascii=False))
+        answer = context.oracle_answer() if context.oracle_answer else None
+        raw = answer if answer is not None else json.dumps(action.dump(), ensure_ascii=False)
         return Decision(raw=raw, calls=[action.dump()])

@@ -129,7 +129,8 @@ def test_aitw_taps_in_different_boxes_do_not_match():
 def test_aitw_swipe_axis_rule_and_ties():
     gt_up = swipe((0.8, 0.5), (0.2, 0.5))
     gt_right = swipe((0.5, 0.1), (0.5, 0.9))
-    tie = swipe((0.5, 0.5), (0.3, 0.7))  # |dy| == |dx|: argmax picks y, vertical
+    # |dy| == |dx| exactly (0.5 - 0.3 and 0.7 - 0.5 differ as floats): argmax picks y, vertical
+    tie = swipe((0.5, 0.5), (0.25, 0.75))
     assert main_axis(tie.touch, tie.lift) == 0
     assert aitw_match(tie, gt_up, []) and not aitw_match(tie, gt_right, [])
     down = swipe((0.2, 0.5), (0.8, 0.5))

@@ -178,3 +178,17 @@ def test_invalid_utf8_in_the_argument(vagent_cmd, subprocess_env):
                          capture_output=True, timeout=60)
     assert res.returncode == 0, res.stderr.decode()
     assert json.loads(res.stdout)[0]["text"] == "caf\ufffd"
+
+
+@pytest.mark.parametrize(("form", "want"), [("uitars", (590, 2399)), ("uitars15", (540, 1200))])
+@pytest.mark.parametrize("spelling", ["start_box='(546,1204)'", "point='<point>546 1204</point>'"])
+def test_the_policy_format_decides_the_uitars_frame(form, want, spelling, vagent_cmd,
+                                                    subprocess_env):
+    """Once the format is known, the text's spelling does not pick the frame: UI-TARS-1.5 points
+    (either spelling) are pixels of the 1092×2408 resized screen; v1's are [0, 1000) (1204 is off
+    the screen's bottom, clamped)."""
+    text = f"Thought: tap it\nAction: click({spelling})"
+    res = run(vagent_cmd, subprocess_env, text, "--screen", "1080x2400", "--format", form)
+    assert res.returncode == 0, res.stderr.decode()
+    (call,) = json.loads(res.stdout)
+    assert (call["x"], call["y"]) == want

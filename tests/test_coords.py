@@ -49,7 +49,15 @@ def test_smart_resize_matches_transformers_anywhere(h, w, lo, hi):
     assert got == oracle(h, w, 28, lo, hi)
     assert got[0] % 28 == 0 and got[1] % 28 == 0
     if lo <= hi:
-        assert got[0] * got[1] <= max(hi, lo) or got[0] * got[1] >= lo
+        area = got[0] * got[1]
+        # shrunk into the budget, unless a side kept its one patch (a very long, thin image)
+        assert area <= hi or min(got) == 28
+        # enlarged up to the minimum when the image rounded below it
+        rounded = max(28, round(h / 28) * 28) * max(28, round(w / 28) * 28)
+        if rounded < lo:
+            assert area >= lo
+        elif rounded <= hi:
+            assert area == rounded  # inside the range: only rounded to whole patches
 
 
 def test_tiny_sides_keep_one_patch():

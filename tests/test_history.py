@@ -111,8 +111,9 @@ def test_fifty_steps_at_phone_size_stay_within_budget(tiny_qwen25vl) -> None:  #
 
 
 def test_images_go_first_then_the_oldest_lines() -> None:
+    """The project's layout (vagent-tiny): old steps become lines, then the oldest lines go."""
     shot = np.zeros((2400, 1080, 3), np.uint8)
-    fmt = formats.get("qwen25vl")
+    fmt = formats.get("vagent-tiny")
     roomy = build(ctx(views(10, shot), shot), fmt, HistoryConfig(keep_images=4))
     assert len(roomy.images) == 4 and roomy.lines == 7 and roomy.dropped == 0
     # A budget that holds the current image and some lines only.
@@ -129,6 +130,35 @@ def test_images_go_first_then_the_oldest_lines() -> None:
     assert over.over_budget and over.notes
 
 
+@pytest.mark.parametrize("name", ["qwen25vl", "uitars", "uitars15"])
+def test_reference_layouts_give_way_images_first_then_the_oldest_steps(name: str) -> None:
+    shot = np.zeros((2400, 1080, 3), np.uint8)
+    fmt = formats.get(name)
+    steps = views(40, shot)
+    for v in steps[:-3]:
+        v.screenshot = None  # the loop keeps the last screenshots only
+    roomy = build(ctx(steps, shot), fmt, HistoryConfig(keep_images=4))
+    assert len(roomy.images) == 4 and roomy.dropped == 0 and roomy.lines == 37
+    # Room for the current image and some steps only: the newest steps stay.
+    tight = build(ctx(steps, shot), fmt, HistoryConfig(max_tokens=5200, keep_images=4,
+                                                      reserve=0))
+    assert len(tight.images) == 1 and 0 < tight.dropped < 40
+    assert tight.tokens <= 5200
+    text = "\n".join(m.text for m in tight.messages)
+    # (the Qwen formats show a past step's thought and call, UI-TARS its text)
+    assert "thinking about step 39" in text or "button number 39" in text
+    assert "thinking about step 0\n" not in text and "button number 0." not in text
+    # One more step would not have fitted.
+    assert build(ctx(steps[tight.dropped - 1:], shot), fmt, HistoryConfig(
+        max_tokens=5200, keep_images=1, reserve=0)).dropped >= 1
+
+
+#: Formats whose step t+1 prompt extends step t's. Qwen-Agent's ✿FUNCTION✿ rendering is not:
+#: when the conversation ends in a tool result it folds the task and the whole assistant turn
+#: into one user turn to continue it (simulate_response_completion_with_chat).
+APPEND_ONLY = ["qwen25vl", "uitars", "uitars15", "vagent-tiny"]
+
+
 def test_append_only_between_steps() -> None:
     """Step t+1's conversation starts with step t's, except the last message (the instruction)."""
     rng = np.random.default_rng(1)
@@ -141,7 +171,7 @@ def test_append_only_between_steps() -> None:
             s.screenshot = shots[i]  # the screenshot the model saw at that step
         return out
 
-    for name in sorted(formats.FORMATS):
+    for name in APPEND_ONLY:
         fmt = formats.get(name)
         for t in range(1, 5):
             before = build(ctx(steps(t), shots[t]), fmt, cfg)
@@ -172,8 +202,8 @@ def test_feedback_tool_results_and_errors_reach_the_prompt() -> None:
         assert result_turns[0][0] == ("assistant" if name == "qwen2vl" else "user")
         assert any("That step failed: no call found" in t for _, t in texts)
         assert "click: field 'x' is required" in texts[-1][1]
-        # the instruction is last and the current screen right before it
-        assert p.messages[-2].images and p.messages[-1].role == "user"
+        # the current screen is in one of the last two messages, the feedback last
+        assert any(m.images for m in p.messages[-2:]) and p.messages[-1].role == "user"
 
 
 @pytest.mark.parametrize("fmt", sorted(formats.FORMATS))
@@ -183,8 +213,12 @@ def test_frame_and_resolution_follow_pixels(fmt: str) -> None:
     shot = np.zeros((2400, 1080, 3), np.uint8)
     p = build(ctx([], shot), f, HistoryConfig(max_pixels=512 * 28 * 28))
     system = p.messages[0].text + p.messages[1].text
-    if fmt == "qwen25vl":
+    if fmt == "qwen25vl":  # the cookbooks' tool states the resized resolution
         assert frame.kind == "resized" and "420x924" in system
+    elif fmt == "uitars15":  # UI-TARS-1.5's prompt states none: its points are the image's
+        assert frame.kind == "resized" and "<point>x1 y1</point>" in system
+    elif fmt == "uitars":
+        assert frame.kind == "rel1000" and "<|box_start|>(x1,y1)<|box_end|>" in system
     else:
         assert frame.kind == "rel1000" and "[0, 1000)" in system
     assert p.images[0].width == 420 and p.images[0].height == 924

@@ -56,15 +56,20 @@ def test_value_ends_where_json_ends():
     assert value == {"c": 2} and at == text.index('{"c"')
 
 
-@pytest.mark.parametrize("text", ["", "   ", "no json", "[", "{" * (MAX_DEPTH + 5),
-                                  "}{", ":::", "{" * 300 + "}"])
-def test_hopeless_text_is_a_parse_error(text):
-    try:
+@pytest.mark.parametrize("text,match", [("", "empty JSON"), ("   ", "empty JSON"),
+                                        ("no json", "no JSON object"),
+                                        (":::", "no JSON object")])
+def test_hopeless_text_is_a_parse_error(text, match):
+    with pytest.raises(ParseError, match=match):
         loads(text)
-    except ParseError:
-        return
-    # "[" or "}{": closing what is open is a valid repair; it must still be plain data
-    json.dumps(loads(text)[0])
+
+
+@pytest.mark.parametrize("text,value", [("[", []), ("}{", {}), ("{" * (MAX_DEPTH + 5), {}),
+                                        ("{" * 300 + "}", {})])
+def test_unclosed_brackets_are_closed_and_noted(text, value):
+    # closing what is open is a valid repair: an empty value, and a note that says so
+    got, notes = loads(text)
+    assert got == value and any("unclosed" in n for n in notes)
 
 
 def test_depth_is_capped_without_recursion():
@@ -72,6 +77,11 @@ def test_depth_is_capped_without_recursion():
         read_value("[" * 100_000)
     with pytest.raises(ParseError, match="nested"):
         read_value('{"a":' * 100_000)
+    # the cap is exact: MAX_DEPTH levels are read, one more is refused at its bracket
+    assert read_value("[" * MAX_DEPTH)[1] == MAX_DEPTH
+    with pytest.raises(ParseError, match="nested") as e:
+        read_value("[" * (MAX_DEPTH + 1))
+    assert e.value.pos == MAX_DEPTH
 
 
 @settings(max_examples=300, deadline=None)
@@ -98,9 +108,11 @@ def test_truncated_json_never_raises_anything_else(value, cut):
     text = json.dumps(value)
     prefix = text[:max(1, len(text) - cut)]
     try:
-        got, _ = loads(prefix)
+        got, notes = loads(prefix)
     except ParseError:
         return
+    # a cut object reads back as an object, and the reader says it repaired something
+    assert isinstance(got, dict) and notes
     json.dumps(got)  # plain data only
 
 

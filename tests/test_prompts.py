@@ -15,7 +15,7 @@ import pytest
 from vagent.actions import get_space
 from vagent.policies.history import HistoryConfig, ImagePart, build
 from vagent.policies import formats
-from vagent.actions.context import Context, StepView
+from vagent.actions.context import Context
 
 GOLDEN = Path(__file__).parent / "golden"
 TASKS = {
@@ -56,20 +56,14 @@ def test_golden_prompt(fmt: str, kind: str) -> None:
 
 @pytest.mark.parametrize("fmt", sorted(formats.FORMATS))
 def test_golden_prompt_with_history(fmt: str) -> None:
-    """Three earlier phone steps, two screenshots kept: step 0 is a line, steps 1–2 are turns
-    (one with a tool result, one that failed), then the current screen and the instruction."""
-    shot = np.zeros((2400, 1080, 3), np.uint8)
-    steps = [
-        StepView(step=0, thought="Open the maps app.", raw="(step 0 output)",
-                 calls=[{"action": "open_app", "name": "Maps"}], screenshot=shot),
-        StepView(step=1, thought="Tap the search bar.", raw="(step 1 output)",
-                 calls=[{"action": "click", "x": 500, "y": 80}], screenshot=shot,
-                 tool_results=[{"name": "get_weather", "result": "San Diego: 21 C"}]),
-        StepView(step=2, raw="I will type.", error="no call found in the output", screenshot=shot),
-    ]
-    ctx = context("phone", steps)
-    ctx = ctx.model_copy(update={"feedback": "type: field 'text' is required"})
+    """The fixed 3-step phone episode (fixtures.episode: a GUI call, a custom tool with its
+    result, a failed step), three screenshots kept: step 0 without its image, steps 1–2 with,
+    then the current screen."""
+    from fixtures.episode import context as episode
+
     f = formats.get(fmt)
+    ctx = episode("phone", f.frame(), 3)
+    ctx = ctx.model_copy(update={"feedback": "type: field 'text' is required"})
     prompt = build(ctx, f, HistoryConfig(keep_images=3))
     text = render(prompt.messages[1:])  # the system prompt is in the other golden files
     path = GOLDEN / f"history_{fmt}_phone.txt"

@@ -24,7 +24,8 @@ from vagent.training.sft import (IGNORE, Collator, SFTConfig, TrainError, assist
 from vagent.benchmarks.phone_sim import held_out_episodes
 from vagent.policies import formats
 from vagent.actions.context import Context
-from vagent.policies.bundled import BUNDLED, DEFAULTS, SIZES, SYSTEM
+from vagent.policies.bundled import BUNDLED, DEFAULTS, SYSTEM
+from vagent.training.bundled import SIZES
 from vagent.policies.model import ModelOptions, ModelPolicy
 
 MIN_PX, MAX_PX = SIZES["min_pixels"], SIZES["max_pixels"]
@@ -124,7 +125,7 @@ def test_export_answers_parse_back_to_the_oracle_actions(oracle_runs: Path) -> N
 
 
 class RecordingPolicy(ModelPolicy):
-    """A model policy whose 'model' writes the oracle's action in the qwen2vl format, recording
+    """A model policy whose 'model' writes the oracle's action in the vagent-tiny format, recording
     every prompt it is given — the inference-time prompts to compare the export against."""
 
     name = "recording"
@@ -132,7 +133,7 @@ class RecordingPolicy(ModelPolicy):
     def __init__(self) -> None:
         self.options = ModelOptions(keep_images=DEFAULTS["keep_images"], max_new_tokens=64,
                                     context_tokens=DEFAULTS["context_tokens"])
-        self.fmt = formats.get("qwen2vl")
+        self.fmt = formats.get("vagent-tiny")  # the bundled model's layout
         self.prompts: list[Any] = []
 
     min_pixels = property(lambda self: MIN_PX)
@@ -142,7 +143,8 @@ class RecordingPolicy(ModelPolicy):
         self.prompts.append(prompt)
         action = context.oracle()
         w, h = context.screen
-        return render(from_screen(action, self.frame(), w, h), "qwen2vl", frame=self.frame())
+        return render(from_screen(action, self.frame(), w, h), self.fmt.parser,
+                      frame=self.frame())
 
 
 def _as_swift(prompt: Any) -> list[dict[str, str]]:
@@ -161,7 +163,7 @@ def test_export_is_exactly_the_inference_prompt(tmp_path: Path, keep: int,
     policy.options.keep_images = keep
     policy.options.system = system
     oracle = policies.make("oracle")
-    opts = dict(keep_images=keep, min_pixels=MIN_PX, max_pixels=MAX_PX,
+    opts = dict(fmt_name="vagent-tiny", keep_images=keep, min_pixels=MIN_PX, max_pixels=MAX_PX,
                 context_tokens=DEFAULTS["context_tokens"], max_new_tokens=64, system=system)
     try:
         for i, (task, seed) in enumerate(phone_episodes(3, 11)):
@@ -223,7 +225,7 @@ def test_card_data_is_the_protocol_prompt_and_answer(tmp_path: Path, oracle_runs
         first += len(steps)
     env.close()
     # the bundled recipe's mix: the phone's samples once, the game's three times
-    from vagent.policies.bundled import export as bundled_export
+    from vagent.training.bundled import export as bundled_export
 
     mix = bundled_export([str(oracle_runs), str(tmp_path / "runs")], tmp_path / "mix.jsonl",
                          {"runs": 3}, progress=False)

@@ -20,10 +20,8 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-import numpy as np
-import typer
 
 #: Keeps training deals apart from ``vagent eval cards``' (which mixes in the game's index 0..3).
 CARD_TRAIN_STREAM = 1000
@@ -39,9 +37,11 @@ def phone_episodes(n: int, seed: int, split: str = "train") -> list[tuple[str, i
 
 def card_episodes(game: str, n: int, seed: int) -> list[tuple[str, int]]:
     """``n`` (task text, deal seed) pairs of a card game for training."""
-    from vagent.benchmarks.cards.runner import GAMES, TASKS
+    import numpy as np
 
-    stream = CARD_TRAIN_STREAM + GAMES.index(game)
+    from vagent.envs.cards import GAMES, TASKS
+
+    stream = CARD_TRAIN_STREAM + list(GAMES).index(game)
     return [(TASKS[game], int(np.random.SeedSequence([seed, stream, i]).generate_state(1)[0]))
             for i in range(n)]
 
@@ -52,7 +52,7 @@ TRAIN_SPLITS = ("train", "train-v1")
 
 def episodes_for(env_name: str, n: int, seed: int, split: str = "train") -> list[tuple[str, int]]:
     from vagent.actions.errors import VagentError
-    from vagent.benchmarks.cards.runner import GAMES
+    from vagent.envs.cards import GAMES
 
     if env_name == "phone-sim":
         if split not in TRAIN_SPLITS:
@@ -101,23 +101,4 @@ def generate(env_name: str, out: str | Path, episodes: int, seed: int = 0, max_s
     return {"episodes": len(pairs), "successes": ok, "steps": steps}
 
 
-def register_generate(data_app: Any) -> None:
-
-
-    @data_app.command("generate")
-    def generate_cmd(
-        env: Annotated[str, typer.Argument(help="phone-sim (the simulated phone's tasks) or a "
-                                           "card game (numberline, blackjack, ...).")],
-        out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the run folders.")],
-        episodes: Annotated[int, typer.Option(help="How many episodes.")] = 200,
-        seed: Annotated[int, typer.Option(help="Data seed: same seed, same episodes.")] = 0,
-        max_steps: Annotated[int, typer.Option(help="Stop an episode after this many steps.")] = 15,
-        split: Annotated[str, typer.Option(help="phone-sim: train (composed values, the "
-                                           "training grammar) or train-v1 (the first, small "
-                                           "lists).")] = "train",
-    ) -> None:
-        """Record oracle runs on training episodes (disjoint from the evaluations')."""
-        print(json.dumps(generate(env, out, episodes, seed, max_steps, split=split)))
-
-
-__all__ = ["card_episodes", "generate", "phone_episodes", "register_generate"]
+__all__ = ["card_episodes", "generate", "phone_episodes"]

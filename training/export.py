@@ -20,16 +20,16 @@ image sits in the text):
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-import typer
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Literal
 
 from vagent.actions.errors import VagentError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 IMAGE = "<image>"
 Style = Literal["swift", "sharegpt"]
@@ -43,6 +43,8 @@ class ExportError(VagentError):
 
 def _shape_only(width: int, height: int) -> np.ndarray:
     """An array with a screenshot's shape and no memory: the history builder reads only sizes."""
+    import numpy as np  # here, not at the top: the CLI registers this module at every start
+
     return np.broadcast_to(np.zeros((1, 1, 3), np.uint8), (height, width, 3))
 
 
@@ -68,7 +70,7 @@ def _env_parts(env_name: str, screen: tuple[int, int] | None) -> tuple[Any, Any]
         raise ExportError(f"cannot rebuild env {env_name!r} to read its action space: {e}"
                           ) from None
     try:
-        return env.unwrapped.action_space, getattr(env.unwrapped, "protocol", None)
+        return env.action_space, env.protocol
     finally:
         env.close()
 
@@ -88,6 +90,25 @@ def target_text(call: dict[str, Any], space: Any, fmt: Any, frame: Any,
             action = to_screen(action, Frame(kind=call_frame), *screen).action
         action = from_screen(action, frame, *screen)
     return render(action, fmt.parser, frame=frame), action.dump()
+
+
+@functools.lru_cache(maxsize=4)
+def text_counter(tokenizer: str | Path | None = None) -> Callable[[str], int]:
+    """How the history builder counts text tokens: with the checkpoint's tokenizer (as
+    ``policies.qwen_local`` does), or the tokenizer-free estimate the other policies use."""
+    from vagent.policies.history import approx_tokens
+
+    if tokenizer is None:
+        return approx_tokens
+    from transformers import AutoTokenizer
+
+    try:
+        tok = AutoTokenizer.from_pretrained(str(tokenizer))
+    except (OSError, ValueError) as e:
+        raise ExportError(f"cannot load a tokenizer from {tokenizer}: {str(e).splitlines()[0]}"
+                          " — pass the checkpoint folder the policy runs") from None
+    return functools.lru_cache(maxsize=8192)(
+        lambda text: len(tok(text, add_special_tokens=False)["input_ids"]))
 
 
 def _sample_messages(prompt: Any, answer: str, paths: dict[int, str]) -> tuple[list[dict], list]:
@@ -111,8 +132,12 @@ def trajectory_samples(run_dir: str | Path, fmt_name: str = "qwen2vl", *,
                        keep_images: int = 1, min_pixels: int | None = None,
                        max_pixels: int | None = None, context_tokens: int = 32768,
                        max_new_tokens: int = 256, only_success: bool = True,
-                       system: str | None = None) -> Iterator[dict[str, Any]]:
-    """The SFT samples of one run folder (one per step that did something), swift style."""
+                       system: str | None = None, tokenizer: str | Path | None = None
+                       ) -> Iterator[dict[str, Any]]:
+    """The SFT samples of one run folder (one per step that did something), swift style.
+
+    ``tokenizer`` (a checkpoint folder): count the history's tokens with it, as the local policy
+    counts with its own, so a history over the budget is cut where inference cut it."""
     from vagent.actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
     from vagent.policies.history import HistoryConfig, build, protocol_prompt
     from vagent.agent.trajectory import Trajectory
@@ -134,6 +159,7 @@ def trajectory_samples(run_dir: str | Path, fmt_name: str = "qwen2vl", *,
                         reserve=max_new_tokens, min_pixels=min_pixels or DEFAULT_MIN_PIXELS,
                         max_pixels=max_pixels or DEFAULT_MAX_PIXELS, system=system)
     frame = fmt.frame(cfg.min_pixels, cfg.max_pixels)
+    count = text_counter(tokenizer)
     views: list[StepView] = []
     paths: dict[int, str] = {}
     same_format = (traj.meta.get("policy") or {}).get("format") == fmt_name
@@ -147,30 +173,44 @@ def trajectory_samples(run_dir: str | Path, fmt_name: str = "qwen2vl", *,
         return arr
 
     for i, rec in enumerate(traj.steps):
+        model_text = bool(rec.raw) and rec.frame == frame.kind and same_format
         if rec.error or not rec.calls:
-            break  # a failed step: what follows was not the oracle's clean path
+            if not (same_format and protocol is None):
+                break  # an oracle's failed step: what follows was not its clean path
+            # A model's failed step is no target, but the model saw it in later prompts.
+            current = shot(i)
+            views.append(StepView(step=rec.step, thought=rec.thought, raw=rec.raw,
+                                  calls=rec.calls, action=rec.action,
+                                  tool_results=rec.tool_results, error=rec.error,
+                                  screenshot=current))
+            if len(views) > keep_images:
+                views[-keep_images - 1].screenshot = None
+            continue
         current = shot(i)
         obs = {"screenshot": current, "text": rec.observation_text}
         ctx = Context(task=task, space=space, observation=obs, steps=list(views), step=rec.step,
                       screen=screen, protocol=protocol)
+        thought = ""
         if protocol is not None:
             prompt = protocol_prompt(ctx, cfg)
             answer = rec.raw or json.dumps(rec.calls[0], ensure_ascii=False)
             calls = rec.calls
-        elif rec.raw and rec.frame == frame.kind and same_format:
-            # written by a model policy of this frame: its own text is the answer
-            prompt = build(ctx, fmt, cfg)
-            answer, calls = rec.raw, rec.calls
+        elif model_text:
+            # written by a model policy of this format: its own text (thought included) is the
+            # answer, and later prompts show the step as the loop showed it
+            prompt = build(ctx, fmt, cfg, count)
+            answer, calls, thought = rec.raw, rec.calls, rec.thought
         else:
-            prompt = build(ctx, fmt, cfg)
+            prompt = build(ctx, fmt, cfg, count)
             rendered = [target_text(c, space, fmt, frame, screen, rec.frame)
                         for c in rec.calls]
             answer = "\n".join(text for text, _ in rendered)
             calls = [call for _, call in rendered]
         messages, images = _sample_messages(prompt, answer, paths)
         yield {"messages": messages, "images": images}
-        views.append(StepView(step=rec.step, raw=answer, calls=calls, action=rec.action,
-                              tool_results=rec.tool_results, screenshot=current))
+        views.append(StepView(step=rec.step, thought=thought, raw=answer, calls=calls,
+                              action=rec.action, tool_results=rec.tool_results,
+                              screenshot=current))
         if len(views) > keep_images:  # as the agent does: only recent screenshots stay
             views[-keep_images - 1].screenshot = None
 
@@ -206,65 +246,44 @@ def run_dirs(paths: Iterable[str | Path]) -> list[Path]:
 
 def export(paths: Iterable[str | Path], out: str | Path, style: Style = "swift",
            fmt_name: str = "qwen2vl", only_success: bool = True, progress: bool = True,
-           **history: Any) -> dict[str, int]:
-    """Write the samples of every run under ``paths`` to ``out``; return counts."""
+           repeat: dict[str, int] | None = None, **history: Any) -> dict[str, int]:
+    """Write the samples of every run under ``paths`` to ``out``, path by path; return counts.
+
+    A path whose folder name is in ``repeat`` has its samples written that many times in a row
+    (to weight a mix: ``{"numberline": 3}``); ``rows`` counts the lines written.
+    """
     from rich.progress import Progress
 
     if style not in ("swift", "sharegpt"):
         raise ExportError(f"unknown export format {style!r} — use swift or sharegpt")
-    dirs = run_dirs(paths)
-    if not dirs:
+    groups = [(run_dirs([p]), (repeat or {}).get(Path(p).name, 1)) for p in paths]
+    total = sum(len(dirs) for dirs, _ in groups)
+    if not total:
         raise ExportError("no trajectory.jsonl under the given folders — record runs with "
                           "'vagent run' or 'vagent data generate' first")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    counts = {"runs": len(dirs), "runs_used": 0, "samples": 0, "images": 0}
+    counts = {"runs": total, "runs_used": 0, "samples": 0, "images": 0, "rows": 0}
     tmp = out.with_name(out.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f, Progress(disable=not progress) as bar:
-        job = bar.add_task("export", total=len(dirs))
-        for d in dirs:
-            used = False
-            for sample in trajectory_samples(d, fmt_name, only_success=only_success, **history):
-                row = sample if style == "swift" else to_sharegpt(sample)
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
-                counts["samples"] += 1
-                counts["images"] += len(sample["images"])
-                used = True
-            counts["runs_used"] += used
-            bar.advance(job)
+        job = bar.add_task("export", total=total)
+        for dirs, times in groups:
+            lines: list[str] = []
+            for d in dirs:
+                used = False
+                for sample in trajectory_samples(d, fmt_name, only_success=only_success,
+                                                 **history):
+                    row = sample if style == "swift" else to_sharegpt(sample)
+                    lines.append(json.dumps(row, ensure_ascii=False) + "\n")
+                    counts["images"] += len(sample["images"])
+                    used = True
+                counts["runs_used"] += used
+                bar.advance(job)
+            f.write("".join(lines) * times)
+            counts["samples"] += len(lines)
+            counts["rows"] += len(lines) * times
     tmp.replace(out)
     return counts
 
 
-def register(app: Any, eval_app: Any, sim_app: Any) -> None:
-    data_app = typer.Typer(no_args_is_help=True, help="Training data from trajectories.")
-    app.add_typer(data_app, name="data")
-
-    @data_app.command("export")
-    def export_cmd(
-        traj_dirs: Annotated[list[Path], typer.Argument(help="Run folders, or folders of them.")],
-        out: Annotated[Path, typer.Option("--out", "-o", help="The JSONL file to write.")],
-        format: Annotated[str, typer.Option("--format", help="swift (ms-swift) or sharegpt "
-                                            "(LLaMA-Factory).")] = "swift",
-        prompt_format: Annotated[str, typer.Option(help="The policy's prompt format: qwen2vl, "
-                                                   "qwen25vl, uitars.")] = "qwen2vl",
-        keep_images: Annotated[int, typer.Option(help="Screenshots shown per step, as the "
-                                                 "policy's --keep-images.")] = 1,
-        min_pixels: Annotated[int | None, typer.Option(help="As the policy's.")] = None,
-        max_pixels: Annotated[int | None, typer.Option(help="As the policy's.")] = None,
-        system: Annotated[str | None, typer.Option(help="A system prompt replacing the format's "
-                                                   "(as the policy's --opt system=...).")] = None,
-        all_runs: Annotated[bool, typer.Option("--all", help="Failed runs too.")] = False,
-    ) -> None:
-        """Trajectories as SFT JSONL (messages + image paths), rendered as the policy prompts."""
-        counts = export(traj_dirs, out, format, prompt_format, only_success=not all_runs,
-                        keep_images=keep_images, min_pixels=min_pixels, max_pixels=max_pixels,
-                        system=system)
-        print(json.dumps({"out": str(out), **counts}))
-
-    from vagent.training.datagen import register_generate
-
-    register_generate(data_app)
-
-
-__all__ = ["export", "register", "run_dirs", "target_text", "to_sharegpt", "trajectory_samples"]
+__all__ = ["export", "run_dirs", "target_text", "to_sharegpt", "trajectory_samples"]

@@ -20,9 +20,8 @@ import random
 import shutil
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-import typer
 from pydantic import BaseModel, Field
 
 from vagent.actions.errors import VagentError
@@ -194,13 +193,13 @@ def load_model(source: str, device: str, dtype: Any) -> tuple[Any, Any]:
     import transformers
     from transformers import AutoConfig, AutoProcessor
 
-    from vagent.policies.qwen_local import MODEL_TYPES, _first_line, _locate
+    from vagent.policies.qwen_local import MODEL_TYPES, first_line, locate_checkpoint
 
-    path = _locate(source)
+    path = locate_checkpoint(source)
     try:
         config = AutoConfig.from_pretrained(path)
     except (OSError, ValueError) as e:
-        raise TrainError(f"cannot read the config of {source}: {_first_line(e)}") from None
+        raise TrainError(f"cannot read the config of {source}: {first_line(e)}") from None
     if config.model_type not in MODEL_TYPES:
         raise TrainError(f"{source} is a {config.model_type} checkpoint — sft trains Qwen2-VL "
                          "and Qwen2.5-VL checkpoints")
@@ -209,11 +208,12 @@ def load_model(source: str, device: str, dtype: Any) -> tuple[Any, Any]:
         model = cls.from_pretrained(path, dtype=dtype, attn_implementation="sdpa")
         processor = AutoProcessor.from_pretrained(path)
     except (OSError, ValueError, ImportError) as e:
-        raise TrainError(f"cannot load {source}: {_first_line(e)}") from None
+        raise TrainError(f"cannot load {source}: {first_line(e)}") from None
     return model.to(device), processor
 
 
-def _checkpoints(out: Path) -> list[Path]:
+def checkpoints(out: Path) -> list[Path]:
+    """The complete checkpoints in a training output folder, oldest first."""
     found = [p for p in out.glob("checkpoint-*") if (p / "trainer_state.json").exists()]
     return sorted(found, key=lambda p: int(p.name.split("-")[1]))
 
@@ -227,13 +227,15 @@ def _save_checkpoint(out: Path, step: int, model: Any, processor: Any, opt: Any,
     tmp.mkdir(parents=True)
     model.save_pretrained(tmp)
     processor.save_pretrained(tmp)
+    # dropout draws from the device's generator: on a GPU that is the CUDA one, saved too
+    cuda_rng = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
     torch.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                "torch_rng": torch.get_rng_state()}, tmp / "optimizer.pt")
+                "torch_rng": torch.get_rng_state(), "cuda_rng": cuda_rng}, tmp / "optimizer.pt")
     (tmp / "trainer_state.json").write_text(json.dumps({**state, "step": step}, indent=1))
     final = out / f"checkpoint-{step}"
     shutil.rmtree(final, ignore_errors=True)
     tmp.rename(final)
-    for old in _checkpoints(out)[:-keep] if keep > 0 else []:
+    for old in checkpoints(out)[:-keep] if keep > 0 else []:
         shutil.rmtree(old, ignore_errors=True)
 
 
@@ -247,7 +249,7 @@ def train(cfg: SFTConfig, progress: bool = True) -> dict[str, Any]:
     samples = load_samples(cfg.data)
     device = cfg.device or ("cuda" if torch.cuda.is_available() else "cpu")
     dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
-    resume_from = _checkpoints(out)[-1] if out.exists() and _checkpoints(out) else None
+    resume_from = checkpoints(out)[-1] if out.exists() and checkpoints(out) else None
     torch.manual_seed(cfg.seed)
     # A full fine-tune resumes from the checkpoint's weights, loaded like any checkpoint.
     start_from = str(resume_from) if resume_from is not None and not cfg.lora else cfg.model
@@ -290,6 +292,8 @@ def train(cfg: SFTConfig, progress: bool = True) -> dict[str, Any]:
         opt.load_state_dict(extra["optimizer"])
         sched.load_state_dict(extra["scheduler"])
         torch.set_rng_state(extra["torch_rng"])
+        if extra.get("cuda_rng") is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(extra["cuda_rng"])
         step, losses = state["step"], state.get("losses", [])
 
     # The data order is a function of the seed and the epoch alone, so a resumed run sees the
@@ -354,40 +358,5 @@ def train(cfg: SFTConfig, progress: bool = True) -> dict[str, Any]:
     return summary
 
 
-def register(app: Any, eval_app: Any, sim_app: Any) -> None:
-    train_app = typer.Typer(no_args_is_help=True, help="Train Qwen2-VL-family checkpoints.")
-    app.add_typer(train_app, name="train")
-
-    @train_app.command("sft")
-    def sft_cmd(
-        data: Annotated[Path, typer.Option(help="Swift JSONL from 'vagent data export'.")],
-        model: Annotated[str, typer.Option(help="Checkpoint folder or hub id to start from.")],
-        out: Annotated[Path, typer.Option(help="Output folder (checkpoints, final model).")],
-        lora: Annotated[bool, typer.Option("--lora", help="Train LoRA adapters (peft).")] = False,
-        epochs: Annotated[float, typer.Option(help="Passes over the data.")] = 1.0,
-        lr: Annotated[float, typer.Option(help="Peak learning rate.")] = 1e-4,
-        batch_size: Annotated[int, typer.Option(help="Samples per step.")] = 1,
-        grad_accum: Annotated[int, typer.Option(help="Batches per optimizer step.")] = 1,
-        save_every: Annotated[int, typer.Option(help="Checkpoint every N steps.")] = 200,
-        max_steps: Annotated[int | None, typer.Option(help="Stop after N steps.")] = None,
-        time_budget: Annotated[float | None, typer.Option(help="Stop after N seconds.")] = None,
-        seed: Annotated[int, typer.Option(help="Seed of the data order and init.")] = 0,
-        device: Annotated[str | None, typer.Option(help="cpu or cuda (default: cuda if any).")
-                          ] = None,
-        resume: Annotated[bool, typer.Option("--resume", help="Continue from OUT's newest "
-                                             "checkpoint.")] = False,
-    ) -> None:
-        """Supervised fine-tuning, loss on the assistant tokens only."""
-        out_p = Path(out)
-        if out_p.exists() and _checkpoints(out_p) and not resume:
-            raise TrainError(f"{out} already holds checkpoints — pass --resume to continue "
-                             "or choose another --out")
-        cfg = SFTConfig(data=str(data), model=model, out=str(out), epochs=epochs, lr=lr,
-                        batch_size=batch_size, grad_accum=grad_accum, lora=lora, seed=seed,
-                        save_every=save_every, max_steps=max_steps, time_budget=time_budget,
-                        device=device)
-        print(json.dumps(train(cfg), indent=1))
-
-
-__all__ = ["Collator", "SFTConfig", "assistant_labels", "chat_messages", "load_samples",
-           "register", "train"]
+__all__ = ["Collator", "SFTConfig", "assistant_labels", "chat_messages", "checkpoints",
+           "load_samples", "train"]

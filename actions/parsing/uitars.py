@@ -256,6 +256,8 @@ def render_call(action: dict[str, Any], v15: bool) -> str:
         extra = {} if a["duration_ms"] == 1000 else {"time": quote(fmt(a["duration_ms"] / 1000))}
         return _call("long_press", **{p1: pt(a["x"], a["y"])}, **extra)
     if name in ("swipe", "drag"):
+        # (1.5's mobile prompt writes a swipe as drag(start_point, end_point); read back here as
+        # a drag, the policy's format turns it into a swipe on a phone — see Format.parse)
         verb = "drag" if name == "drag" else ("swipe" if v15 else "scroll")
         extra = {}
         if name == "swipe" and a["duration_ms"] != 300:

@@ -48,13 +48,20 @@ def aggregate(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 
 def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Overall and per task type. Test episodes (``success`` None: no goal conditions here)
+    are counted as ``prediction_only`` and left out of the rates; the leaderboard scores them."""
+    unscored = [r for r in records if r.get("success") is None]
+    records = [r for r in records if r.get("success") is not None]
     out = aggregate(records)
+    if unscored:
+        out["prediction_only"] = len(unscored)
     by_type: dict[str, list[dict[str, Any]]] = {}
     for r in records:
         by_type.setdefault(r["task_type"], []).append(r)
     out["per_type"] = {k: aggregate(v) for k, v in sorted(by_type.items())}
-    out["mean_steps"] = round(sum(r["path_length"] for r in records) / len(records), 2) if records else 0
-    out["mean_failures"] = round(sum(r["failures"] for r in records) / len(records), 2) if records else 0
+    every = records + unscored
+    out["mean_steps"] = round(sum(r["path_length"] for r in every) / len(every), 2) if every else 0
+    out["mean_failures"] = round(sum(r["failures"] for r in every) / len(every), 2) if every else 0
     return out
 
 

@@ -18,6 +18,7 @@ from vagent.actions.errors import VagentError
 from vagent.envs.alfred.tasks import AlfredTask
 
 from .metrics import markdown, summarise
+from .submission import after_run, markdown_notes
 
 
 def _finished(path: Path) -> dict[str, dict[str, Any]]:
@@ -74,13 +75,16 @@ def run(episodes: list[AlfredTask], policy: Any, out: Path, *, backend: str = "s
                              meta={"alfred_task": task.task_id, "repeat_idx": task.repeat_idx,
                                    "backend": backend}).run(
                     task.instruction, options={"alfred_task": task})
-                met, total = env.goal_conditions()
+                met, total = (None, None) if task.prediction_only else env.goal_conditions()
                 rec = {"episode": task.episode_id, "task_id": task.task_id,
                        "repeat_idx": task.repeat_idx, "task_type": task.task_type,
-                       "instruction": task.instruction, "success": met == total,
+                       "instruction": task.instruction,
+                       "success": None if met is None else met == total,
                        "gc_met": met, "gc_total": total, "expert_length": task.expert_length,
                        "path_length": env.path_length, "failures": env.failures,
                        "steps": len(traj.steps), "reason": traj.meta["result"]["reason"]}
+                if task.prediction_only:  # a test task: its actions are the leaderboard's input
+                    rec["thor_actions"] = list(env.backend.actions)
                 f.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 f.flush()
                 done[task.episode_id] = rec
@@ -94,8 +98,10 @@ def run(episodes: list[AlfredTask], policy: Any, out: Path, *, backend: str = "s
     summary.update(meta or {})
     summary["policy"] = policy.describe()
     summary.update(backend=backend, max_steps=max_steps, max_fails=max_fails)
+    summary.update(after_run(out, records, (meta or {}).get("split")))
     (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False),
                                       encoding="utf-8")
     title = f"policy `{summary['policy'].get('name', '?')}`, backend `{backend}`"
-    (out / "summary.md").write_text(markdown(summary, title), encoding="utf-8")
+    (out / "summary.md").write_text(markdown(summary, title) + markdown_notes(summary),
+                                    encoding="utf-8")
     return summary

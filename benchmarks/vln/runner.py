@@ -20,6 +20,8 @@ from ..records import read_records
 
 from vagent.envs.vln.metrics import score, summarise
 
+from .submission import after_run, markdown_notes
+
 COLUMNS = {"r2r": ["TL", "NE", "SR", "OSR", "SPL"],
            "reverie": ["TL", "SR", "OSR", "SPL", "RGS", "RGSPL"]}
 
@@ -29,7 +31,7 @@ def markdown(summary: dict[str, Any], dataset: str, policy: str) -> str:
     head = "| policy | episodes | " + " | ".join(cols) + " |"
     rule = "|---|---:|" + "---:|" * len(cols)
     row = f"| {policy} | {summary['episodes']} | " + " | ".join(
-        f"{summary.get(c, 0.0):.2f}" for c in cols) + " |"
+        f"{summary[c]:.2f}" if c in summary else "—" for c in cols) + " |"  # —: a test split
     note = ("TL and NE in metres; SR, OSR, SPL" + (", RGS, RGSPL" if dataset == "reverie" else "")
             + " in percent.")
     title = f"# VLN ({dataset.upper()}) — {summary.get('split', '')}"
@@ -49,8 +51,9 @@ def run(episodes: list[Episode], data: SceneData, dataset: str, policy: Any, out
     out.mkdir(parents=True, exist_ok=True)
     results = out / "episodes.jsonl"
     done = read_records(results, lambda r: r["id"], repair=True)
-    data.check([e for e in episodes if e.id not in done])  # everything missing, before starting
-    env = VLNEnv(data=data, dataset=dataset, episodes=episodes, max_steps=max_steps)
+    views = getattr(policy, "images_needed", 1) > 0  # oracle, replay, random: no views needed
+    data.check([e for e in episodes if e.id not in done], views=views)  # all missing, up front
+    env = VLNEnv(data=data, dataset=dataset, episodes=episodes, max_steps=max_steps, views=views)
     with open(results, "a", encoding="utf-8") as f:
         if results.stat().st_size and not results.read_bytes().endswith(b"\n"):
             f.write("\n")  # a line cut short by a kill stays apart from the next record
@@ -78,8 +81,10 @@ def run(episodes: list[Episode], data: SceneData, dataset: str, policy: Any, out
     summary.update({"dataset": dataset, "split": split, "max_steps": max_steps,
                     "policy": policy.describe(),
                     "errors": sum(r.get("errors", 0) for r in records)})
+    summary.update(after_run(out, records, episodes, data, dataset, split, views))
     (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False),
                                       encoding="utf-8")
     (out / "summary.md").write_text(
-        markdown(summary, dataset, str(policy.describe().get("name", "?"))), encoding="utf-8")
+        markdown(summary, dataset, str(policy.describe().get("name", "?")))
+        + markdown_notes(summary), encoding="utf-8")
     return summary

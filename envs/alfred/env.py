@@ -9,75 +9,30 @@ terminates. Success and goal conditions are ALFRED's, checked on the backend's s
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
-from pydantic import Field
 
-from vagent.actions import Action, ActionSpace, Terminate
+from vagent.actions import Action, Terminate
 
 from ..base import Env, EnvError, observation_space
+from .actions import AlfredSpace
 from .goals import goal_conditions
 from .objects import KNIVES, squash, type_label
+from .oracle import next_action
+from .protocol import AlfredProtocol
 from .tasks import AlfredTask, parse_task
 
 
-class GotoLocation(Action):
-    """Walk to a place or a known object (e.g. "countertop 2", "fridge", "apple")."""
-
-    action: Literal["GotoLocation"] = "GotoLocation"
-    target: str = Field(min_length=1)
-
-
-def _verb(name: str, doc: str, field: str = "object") -> type[Action]:
-    fields = {"action": (Literal[name], name), field: (str, Field(min_length=1))}  # type: ignore[valid-type]
-    from pydantic import create_model
-
-    model = create_model(name, __base__=Action, **fields)  # type: ignore[call-overload]
-    model.__doc__ = doc
-    return model
-
-
-Pickup = _verb("Pickup", "Pick up a visible object with the empty hand.")
-Put = _verb("Put", "Put the held object into or onto a visible receptacle.", "receptacle")
-Open = _verb("Open", "Open a visible fridge, microwave, cabinet or drawer.")
-Close = _verb("Close", "Close a visible open fridge, microwave, cabinet or drawer.")
-ToggleOn = _verb("ToggleOn", "Turn on a visible lamp, faucet or microwave.")
-ToggleOff = _verb("ToggleOff", "Turn off a visible lamp, faucet or microwave.")
-Slice = _verb("Slice", "Slice a visible object while holding a knife.")
-Heat = _verb("Heat", "Heat the held object in the microwave in view.")
-Cool = _verb("Cool", "Cool the held object in the fridge in view.")
-Clean = _verb("Clean", "Clean the held object in the sink basin in view.")
-
-ACTIONS: tuple[type[Action], ...] = (GotoLocation, Pickup, Put, Open, Close, ToggleOn, ToggleOff,
-                                     Slice, Heat, Cool, Clean, Terminate)
 APPLIANCE = {"Heat": "Microwave", "Cool": "Fridge", "Clean": "SinkBasin"}
-
-
-class AlfredSpace(ActionSpace):
-    """ALFRED's high-level actions; ``sample`` names objects the agent can see or knows."""
-
-    def __init__(self, names: Any = None, seed: int | None = None):
-        super().__init__("alfred", ACTIONS, seed=seed)
-        self._names = names or (lambda: [])
-
-    def with_screen(self, width: int, height: int) -> AlfredSpace:
-        space = AlfredSpace(self._names)
-        space.screen = (width, height)
-        space._rng = self._rng
-        return space
-
-    def sample(self, mask: Any = None, probability: Any = None) -> Action:
-        model = self._rng.choice([m for m in ACTIONS if m is not Terminate])
-        names = list(self._names()) or ["countertop 1"]
-        field = next(f for f in model.model_fields if f != "action")
-        return model.model_validate({"action": model.action_name(), field: self._rng.choice(names)})
 
 
 class AlfredEnv(Env):
     """ALFRED on a backend: ``symbolic`` (anywhere) or ``thor`` (ai2thor 5.x)."""
 
-    def __init__(self, backend: str | Any = "symbolic", tasks: list[AlfredTask] | None = None,
+    def __init__(self, backend: str | Any = "symbolic",
+                 tasks: list[AlfredTask] | Callable[[], list[AlfredTask]] | None = None,
                  max_fails: int | str = 10, width: int | str = 300, height: int | str = 300,
                  thor_platform: str | None = None, task_index: int | str | None = None,
                  render_mode: str | None = "rgb_array"):
@@ -90,8 +45,6 @@ class AlfredEnv(Env):
         self._tasks = tasks
         self._task_index = None if task_index is None else int(task_index)
         self.action_space = AlfredSpace(self._sample_names)
-        from .protocol import AlfredProtocol
-
         self.protocol = AlfredProtocol()
         self.task: AlfredTask | None = None
         self.names: dict[str, str] = {}
@@ -121,6 +74,7 @@ class AlfredEnv(Env):
                      "instruction": task.instruction, "warnings": list(self.backend.warnings)}
 
     def step(self, action: Action | dict[str, Any] | str):
+        assert self.task is not None, "reset the env first"
         act = self.coerce(action)
         self.steps += 1
         terminated = False
@@ -133,42 +87,48 @@ class AlfredEnv(Env):
             self.failures += 1
         self._refresh()
         self.last_message = f"{_call_text(act)} — {'ok' if ok else 'failed: ' + msg}"
-        met, total = self.goal_conditions()
-        success = met == total
         if self.failures >= self.max_fails:
             terminated = True
-        reward = 1.0 if terminated and success else 0.0
+        info: dict[str, Any] = {"failures": self.failures, "last_action_success": ok,
+                                "message": msg, "path_length": self.path_length}
+        reward = 0.0
+        if not self.task.prediction_only:  # a test task: the leaderboard scores it, not us
+            met, total = self.goal_conditions()
+            success = met == total
+            reward = 1.0 if terminated and success else 0.0
+            info.update(success=success, goal_conditions=[met, total])
         obs = self._observe()
-        info = {"success": success, "goal_conditions": [met, total], "failures": self.failures,
-                "last_action_success": ok, "message": msg, "path_length": self.path_length}
         return obs, reward, terminated, False, info
 
     def close(self) -> None:
         self.backend.close()
 
     def oracle_action(self) -> Action | None:
-        from .oracle import next_action
-
+        """The planner's next action; None for a test task (it has no goal to plan to)."""
+        if self.task is None or self.task.prediction_only:
+            return None
         return next_action(self)
 
     # -- task state -------------------------------------------------------------------------------
     def goal_conditions(self) -> tuple[int, int]:
         assert self.task is not None, "reset the env first"
+        if self.task.prediction_only:
+            raise EnvError(f"task {self.task.task_id} is a test task: it has no goal conditions "
+                           "here — its actions go to the leaderboard file")
         b = self.backend
         return goal_conditions(self.task, b.metadata, heated=b.heated, cooled=b.cooled,
                                cleaned=b.cleaned)
 
     def tasks(self) -> list[AlfredTask]:
-        if self._tasks is None:
-            from .generate import generated_tasks
-
-            self._tasks = generated_tasks()
-        return self._tasks
+        if callable(self._tasks):  # a loader, called at the first reset that needs a task
+            self._tasks = self._tasks()
+        return self._tasks or []
 
     def _pick_task(self, text: str | None, seed: int | None) -> AlfredTask:
         tasks = self.tasks()
         if not tasks:
-            raise EnvError("no ALFRED tasks loaded — pass tasks or use the generated set")
+            raise EnvError("no ALFRED tasks loaded — pass tasks=, or use envs.make('alfred') "
+                           "for the generated set")
         for t in tasks:
             if text and squash(t.instruction) == squash(text):
                 return t

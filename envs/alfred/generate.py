@@ -17,6 +17,7 @@ import random
 import re
 from typing import Any
 
+from .env import AlfredEnv
 from .objects import TYPES, object_id
 from .tasks import TASK_TYPES, AlfredTask, parse_task
 
@@ -176,8 +177,6 @@ def _task(kind: str, index: int, seed: int) -> AlfredTask:
 
 def expert_plan(task: AlfredTask, max_steps: int = 60) -> list[dict[str, Any]]:
     """Run the oracle on the task's symbolic scene; its actions as ALFRED high_pddl entries."""
-    from .env import AlfredEnv
-
     env = AlfredEnv(backend="symbolic", tasks=[task])
     env.reset(options={"alfred_task": task})
     plan: list[dict[str, Any]] = []
@@ -209,3 +208,10 @@ def _cached(per_type: int, seed: int) -> tuple[AlfredTask, ...]:
 def generated_tasks(per_type: int = 5, seed: int = 0) -> list[AlfredTask]:
     """``per_type`` tasks of each of the seven types (deterministic for a seed)."""
     return list(_cached(per_type, seed))
+
+
+def generated_env(**kwargs: Any) -> AlfredEnv:
+    """``AlfredEnv`` on the generated task set (built at the first reset) unless ``tasks`` is
+    given: the registry's entry point for ``vagent/Alfred-v0``."""
+    kwargs.setdefault("tasks", generated_tasks)
+    return AlfredEnv(**kwargs)

@@ -8,16 +8,28 @@ on the generated symbolic tasks it must reach every goal.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from vagent.actions import Action, Terminate
 
-from .env import Clean, Cool, GotoLocation, Heat, Open, Pickup, Put, Slice, ToggleOn
+from .actions import Clean, Cool, GotoLocation, Heat, Open, Pickup, Put, Slice, ToggleOn
 from .goals import _inside, _with
 from .objects import KNIVES
+from .tasks import AlfredTask
 
-if TYPE_CHECKING:
-    from .env import AlfredEnv
+
+class Scene(Protocol):
+    """What the oracle reads of an ``AlfredEnv`` (which calls it, hence no import of it here)."""
+
+    task: AlfredTask | None
+    backend: Any
+    names: dict[str, str]
+
+    def visible(self) -> list[str]: ...
+
+    def places(self) -> list[str]: ...
+
+    def goal_conditions(self) -> tuple[int, int]: ...
 
 _ACT = {"Heat": Heat, "Cool": Cool, "Clean": Clean}
 _APPLIANCE = {"pick_heat_then_place_in_recep": ("Heat", "Microwave"),
@@ -27,7 +39,7 @@ _NOT_A_SHELF = ("Microwave", "Fridge", "SinkBasin", "GarbageCan")
 
 
 class _Plan:
-    def __init__(self, env: AlfredEnv):
+    def __init__(self, env: Scene):
         self.env = env
         self.b = env.backend
         self.objs = self.b.objects()
@@ -76,7 +88,7 @@ class _Plan:
         return GotoLocation(target=self.name(places[0]))
 
 
-def next_action(env: AlfredEnv) -> Action:
+def next_action(env: Scene) -> Action:
     task = env.task
     assert task is not None, "reset the env first"
     met, total = env.goal_conditions()

@@ -3,6 +3,11 @@
 ``load_split(DIR, SPLIT)`` finds ``DIR/SPLIT/**/traj_data.json`` (ALFRED's json_2.1.0 layout)
 and yields one episode per annotation, as ALFRED evaluates. Tasks the project generates carry
 their symbolic scene under the extra key ``vagent_scene``; ALFRED's own tasks run on THOR.
+
+ALFRED's test files (tests_seen, tests_unseen) hold only ``scene``, ``task_id`` and the
+annotations — no ``task_type``, ``pddl_params`` or ``plan``. They load as *prediction-only*
+tasks: they run, and the actions go to the leaderboard file (``benchmarks.alfred.submission``),
+but there are no goal conditions to check here and no oracle.
 """
 
 from __future__ import annotations
@@ -59,13 +64,18 @@ class AlfredTask(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     task_id: str
-    task_type: TaskType
-    pddl_params: PddlParams
+    task_type: TaskType | None = None  # None: a test task (prediction-only)
+    pddl_params: PddlParams | None = None
     scene: Scene
     plan: dict[str, Any] = Field(default_factory=dict)
     turk_annotations: dict[str, list[Annotation]] = Field(default_factory=dict)
     symbolic_scene: dict[str, Any] | None = Field(None, alias="vagent_scene")
     repeat_idx: int = 0
+
+    @property
+    def prediction_only(self) -> bool:
+        """A test task: nothing to score it against (ALFRED's leaderboard scores it)."""
+        return self.task_type is None or self.pddl_params is None
 
     @property
     def annotations(self) -> list[Annotation]:
@@ -75,6 +85,8 @@ class AlfredTask(BaseModel):
     def instruction(self) -> str:
         anns = self.annotations
         if not anns:
+            if self.task_type is None or self.pddl_params is None:
+                raise DataError(f"task {self.task_id} has neither annotations nor a task type")
             return f"{self.task_type.replace('_', ' ')}: {self.pddl_params.object_target}"
         return anns[min(self.repeat_idx, len(anns) - 1)].task_desc.strip()
 

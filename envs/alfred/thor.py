@@ -12,6 +12,28 @@
   a microwave turned on heats what is in it, a fridge closed cools what is in it, a faucet
   turned on cleans what is in the nearest sink basin — whatever action sequence did it.
 
+Starting an episode restores the task's recorded scene in the order and with the states of
+ALFRED's own ``ThorEnv.restore_scene`` (``env/thor_env.py``), then its ``init_action``:
+
+1. ``reset(scene)`` — 5.x's reset runs ``Initialize`` with the controller's settings (ALFRED's
+   ``reset`` and ``restore_scene`` each issue ``Initialize``; on 5.x the one reset stands for
+   both);
+2. ``SetObjectToggles`` with the recorded toggles, when there are any;
+3. when ``dirty_and_empty``: ``SetStateOfAllObjects`` ``CanBeDirty`` (forceAction True), then
+   ``SetStateOfAllObjects`` ``CanBeFilled`` (forceAction False);
+4. ``SetObjectPoses`` with the recorded poses (always, as ALFRED does);
+5. ``TeleportFull`` to the recorded start.
+
+Scenes and actions changed between ai2thor 2.1 (what ALFRED recorded) and 5.x: a restore step
+THOR refuses is kept as a warning, and where 5.x dropped ``SetStateOfAllObjects`` the same
+states are set object by object (``DirtyObject``; ``EmptyLiquidFromObject`` — the key's name,
+"dirty and empty", is what the ``CanBeFilled``/False call means).
+
+Every THOR action taken on the agent's behalf — interactions, the steps of Heat/Cool/Clean, the
+teleport GotoLocation ends with — is logged in ``actions`` (action, arguments, the object held
+before it, whether THOR accepted it), failed ones included, as ALFRED's leaderboard records
+them; ``benchmarks.alfred.submission`` turns the log into the leaderboard's API dicts.
+
 ai2thor is imported only when a real controller is made. Any object with THOR's controller
 API (``reset(scene=...)``, ``step(action=..., **kw) -> event``) can be passed instead; the
 project's ``ThorStandIn`` (``envs.alfred.symbolic``) is how this translation is tested here.
@@ -31,6 +53,13 @@ THOR_ACTIONS = {
     "ToggleOn": "ToggleObjectOn", "ToggleOff": "ToggleObjectOff", "Slice": "SliceObject",
 }
 HORIZONS = (30.0, 0.0, 60.0)  # ALFRED's agent starts looking 30° down
+#: restore_scene's whole-scene states: (StateChange, forceAction, 5.x per-object fallback as
+#: (capability flag, state field, wanted state, action)).
+ALL_OBJECT_STATES = (
+    ("CanBeDirty", True, ("dirtyable", "isDirty", True, "DirtyObject")),
+    ("CanBeFilled", False, ("canFillWithLiquid", "isFilledWithLiquid", False,
+                            "EmptyLiquidFromObject")),
+)
 
 
 @dataclass
@@ -79,6 +108,7 @@ class ThorBackend:
         self.cooled: set[str] = set()
         self.cleaned: set[str] = set()
         self.warnings: list[str] = []
+        self.actions: list[dict[str, Any]] = []  # THOR actions taken for the agent (see above)
         self._reachable: list[dict[str, float]] | None = None
 
     # -- episode --------------------------------------------------------------------------------
@@ -88,25 +118,22 @@ class ThorBackend:
             self.controller = make_controller(*self.size, platform=self.platform)
         self.heated, self.cooled, self.cleaned = set(), set(), set()
         self.warnings = []
+        self.actions = []
         self._reachable = None
         self._load(task)
 
     def _load(self, task: Any) -> None:
+        """ALFRED's restore_scene order (see the module's docstring), then the start pose."""
         scene = task.scene
-        self.event = self.controller.reset(scene=scene.floor_plan)
-        # Restore ALFRED's recorded initial state. Scenes changed between ai2thor 2.1 (what
-        # ALFRED recorded) and 5.x; a restore THOR refuses is kept as a warning, not an error.
-        if scene.object_poses:
-            self._restore("SetObjectPoses", objectPoses=scene.object_poses)
-        if scene.dirty_and_empty:
-            ev = self.step("SetStateOfAllObjects", StateChange="CanBeDirty", forceAction=True)
-            if not ev.metadata.get("lastActionSuccess"):
-                # ai2thor 5.x dropped SetStateOfAllObjects: dirty each dirtyable object instead.
-                for o in self.metadata["objects"]:
-                    if o.get("dirtyable") and not o.get("isDirty"):
-                        self._restore("DirtyObject", objectId=o["objectId"], forceAction=True)
+        self.event = self.controller.reset(scene=scene.floor_plan or _floor_plan(scene))
         if scene.object_toggles:
             self._restore("SetObjectToggles", objectToggles=scene.object_toggles)
+        if scene.dirty_and_empty:
+            for state, value, fallback in ALL_OBJECT_STATES:
+                ev = self.step("SetStateOfAllObjects", StateChange=state, forceAction=value)
+                if not ev.metadata.get("lastActionSuccess"):
+                    self._each_object(*fallback)
+        self._restore("SetObjectPoses", objectPoses=scene.object_poses)
         if scene.init_action:
             # 5.x's TeleportFull takes position, rotation {x,y,z}, horizon and standing (no
             # rotateOnTeleport, which ALFRED's 2.1 files carry).
@@ -116,6 +143,12 @@ class ThorBackend:
             if "rotation" in init and not isinstance(init["rotation"], dict):
                 init["rotation"] = {"x": 0.0, "y": float(init["rotation"]), "z": 0.0}
             self._restore("TeleportFull", position=pos, standing=True, **init)
+
+    def _each_object(self, flag: str, state: str, want: bool, action: str) -> None:
+        """5.x: set a state on each object that has it, where SetStateOfAllObjects is gone."""
+        for o in self.metadata["objects"]:
+            if o.get(flag) and bool(o.get(state)) != want:
+                self._restore(action, objectId=o["objectId"], forceAction=True)
 
     def _restore(self, action: str, **kw: Any) -> None:
         ev = self.step(action, **kw)
@@ -159,8 +192,16 @@ class ThorBackend:
                     self.cleaned |= set(basin.get("receptacleObjectIds") or [])
         return self.event
 
-    def _ok(self, action: str, what: str, **kw: Any) -> Result:
+    def act(self, action: str, **kw: Any) -> Any:
+        """A THOR action taken for the agent: stepped and logged in ``actions``."""
+        held = self.held() if self.event is not None else None
         ev = self.step(action, **kw)
+        self.actions.append({"action": action, **kw, "held": held,
+                             "success": bool(ev.metadata.get("lastActionSuccess"))})
+        return ev
+
+    def _ok(self, action: str, what: str, **kw: Any) -> Result:
+        ev = self.act(action, **kw)
         if ev.metadata.get("lastActionSuccess"):
             return Result(True, what)
         return Result(False, f"{action} failed: {ev.metadata.get('errorMessage') or 'refused'}")
@@ -198,6 +239,11 @@ class ThorBackend:
                     break
                 seen = {o["objectId"]: o for o in ev.metadata["objects"]}.get(target["objectId"])
                 if seen and seen.get("visible"):
+                    # the probes before it are the backend's search: only the arrival is logged
+                    self.actions.append({"action": "Teleport", "position": dict(pos),
+                                         "rotation": {"x": 0.0, "y": yaw, "z": 0.0},
+                                         "horizon": horizon, "standing": True,
+                                         "held": self.held(), "success": True})
                     return Result(True, "arrived")
         self.step("Teleport", position=dict(start["position"]), rotation=dict(start["rotation"]),
                   horizon=start.get("cameraHorizon", 30.0), standing=True)
@@ -237,11 +283,18 @@ class ThorBackend:
             kw: dict[str, Any] = {"objectId": target}
             if action == "PutObject":
                 kw.update(forceAction=True, placeStationary=True)
-            ev = self.step(action, **kw)
+            ev = self.act(action, **kw)
             if not ev.metadata.get("lastActionSuccess"):
                 return Result(False, f"{verb} failed at {action}: "
                                      f"{ev.metadata.get('errorMessage') or 'refused'}")
         return Result(True, f"{verb} done")
+
+
+def _floor_plan(scene: Any) -> str:
+    """ALFRED's files name the scene by number (scene.scene_num) as FloorPlan<N>."""
+    if scene.scene_num is None:
+        raise EnvError("the task's scene has neither floor_plan nor scene_num")
+    return f"FloorPlan{scene.scene_num}"
 
 
 def _nearest(objs: dict[str, dict[str, Any]], object_type: str,

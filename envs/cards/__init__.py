@@ -17,5 +17,14 @@ GAMES: dict[str, type[CardEnv]] = {
     "points24": Points24Env,
 }
 
-__all__ = ["GAMES", "MAX_EPISODE_STEPS", "BlackjackEnv", "CardEnv", "CardOptionError",
+#: The task each game is played under (RL4VLM gives one per game); evaluation and training data
+#: both read it from here.
+TASKS: dict[str, str] = {
+    "numberline": "NumberLine: move the current number to the target",
+    "blackjack": "Blackjack: beat the dealer",
+    "ezpoints": "EZPoints: write a formula with both cards that equals 12",
+    "points24": "Points24: write a formula with all four cards that equals 24",
+}
+
+__all__ = ["GAMES", "MAX_EPISODE_STEPS", "TASKS", "BlackjackEnv", "CardEnv", "CardOptionError",
            "EZPointsEnv", "NumberLineEnv", "Points24Env"]

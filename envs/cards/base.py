@@ -116,7 +116,7 @@ class CardEnv(Env):
         return {**self.state(), "return": self.total_reward, "steps": self.steps,
                 "success": (self.total_reward > 0) if self.done else None}
 
-    def oracle_answer(self) -> str:
+    def oracle_answer(self) -> str | None:
         """The oracle's next move written as a model answer under this env's protocol."""
         action = self.oracle_action()
         return self.protocol.render(action.action if action else "",

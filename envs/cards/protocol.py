@@ -156,6 +156,22 @@ class CardProtocol(Protocol):
         self.log.append({"rule": "random", "matched": [], "reason": reason})
         return self.rng.choice(self.tokens)
 
+    def answer_grammar(self) -> dict[str, Any]:
+        """RL4VLM's JSON answer as a schema: the prompt's fields in its order (bounded), then
+        one of the game's actions."""
+        text: dict[str, Any] = {"type": "string", "maxLength": 160}
+        fields: dict[str, Any] = {}
+        if self.thoughts:
+            fields = {"numberline": {"current number": text, "target number": text,
+                                     "thoughts": text},
+                      "blackjack": {"thoughts": text}}.get(self.game) or {
+                "cards": {"type": "array", "items": {"type": "string", "maxLength": 2},
+                          "maxItems": 4},
+                "current formula": {"type": "string", "maxLength": 40}, "thoughts": text}
+        fields["action"] = {"enum": list(self.tokens)}
+        return {"type": "object", "properties": fields, "required": list(fields),
+                "additionalProperties": False}
+
     # -- answers in this protocol's format (oracle demonstrations) -------------------------------
     def render(self, token: str, state: dict[str, Any]) -> str:
         """An answer a model following this prompt would write for ``token`` in ``state``:

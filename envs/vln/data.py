@@ -6,7 +6,15 @@ Layout of ``DATA`` (what ``--data DIR`` points at; the synthetic generator write
     images/<scan>/<viewpoint>/<view>.jpg       views, see envs.vln.images
     R2R_<split>.json                           R2R annotations
     REVERIE_<split>.json                       REVERIE annotations
-    bbox/<scan>_<viewpoint>.json               REVERIE objects seen within 3 m of a viewpoint
+    bbox/<scan>_<viewpoint>.json               REVERIE's object boxes (its ``BBox/`` folder;
+                                               either name is read)
+
+A REVERIE box file is ``{viewpoint: {objId: {name, visible_pos, bbox2d}}}``: the objects within
+3 m of the viewpoint, each with the views (0–35) it shows in and a box per view. Some entries
+have an empty ``visible_pos`` (``{"name": "rope", "visible_pos": [], "bbox2d": []}``): REVERIE's
+evaluator (``eval_release.py``, ``loadObjProposals``) skips those, so an object counts as seen
+from a viewpoint only where its ``visible_pos`` is non-empty. The same rule decides here what
+the agent is shown, which viewpoints are goals (SR, OSR, SPL) and where the oracle stops.
 """
 
 from __future__ import annotations
@@ -20,6 +28,8 @@ from pydantic import BaseModel
 from .graph import NavGraph, VLNDataError
 from .images import ImageStore
 
+BOX_FOLDERS = ("bbox", "BBox")  # vagent's name, REVERIE's release name
+
 
 class Episode(BaseModel):
     """One instruction to follow: the unit that is run and scored."""
@@ -32,6 +42,9 @@ class Episode(BaseModel):
     instruction: str
     distance: float | None = None
     object_id: str | None = None  # REVERIE: the target object's id in the scan
+    # A test split: no reference path beyond the start and no target, so nothing can be scored
+    # here (the benchmark's server scores the submission file) and there is no oracle.
+    prediction_only: bool = False
 
     @property
     def start(self) -> str:
@@ -62,10 +75,14 @@ class SceneData:
         return self._graphs[scan]
 
     def objects(self, scan: str) -> dict[str, dict[str, str]]:
-        """REVERIE boxes of a scan: viewpoint → {object id: name} (empty without bbox/)."""
+        """Objects seen in a scan: viewpoint → {object id: name} (empty without box files).
+
+        Only entries with a non-empty ``visible_pos`` count, as in REVERIE's evaluator.
+        """
         if scan not in self._objects:
             table: dict[str, dict[str, str]] = {}
-            for path in sorted((self.root / "bbox").glob(f"{scan}_*.json")):
+            for path in sorted(p for folder in BOX_FOLDERS
+                               for p in (self.root / folder).glob(f"{scan}_*.json")):
                 try:
                     data = json.loads(path.read_text(encoding="utf-8"))
                 except json.JSONDecodeError as e:
@@ -73,7 +90,7 @@ class SceneData:
                 for vp, objs in data.items():
                     table.setdefault(vp, {}).update(
                         {str(oid): str(o.get("name", "object")).replace("#", " ")
-                         for oid, o in objs.items()})
+                         for oid, o in objs.items() if o.get("visible_pos")})
             self._objects[scan] = table
         return self._objects[scan]
 
@@ -81,11 +98,12 @@ class SceneData:
         return self.objects(scan).get(viewpoint, {})
 
     def viewpoints_seeing(self, scan: str, object_id: str) -> set[str]:
-        """REVERIE's goal viewpoints: those whose boxes list the object (within 3 m)."""
+        """REVERIE's goal viewpoints: those the object is seen from (non-empty visible_pos)."""
         return {vp for vp, objs in self.objects(scan).items() if str(object_id) in objs}
 
-    def check(self, episodes: list[Episode]) -> None:
-        """Fail before a run with everything missing: graphs, viewpoints and views."""
+    def check(self, episodes: list[Episode], views: bool = True) -> None:
+        """Fail before a run with everything missing: graphs, viewpoints and (if the run shows
+        them to a model) views."""
         scans: dict[str, list[str]] = {}
         for scan in sorted({e.scan for e in episodes}):
             graph = self.graph(scan)
@@ -93,4 +111,5 @@ class SceneData:
         for e in episodes:
             for vp in e.path:
                 self.graph(e.scan).require(vp)
-        self.images.require(scans)
+        if views:
+            self.images.require(scans)

@@ -6,6 +6,10 @@ visited and seen. The action is ``go {viewpoint}`` to a candidate or ``stop`` (R
 {object_id}`` naming the target among the objects seen here). The action space is rebuilt every
 step so that it holds exactly the current candidates: validation rejects a viewpoint that is not
 one, and sampling it (the random baseline) always draws a legal move.
+
+``views=False`` runs without rendered views (``screenshot`` and the candidates' ``image`` are
+None): for policies that show a model nothing (oracle, replay, random), so they run on the
+graphs and annotations alone.
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ class VLNEnv(Env):
     def __init__(self, data: str | Path | SceneData | None = None, dataset: str = "r2r",
                  split: str | None = None, episodes: list[Episode] | None = None,
                  images: str | Path | None = None, max_steps: int | str = 15,
-                 render_mode: str | None = "rgb_array"):
+                 views: bool = True, render_mode: str | None = "rgb_array"):
         from vagent.envs.vln.datasets import load_split
 
         self.render_mode = render_mode
@@ -69,9 +73,10 @@ class VLNEnv(Env):
         self.episodes = episodes if episodes is not None else load_split(
             self.data.root, dataset, split or "val_unseen")
         self.max_steps = int(max_steps)
+        self.views = views
         from .protocol import MapProtocol
 
-        self.protocol = MapProtocol(reverie=dataset == "reverie")
+        self.protocol = MapProtocol(reverie=dataset == "reverie", images=views)
         # The view size is the data's (unknown until a view is read): the space says "an image".
         self.observation_space = observation_space(None, None)
         self.action_space = ActionSpace("vln", [Go, Stop])
@@ -90,7 +95,9 @@ class VLNEnv(Env):
         self.graph = self.data.graph(self.episode.scan)
         for vp in self.episode.path:
             self.graph.require(vp)
-        self.data.images.require({self.episode.scan: sorted(self.graph.graph.nodes)})
+        if self.views:
+            self.data.images.require({self.episode.scan: sorted(self.graph.graph.nodes)})
+        self.destination = self._destination(self.episode)
         self.viewpoint = self.episode.start
         self.heading = self.episode.heading
         self.path = [self.viewpoint]
@@ -123,20 +130,36 @@ class VLNEnv(Env):
         obs = self._observe()
         info: dict[str, Any] = {"viewpoint": self.viewpoint, "path": list(self.path)}
         reward = 0.0
-        if self.stopped or truncated:
+        if (self.stopped or truncated) and not self.episode.prediction_only:
             from vagent.envs.vln.metrics import score
 
             metrics = score(self.episode, self.path, self.data, self.predicted_object)
+            assert metrics is not None
             info["metrics"] = metrics
             info["success"] = bool(metrics["success"])
             reward = float(metrics["success"])
         return obs, reward, self.stopped, truncated, info
 
-    def oracle_action(self) -> Action | None:
-        """The next viewpoint on the shortest path to the goal, then stop (naming the target)."""
-        if self.episode is None:
+    def _destination(self, ep: Episode) -> str | None:
+        """Where the oracle stops: R2R's goal; for REVERIE the end of the reference path if the
+        target is seen from it, else the viewpoint seeing it nearest that end (None: test)."""
+        if ep.prediction_only:
             return None
-        goal = self.episode.goal
+        if ep.dataset != "reverie" or ep.object_id is None:
+            return ep.goal
+        goals = self.data.viewpoints_seeing(ep.scan, ep.object_id)
+        if ep.goal in goals or not goals:
+            return ep.goal
+        return min(sorted(goals), key=lambda vp: self.graph.distance(ep.goal, vp))
+
+    def oracle_action(self) -> Action | None:
+        """The next viewpoint on the shortest path to the goal, then stop (naming the target).
+
+        None for a prediction-only (test) episode: it has no goal to plan to.
+        """
+        if self.episode is None or self.destination is None:
+            return None
+        goal = self.destination
         if self.viewpoint == goal:
             target = self.episode.object_id
             seen = self.data.objects_at(self.episode.scan, self.viewpoint)
@@ -162,13 +185,15 @@ class VLNEnv(Env):
                 "heading": round(heading, 4), "elevation": round(elevation, 4),
                 "distance": round(self.graph.edge_length(self.viewpoint, vp), 3),
                 # MapGPT's candidate image: the view from here that holds the candidate
-                "image": store.load(ep.scan, self.viewpoint, view_index(heading, elevation)),
+                "image": (store.load(ep.scan, self.viewpoint, view_index(heading, elevation))
+                          if self.views else None),
             })
         self.links.setdefault(self.viewpoint, [c["viewpoint"] for c in cands])
         self._candidates = cands
         objects = self.data.objects_at(ep.scan, self.viewpoint) if ep.dataset == "reverie" else {}
         self._rebuild_space(cands, objects)
-        current = store.load(ep.scan, self.viewpoint, view_index(self.heading))
+        current = (store.load(ep.scan, self.viewpoint, view_index(self.heading))
+                   if self.views else None)
         obs = {
             "screenshot": current,
             "instruction": ep.instruction,

@@ -5,7 +5,8 @@ viewpoint: ``image_id``, ``pose`` (a row-major 4×4 matrix whose translation sit
 and 11), ``included``, ``unobstructed`` (one flag per entry of the array) and ``height``. Two
 included viewpoints are joined when either marks the other unobstructed; the edge's weight is
 their Euclidean distance in metres, so shortest paths are shortest by length, as in R2R's
-evaluator.
+evaluator. Viewpoints not included, and included ones without an edge, are left out, as R2R's
+``load_nav_graphs`` leaves them out.
 
 Headings follow the Matterport3D simulator: 0 faces +y and angles grow clockwise (towards +x);
 elevation is positive upwards.
@@ -66,6 +67,9 @@ def load_connectivity(path: str | Path) -> nx.Graph:
                 a, b = entry["image_id"], other["image_id"]
                 graph.add_edge(a, b, weight=math.dist(graph.nodes[a]["position"],
                                                       graph.nodes[b]["position"]))
+    # R2R's evaluator builds its graph from edges alone: a viewpoint with none is not in it
+    # (no episode can reach it), so it is no node here either and no views are asked for it.
+    graph.remove_nodes_from([n for n, degree in graph.degree if degree == 0])
     return graph
 
 

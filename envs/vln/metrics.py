@@ -10,9 +10,10 @@ Per episode, with ``d`` the shortest-path distance along the graph's edges (metr
   TL 0; when L is 0 too, SPL is the success itself.
 
 REVERIE replaces the 3 m rule by the object's visibility: the goal viewpoints are those whose
-boxes list the target object (within 3 m). Success: the final viewpoint is one of them; OSR:
-some viewpoint of the walk is; SPL as above with L = d(start, end of the reference path); RGS:
-the object named at the stop is the target; RGSPL = RGS × L / max(TL, L).
+box files list the target object (within 3 m) with a non-empty ``visible_pos``, as
+``eval_release.py`` reads them (see ``envs.vln.data``). Success: the final viewpoint is one of
+them; OSR: some viewpoint of the walk is; SPL as above with L = d(start, end of the reference
+path); RGS: the object named at the stop is the target; RGSPL = RGS × L / max(TL, L).
 """
 
 from __future__ import annotations
@@ -55,8 +56,10 @@ def reverie(graph: NavGraph, walk: list[str], reference_end: str, goals: set[str
 
 
 def score(episode: Episode, walk: list[str], data: SceneData,
-          predicted: str | None = None) -> dict[str, Any]:
-    """The episode's metrics for its dataset."""
+          predicted: str | None = None) -> dict[str, Any] | None:
+    """The episode's metrics for its dataset; None for a prediction-only (test) episode."""
+    if episode.prediction_only:
+        return None
     graph = data.graph(episode.scan)
     if episode.dataset == "reverie":
         goals = data.viewpoints_seeing(episode.scan, str(episode.object_id))
@@ -65,8 +68,17 @@ def score(episode: Episode, walk: list[str], data: SceneData,
 
 
 def summarise(records: list[dict[str, Any]], dataset: str) -> dict[str, Any]:
-    """Means over episodes: lengths in metres, rates in percent (as the papers print them)."""
+    """Means over episodes: lengths in metres, rates in percent (as the papers print them).
+
+    Prediction-only records (``metrics`` None: a test split) are counted, not scored.
+    """
+    unscored = sum(1 for r in records if r.get("metrics") is None)
+    records = [r for r in records if r.get("metrics") is not None]
     n = len(records)
+    if unscored:
+        return {"episodes": n + unscored, "prediction_only": unscored,
+                **({k: v for k, v in summarise(records, dataset).items() if k != "episodes"}
+                   if n else {})}
     if n == 0:
         return {"episodes": 0}
 

@@ -14,7 +14,7 @@ from vagent.actions import ActionSpace, Frame
 from vagent.actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS, smart_resize
 from vagent.actions.parsing import Parsed
 
-from . import prompts as P
+from vagent.policies import texts as P
 
 GuiKind = Literal["mobile", "computer"]
 
@@ -63,7 +63,10 @@ class Format:
     #: "assistant": a tool result continues the assistant turn (Qwen-Agent); "user": it comes
     #: back in a user turn (nous, UI-TARS).
     result_role: str = "user"
-    native_tools: bool = True  # can the calls go through an OpenAI ``tools=`` request
+    #: "vagent": the project's layout (agent.history.build assembles the format's pieces);
+    #: "turns": the format renders the whole conversation itself (``conversation``), as the
+    #: reference package of its model family lays it out.
+    layout: str = "vagent"
 
     # -- frame ---------------------------------------------------------------------------------
     def frame(self, min_pixels: int | None = None, max_pixels: int | None = None) -> Frame:
@@ -145,15 +148,10 @@ class Format:
         rest = [s for s in space.schemas() if s["name"] not in covered]
         return ([gui] if gui else []) + rest
 
-    def openai_tools(self, space: ActionSpace, screen: tuple[int, int] | None,
-                     frame: Frame) -> list[dict[str, Any]]:
-        """The same functions as an OpenAI ``tools=`` list."""
-        return [{"type": "function", "function": f} for f in self.functions(space, screen, frame)]
-
     # -- prompt pieces -------------------------------------------------------------------------
     def system(self, task: str, space: ActionSpace, screen: tuple[int, int] | None,
-               frame: Frame, native: bool = False) -> str:
-        """The system message. With native tools the functions travel in ``tools=`` instead."""
+               frame: Frame) -> str:
+        """The system message (for the "vagent" layout; the others' first message)."""
         raise NotImplementedError
 
     def task_text(self, task: str, space: ActionSpace, screen: tuple[int, int] | None,
@@ -165,7 +163,7 @@ class Format:
         raise NotImplementedError
 
     def call_text(self, name: str, arguments: dict[str, Any] | str) -> str:
-        """A call as this format writes it (native tool calls become this text for the parser)."""
+        """A call as this format writes it."""
         raise NotImplementedError
 
     def step_line(self, n: int, thought: str, call_text: str, error: str | None,
@@ -178,10 +176,16 @@ class Format:
             parts.append(f"→ {r.get('name')}: {one_line(str(r.get('result')), 160)}")
         return P.STEP_LINE.format(n=n, text=" ".join(parts))
 
-    def parse(self, text: str, frame: Frame) -> Parsed:
+    def parse(self, text: str, frame: Frame, space: ActionSpace | None = None) -> Parsed:
+        """The model's answer as project calls. With the ``space``, a drag on a phone (UI-TARS
+        1.5's mobile grammar writes a swipe as ``drag(start_point, end_point)``) is a swipe."""
         from vagent.actions.parsing import parse
 
-        return parse(text, self.parser, frame=frame)
+        parsed = parse(text, self.parser, frame=frame)
+        if space is not None and "drag" not in space.names and "swipe" in space.names:
+            parsed.calls = [{**c, "action": "swipe"} if c.get("action") == "drag" else c
+                            for c in parsed.calls]
+        return parsed
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "parser": self.parser, "frame": self.frame_kind,

@@ -1,10 +1,11 @@
-"""Every prompt text the model policies send, in one place, to be read and reviewed as text.
+"""The prompt texts the project writes itself, in one place, to be read and reviewed as text.
 
-The structure of each format follows what its model family was trained on (see
-``/work/shared/reference/formats.md``): Qwen-Agent's ✿FUNCTION✿ tool prompt for Qwen2-VL, the nous
-``<tools>`` / ``<tool_call>`` prompt for Qwen2.5-VL, UI-TARS's Thought/Action prompt. The wording
-is the project's own. Placeholders are ``str.format`` fields; golden files under ``tests/golden``
-show each rendered prompt.
+The models' trained prompts are not here: ``qwen2vl`` / ``qwen25vl`` are rendered by Qwen-Agent
+and ``uitars`` / ``uitars15`` come from the ui-tars package (``formats.reference``). What is here:
+the GUI tools' descriptions, the notes the reference layouts have no place for (a failed step, a
+tool result for UI-TARS, feedback, the environment's text), and the ``vagent-tiny`` layout the
+bundled model was trained on. Placeholders are ``str.format`` fields; golden files under
+``tests/golden`` show each rendered prompt.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ PARAM_POINT2_RESIZED = "[x, y]: where a swipe or drag ends."
 PARAM_POINT_BOX = "The element to act on, as box tokens (for swipe and drag: the start)."
 PARAM_POINT2_BOX = "Where a swipe or drag ends, as box tokens."
 
-# -- Qwen2-VL: Qwen-Agent's ✿FUNCTION✿ format ----------------------------------------------------
+# -- vagent-tiny: the project's own ✿FUNCTION✿ layout (the bundled model's; frozen) -------------
 
 QWEN_AGENT_TOOLS = """# Tools
 
@@ -117,76 +118,6 @@ QWEN_AGENT_TOOL = """### {human_name}
 
 QWEN_AGENT_RESULT = "✿RESULT✿: {result}"
 
-# -- Qwen2.5-VL: nous <tool_call> format --------------------------------------------------------
-
-NOUS_TOOLS = """# Tools
-
-You may call one or more functions to carry out the task.
-
-The function signatures are inside <tools></tools> XML tags:
-<tools>
-{tools}
-</tools>
-
-For each function call, write a JSON object with the function's name and arguments inside <tool_call></tool_call> XML tags:
-<tool_call>
-{{"name": <function-name>, "arguments": <args-json-object>}}
-</tool_call>"""
-
-NOUS_RESULT = "<tool_response>\n{result}\n</tool_response>"
-
-# -- UI-TARS ------------------------------------------------------------------------------------
-
-UITARS_SYSTEM = """You are a GUI agent. You get a task, the screenshots of the screen and the history of your actions, and you output the next action that moves the task forward.
-
-## Output format
-```
-Thought: ...
-Action: ...
-```
-
-## Action space
-{actions}
-
-## Notes
-- Write a short thought in English, then exactly one action.
-- {points}
-- In type(content='...'), escape a single quote as \\' and end the content with \\n to submit.
-
-## Task
-{task}"""
-
-UITARS_DESKTOP = {
-    "click": "click(start_box='<|box_start|>(x1,y1)<|box_end|>')",
-    "double": "left_double(start_box='<|box_start|>(x1,y1)<|box_end|>')",
-    "right": "right_single(start_box='<|box_start|>(x1,y1)<|box_end|>')",
-    "drag": "drag(start_box='<|box_start|>(x1,y1)<|box_end|>', end_box='<|box_start|>(x3,y3)<|box_end|>')",
-    "key": "hotkey(key='ctrl c')  # keys separated by spaces, lowercase",
-    "type": "type(content='')  # end with \\n to submit",
-    "scroll": "scroll(start_box='<|box_start|>(x1,y1)<|box_end|>', direction='down or up or right or left')",
-    "wait": "wait()  # sleep 5 s and look at the screen again",
-    "terminate": "finished()  # the task is done",
-    "call_user": "call_user()  # the task cannot be done without the user's help",
-}
-UITARS_MOBILE = {
-    "click": "click(start_box='<|box_start|>(x1,y1)<|box_end|>')",
-    "long_press": "long_press(start_box='<|box_start|>(x1,y1)<|box_end|>', time='')",
-    "type": "type(content='')  # end with \\n to submit",
-    "swipe": "scroll(start_box='<|box_start|>(x1,y1)<|box_end|>', end_box='<|box_start|>(x3,y3)<|box_end|>')",
-    "open_app": "open_app(app_name='')",
-    "home": "press_home()",
-    "back": "press_back()",
-    "terminate": "finished(content='')  # the task is done; content answers a question",
-}
-UITARS_OTHER = "{name}({params})  # {description}"
-UITARS_POINTS_V1 = ("Give points as <|box_start|>(x1,y1)<|box_end|> with x and y integers in "
-                    "[0, 1000) relative to the screen's width and height.")
-# UI-TARS-1.5 (a Qwen2.5-VL fine-tune) writes points as tags, in pixels of the resized image.
-UITARS_POINTS_V15 = ("Give points as <point>x1 y1</point> in pixels of the screenshot, which is "
-                     "{width}x{height}.")
-UITARS_V15_SPELLING = {
-    "start_box='<|box_start|>(x1,y1)<|box_end|>'": "point='<point>x1 y1</point>'",
-    "end_box='<|box_start|>(x3,y3)<|box_end|>'": "end_point='<point>x3 y3</point>'",
-}
+# -- what the reference layouts have no place for (see docs/models-and-formats.md) ----------
 
 UITARS_RESULT = "Result of {name}: {result}"

@@ -1,0 +1,59 @@
+"""How long the ``vagent`` command takes to start, beside a bare interpreter.
+
+    python -m vagent.perf.startup [--repeat N]
+
+Runs each command N times in a fresh interpreter (this venv's python) and prints a markdown
+table of the median and the fastest wall time, plus the floors the CLI cannot go below (a bare
+``python -c pass``, ``import typer``, ``import pydantic``). The issue's goal: ``vagent parse``
+and ``vagent --help`` within 0.3 s. The machine is shared, so medians move by ±0.1 s between
+runs; compare the rows of one run. CPU time (user + system) moves less with the load than
+wall time does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+ANSWER = '✿FUNCTION✿: mobile_use\n✿ARGS✿: {"action": "click", "coordinate": [500, 500]}'
+COMMANDS: dict[str, list[str]] = {
+    "python -c pass": ["-c", "pass"],
+    "python -c 'import typer'": ["-c", "import typer"],
+    "python -c 'import pydantic'": ["-c", "import pydantic"],
+    "vagent --help": ["-m", "vagent", "--help"],
+    "vagent parse": ["-m", "vagent", "parse", ANSWER],
+
+}
+
+# An installed package has its bytecode cached; measure that (a session that sets
+# PYTHONDONTWRITEBYTECODE would otherwise recompile every module at every start).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+def timed(args: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds: user + system) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run([sys.executable, *args], check=True, stdout=subprocess.DEVNULL, env=ENV)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m vagent.perf.startup")
+    ap.add_argument("--repeat", type=int, default=7)
+    args = ap.parse_args(argv)
+    print("| command | wall median s | wall fastest s | CPU median s |\n|---|---:|---:|---:|")
+    for name, cmd in COMMANDS.items():
+        timed(cmd)  # warm: bytecode written, files in the page cache
+        runs = [timed(cmd) for _ in range(args.repeat)]
+        walls, cpus = [w for w, _ in runs], [c for _, c in runs]
+        print(f"| `{name}` | {statistics.median(walls):.3f} | {min(walls):.3f} | "
+              f"{statistics.median(cpus):.3f} |", flush=True)
+
+if __name__ == "__main__":
+    main()

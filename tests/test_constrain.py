@@ -1,0 +1,150 @@
+"""Constrained decoding (``--opt constrain=true``): the grammar admits what the prompt offers,
+and a random-weight checkpoint held to it writes answers that parse."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vagent import policies
+from vagent.actions import get_space
+from vagent.actions.context import Context
+from vagent.actions.parsing import render
+from vagent.policies import formats
+from vagent.policies.constrain import argument_schemas, format_grammar, tighten
+
+xgr = pytest.importorskip("xgrammar")
+
+SPACE = get_space("mobile")
+SMALL = {"min_pixels": 4 * 28 * 28, "max_pixels": 16 * 28 * 28}
+# Actions whose rendering the mobile prompt offers in every format.
+OFFERED = [
+    {"action": "click", "x": 100, "y": 200}, {"action": "long_press", "x": 5, "y": 6},
+    {"action": "swipe", "x1": 1, "y1": 2, "x2": 300, "y2": 400},
+    {"action": "type", "text": "San Diego"}, {"action": "button", "name": "back"},
+    {"action": "open_app", "name": "Clock"}, {"action": "terminate", "status": "success"},
+]
+CASES = [("qwen2vl", "tiny_qwen2vl"), ("qwen25vl", "tiny_qwen25vl"), ("uitars", "tiny_qwen2vl")]
+
+
+def matcher(fixture_path: Path, grammar: object) -> object:
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(fixture_path)
+    info = xgr.TokenizerInfo.from_huggingface(
+        tok, stop_token_ids=[tok.convert_tokens_to_ids("<|im_end|>")])
+    return xgr.GrammarMatcher(xgr.GrammarCompiler(info).compile_grammar(grammar))
+
+
+@pytest.mark.parametrize("fmt_name,fixture", CASES)
+def test_grammar_admits_the_offered_actions_as_the_format_writes_them(
+        fmt_name: str, fixture: str, request: pytest.FixtureRequest) -> None:
+    path = request.getfixturevalue(fixture)
+    fmt = formats.get(fmt_name, "qwen2_vl", "m")
+    frame = fmt.frame(SMALL["min_pixels"], SMALL["max_pixels"])
+    grammar = format_grammar(fmt, SPACE, (640, 400), frame)
+    for action in OFFERED:
+        text = render(SPACE.validate(action), fmt.parser, frame)
+        if fmt_name == "uitars" and not text.startswith("Thought"):
+            text = "Thought: ok\n" + text
+        m = matcher(path, grammar)
+        assert m.accept_string(text), (action, text)
+        assert m.accept_token(m.stop_token_ids[0]) and m.is_terminated()
+    for wrong in ("✿FUNCTION✿: mobile_use\n✿ARGS✿: {\"action\": \"click\"}",  # no point
+                  "Sure! I will click.", "<tool_call>\n{\"name\": \"fly\"}"):
+        assert not matcher(path, grammar).accept_string(wrong)
+
+
+def test_tightened_schemas_bound_every_value() -> None:
+    s = tighten({"type": "object", "properties": {
+        "text": {"type": "string"}, "time": {"type": "number"},
+        "coordinate": {"type": "array"}, "keys": {"type": "array", "items": {"type": "string"}}}},
+        "pixels")
+    p = s["properties"]
+    assert p["text"]["maxLength"] <= 64 and p["time"]["type"] == "integer"
+    assert p["coordinate"]["minItems"] == p["coordinate"]["maxItems"] == 2
+    assert p["keys"]["items"]["maxLength"] <= 64 and p["keys"]["maxItems"] <= 4
+    assert s["additionalProperties"] is False
+    per_action = argument_schemas({"type": "object", "properties": {
+        "action": {"enum": ["click", "type"]}, "coordinate": {"type": "array"},
+        "text": {"type": "string"}}}, "pixels")
+    assert [sorted(a["required"]) for a in per_action] == [["action", "coordinate"],
+                                                           ["action", "text"]]
+
+
+def answers(policy: policies.Policy, n: int, protocol: object = None) -> list:
+    """Decisions of ``n`` different first steps, asked concurrently (one batch)."""
+    out: list = [None] * n
+    space = SPACE.with_screen(640, 400)
+
+    def ask(i: int) -> None:
+        shot = np.random.default_rng(i).integers(0, 255, (400, 640, 3), dtype=np.uint8)
+        ctx = Context(task=f"task number {i}: open the clock app", space=space,
+                      screen=(640, 400), observation={"screenshot": shot, "text": ""},
+                      protocol=protocol)
+        out[i] = policy.act(ctx)
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=900)
+    return out
+
+
+@pytest.mark.parametrize("fmt_name,fixture", CASES)
+def test_random_checkpoint_held_to_the_grammar_always_parses(
+        fmt_name: str, fixture: str, request: pytest.FixtureRequest) -> None:
+    path = request.getfixturevalue(fixture)
+    free = policies.make("qwen-vl", model=str(path), format=fmt_name, max_new_tokens=40,
+                         **SMALL)
+    held = policies.make("qwen-vl", model=str(path), format=fmt_name, max_new_tokens=200,
+                         constrain=True, batch_wait_ms=5000, **SMALL)
+    unconstrained = answers(free, 4)
+    constrained = answers(held, 8)
+    assert sum(d.error is not None for d in unconstrained) >= 2  # random weights: garbage
+    assert [d.error for d in constrained] == [None] * 8
+    assert all(d.calls for d in constrained)
+
+
+def test_protocol_answer_grammar_constrains_the_card_game(tiny_qwen2vl: Path) -> None:
+    from vagent.envs.cards.protocol import CardProtocol
+
+    strict = CardProtocol("numberline", strict=True, seed=0)
+    held = policies.make("qwen-vl", model=str(tiny_qwen2vl), max_new_tokens=300,
+                         constrain=True, batch_wait_ms=5000, **SMALL)
+    decisions = answers(held, 4, protocol=strict)
+    assert [d.error for d in decisions] == [None] * 4
+    assert {d.calls[0]["action"] for d in decisions} <= {"+", "-"}
+
+
+def test_openai_policy_sends_the_grammar_to_the_server() -> None:
+    from vagent.policies.scripted_server import ScriptedServer
+
+    bodies: list[dict] = []
+    answer = ('<tool_call>\n{"name": "mobile_use", "arguments": {"action": "click", '
+              '"coordinate": [100, 200]}}\n</tool_call>')
+
+    def reply(body: dict) -> str:
+        bodies.append(body)
+        return answer
+
+    with ScriptedServer(reply) as server:
+        pol = policies.make("openai", api_base=server.url, model="Qwen/Qwen2.5-VL-7B-Instruct",
+                            constrain=True)
+        ctx = Context(task="open the clock app", space=SPACE.with_screen(640, 400),
+                      screen=(640, 400),
+                      observation={"screenshot": np.zeros((400, 640, 3), np.uint8), "text": ""})
+        assert pol.act(ctx).error is None
+        plain = policies.make("openai", api_base=server.url, model="Qwen/Qwen2.5-VL-7B-Instruct")
+        plain.act(ctx)
+    grammar = bodies[0]["structured_outputs"]["grammar"]
+    assert "structured_outputs" not in bodies[1]
+    # the EBNF the server gets is xgrammar's, and admits the answer the model should write
+    compiled = xgr.GrammarCompiler(xgr.TokenizerInfo([chr(c) for c in range(32, 127)] + ["\n"]))
+    m = xgr.GrammarMatcher(compiled.compile_grammar(grammar))
+    assert m.accept_string(answer) and not xgr.GrammarMatcher(
+        compiled.compile_grammar(grammar)).accept_string("I would click the clock.")

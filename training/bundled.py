@@ -1,0 +1,94 @@
+"""The bundled tiny model's recipe (``make train-tiny`` runs it whole), its settings in one place.
+
+- ``vagent data export RUNS... --out FILE --preset tiny [--repeat FOLDER=N]``: training data
+  rendered exactly as ``--policy tiny`` prompts (``EXPORT``: one screenshot, its image size, its
+  own system prompt);
+- ``vagent train tiny-base --data FILE --out DIR``: the untrained starting point,
+  ``policies.tiny.build_tiny_checkpoint`` with ``SIZES`` and a tokenizer trained on the data's
+  own text;
+- ``vagent train sft ...``: the training itself (``training.sft``);
+- ``vagent train tiny-install DIR``: copy the trained checkpoint into the package, where
+  ``policies.bundled.BundledPolicy`` loads it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from vagent.actions.errors import VagentError
+from vagent.policies.bundled import BUNDLED, DEFAULTS, FORMAT, SYSTEM
+
+#: The screenshot's area in pixels: a 1080×2400 phone screen becomes 224×476 (136 image tokens).
+IMAGE_PIXELS = 224 * 476
+#: Sizes of the bundled model (see policies.tiny.tiny_settings for their meaning).
+SIZES: dict[str, Any] = {
+    "vocab_size": 2048, "hidden_size": 256, "intermediate_size": 768, "num_layers": 4,
+    "num_heads": 8, "num_kv_heads": 2, "vision_depth": 3, "vision_embed_dim": 128,
+    "vision_heads": 4, "max_position_embeddings": 8192,
+    "min_pixels": 28 * 28 * 4, "max_pixels": IMAGE_PIXELS,
+}
+#: ``training.export.export``'s history settings for the bundled model: what the policy shows it.
+EXPORT: dict[str, Any] = {
+    "keep_images": DEFAULTS["keep_images"], "min_pixels": SIZES["min_pixels"],
+    "max_pixels": SIZES["max_pixels"], "context_tokens": DEFAULTS["context_tokens"],
+    "max_new_tokens": DEFAULTS["max_new_tokens"], "system": SYSTEM,
+}
+#: Files of a training output that loading does not need.
+_NOT_SHIPPED = ("losses.json", "trainer_state.json", "progress.json")
+
+
+def export(runs: list[str], out: str | Path, repeat: dict[str, int] | None = None,
+           progress: bool = True) -> dict[str, int]:
+    """``training.export.export`` with the bundled model's settings."""
+    from vagent.training.export import export as export_runs
+
+    # (no tokenizer: the model's own is trained from this data afterwards; with one screenshot
+    # in 4096 tokens no history reaches the budget, so no cut differs)
+    return export_runs(runs, out, fmt_name=FORMAT, progress=progress, repeat=repeat, **EXPORT)
+
+
+def build_base(data: str | Path, out: str | Path, seed: int = 0) -> Path:
+    """The untrained checkpoint: tiny sizes, a tokenizer trained on the data's text."""
+    from vagent.policies.tiny import build_tiny_checkpoint, default_corpus
+
+    corpus: list[str] = []
+    seen: set[str] = set()
+    for line in Path(data).read_text(encoding="utf-8").splitlines():
+        for m in json.loads(line)["messages"]:
+            for piece in m["content"].split("<image>"):
+                if piece and piece not in seen:
+                    seen.add(piece)
+                    corpus.append(piece)
+    return build_tiny_checkpoint(out, "qwen2vl", seed, corpus=default_corpus() + corpus,
+                                 **SIZES)
+
+
+def install(src: str | Path, dest: Path = BUNDLED) -> int:
+    """Copy what loading needs (weights, configs, tokenizer, processor) into the package;
+    return how many files. The hand-written model card in ``dest`` stays."""
+    src = Path(src)
+    if not src.is_dir():
+        raise VagentError(f"{src}: no such checkpoint folder")
+    keep = [p for p in src.iterdir() if p.is_file() and p.suffix in (".json", ".safetensors",
+                                                                       ".jinja", ".txt")
+            and p.name not in _NOT_SHIPPED]
+    if not any(p.suffix == ".safetensors" for p in keep):
+        raise VagentError(f"{src} holds no safetensors weights — pass the training's output "
+                          "folder")
+    tmp = dest.with_name(dest.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for p in keep:
+        shutil.copy2(p, tmp / p.name)
+    card = dest / "README.md"
+    if card.exists() and not (tmp / card.name).exists():
+        shutil.copy2(card, tmp / card.name)
+    shutil.rmtree(dest, ignore_errors=True)
+    tmp.rename(dest)
+    return len(keep)
+
+
+__all__ = ["EXPORT", "IMAGE_PIXELS", "SIZES", "build_base", "export", "install"]
