@@ -11,7 +11,7 @@ import pytest
 
 from vagent import policies
 from vagent.benchmarks.phone_sim import evaluate
-from vagent.policies.bundled import BUNDLED
+from vagent.policies.bundled import BUNDLED, FORMAT
 
 #: Floors of the short evaluations below, well above the random policy and well below what the
 #: bundled model measured on these very episodes (see the model card; greedy decoding, so a run
@@ -28,7 +28,7 @@ def test_bundled_checkpoint_is_small_and_a_real_qwen2vl() -> None:
     assert (BUNDLED / "README.md").exists()  # the model card
     pol = policies.make("tiny")
     assert type(pol.model).__name__ == "Qwen2VLForConditionalGeneration"
-    assert pol.fmt.name == "qwen2vl" and pol.options.keep_images == 1
+    assert pol.fmt.name == FORMAT and pol.options.keep_images == 1  # its own frozen layout
     pol.close()
 
 
