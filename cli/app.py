@@ -216,11 +216,11 @@ def run_cmd(
     res = traj.result
     verdict = {True: "[green]success[/green]", False: "[red]failure[/red]",
                None: "[yellow]unchecked[/yellow]"}[res.get("success")]
-    console.print(f"{verdict} after {res.get('steps')} steps ({res.get('reason')}) — "
-                  f"trajectory in {out}/")
     from vagent.cli.view import print_page
 
-    print_page(out)
+    print_page(out)  # the page first: the verdict stays the last line (make demo's)
+    console.print(f"{verdict} after {res.get('steps')} steps ({res.get('reason')}) — "
+                  f"trajectory in {out}/", soft_wrap=True)  # one line, however narrow
 
 
 def _register_subcommands() -> None:
