@@ -27,7 +27,8 @@ def out_option(benchmark: str) -> Any:
 
 
 def report(summary: dict[str, Any], out: Path) -> None:
-    """The end of every eval command: the summary table on stdout, where the files are."""
+    """The end of every eval command: the summary table on stdout, where the files are, and
+    (last) the page ``vagent view`` writes."""
     import sys
 
     sys.stdout.write((out / "summary.md").read_text(encoding="utf-8"))
@@ -35,3 +36,6 @@ def report(summary: dict[str, Any], out: Path) -> None:
     note = f" ({resumed} from an earlier run)" if resumed else ""
     print(f"{summary['episodes']} episodes{note} — results in {out}/summary.json, "
           f"{out}/summary.md, {out}/episodes.jsonl")
+    from vagent.cli.view import print_page
+
+    print_page(out)  # the last line: the evaluation's page
