@@ -26,11 +26,15 @@ def out_option(benchmark: str) -> Any:
                         "rerun resumes it, a rerun with other settings is refused.")
 
 
-def report(summary: dict[str, Any], out: Path) -> None:
-    """The end of every eval command: the summary table on stdout, where the files are."""
+def report(summary: dict[str, Any], out: Path, last: str | None = None) -> None:
+    """The end of every eval command: the summary table on stdout, where the files are
+    (``last`` replaces that line, e.g. for a test split's submission file)."""
     import sys
 
     sys.stdout.write((out / "summary.md").read_text(encoding="utf-8"))
+    if last is not None:
+        print(last)
+        return
     resumed = summary["episodes"] - summary["ran"]
     note = f" ({resumed} from an earlier run)" if resumed else ""
     print(f"{summary['episodes']} episodes{note} — results in {out}/summary.json, "
