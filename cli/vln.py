@@ -55,7 +55,8 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         eps = load_split(data, dataset, split)[:episodes]
         if policy_opts.policy == "oracle" and any(e.prediction_only for e in eps):
             raise typer.BadParameter(f"{split} has no reference paths (a test split): the oracle "
-                                     "cannot run on it — use a model policy", param_hint="--policy")
+                                     "cannot run on it — use a model policy",
+                                     param_hint="--policy")
         scene = SceneData(data, images=images)
         policy = make_policy(policy_opts)
         try:

@@ -67,7 +67,8 @@ def run(episodes: list[Episode], data: SceneData, dataset: str, policy: Any, out
                 errors = sum(1 for s in traj.steps if s.error)
                 bench.add(EpisodeRecord(
                     id=ep.id, success=None if metrics is None else bool(metrics["success"]),
-                    steps=len(traj.steps), metrics=metrics or {}, run=bench.relative(ep.id), task=ep.instruction,
+                    steps=len(traj.steps), metrics=metrics or {}, run=bench.relative(ep.id),
+                    task=ep.instruction,
                     group=ep.scan, scan=ep.scan, walk=walk, reference=ep.path,
                     stopped=env.stopped, predicted_object=env.predicted_object,
                     target_object=ep.object_id, reason=traj.result.get("reason"),
