@@ -19,7 +19,7 @@ from vagent.actions.errors import VagentError
 
 from .run import BenchmarkRun, EpisodeRecord, percent
 
-SPLITS = ("held_out", "train")
+SPLITS = ("held_out", "novel", "train")
 
 
 def held_out_episodes(n: int, seed: int, split: str = "held_out") -> list[tuple[str, int]]:
@@ -39,7 +39,7 @@ def evaluate(policy: Any, episodes: int, out: str | Path, seed: int = 1000,
     from vagent.envs.android.tasks import match
 
     if split not in SPLITS:
-        raise VagentError(f"unknown split {split!r} — choose held_out or train")
+        raise VagentError(f"unknown split {split!r} — choose " + ", ".join(SPLITS))
     drawn = held_out_episodes(episodes, seed, split)
     ids = [f"ep_{i:04d}" for i in range(len(drawn))]
     settings = {"policy": policy.describe(), "data": f"android-sim tasks ({split})",
@@ -87,8 +87,9 @@ def evaluate(policy: Any, episodes: int, out: str | Path, seed: int = 1000,
 def markdown(policy: dict[str, Any], split: str, groups: dict[str, dict[str, Any]],
              metrics: dict[str, float], n: int, ok: int) -> str:
     name = policy.get("name", "?") + (f" ({policy['model']})" if policy.get("model") else "")
-    what = ("held-out wordings and seeds" if split == "held_out"
-            else "TRAINING wordings, an in-distribution check")
+    what = {"held_out": "held-out wordings and seeds",
+            "novel": "values never in training, held-out seeds"}.get(
+        split, "TRAINING wordings, an in-distribution check")
     lines = [f"# phone-sim ({what}) — {name}", "",
              "| task | episodes | success rate % |", "|---|---:|---:|"]
     for task, g in groups.items():

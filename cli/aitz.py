@@ -47,7 +47,6 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
                                    retry_failed=retry_failed)
             finally:
                 policy.close()
-        report(summary, out)
         o = summary["overall"]
         if o["missing"]:
             console.print(f"{o['missing']} steps had no prediction (counted wrong; listed in "
@@ -56,3 +55,4 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
             console.print(f"{o['no_answer']} steps got no answer from the policy (counted "
                           "wrong) — run the same command with --retry-failed to ask them again",
                           markup=False)
+        report(summary, out)

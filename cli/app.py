@@ -57,10 +57,10 @@ def envs_cmd() -> None:
 @app.command("policies")
 def policies_cmd() -> None:
     """List the policies."""
-    from vagent import policies
+    from vagent.policies import registry
 
-    for name in policies.names():
-        print(f"{name:16} {policies.registry.describe(name)}")
+    for name in registry.names():
+        print(f"{name:16} {registry.describe(name)}")
 
 
 def _parse_screen(screen: str) -> tuple[int, int]:
@@ -96,7 +96,6 @@ def parse_cmd(
     from vagent.actions.errors import VagentError
     from vagent.actions.models import GUI_ACTIONS
     from vagent.actions.parsing import FORMATS, detect_format, parse
-    from vagent.actions.space import get_space
     from vagent.policies import formats
     from vagent.actions.tools import validate_call
 
@@ -217,11 +216,11 @@ def run_cmd(
     res = traj.result
     verdict = {True: "[green]success[/green]", False: "[red]failure[/red]",
                None: "[yellow]unchecked[/yellow]"}[res.get("success")]
-    console.print(f"{verdict} after {res.get('steps')} steps ({res.get('reason')}) — "
-                  f"trajectory in {out}/")
     from vagent.cli.view import print_page
 
-    print_page(out)
+    print_page(out)  # the page first: the verdict stays the last line (make demo's)
+    console.print(f"{verdict} after {res.get('steps')} steps ({res.get('reason')}) — "
+                  f"trajectory in {out}/", soft_wrap=True)  # one line, however narrow
 
 
 def _register_subcommands() -> None:

@@ -27,15 +27,17 @@ def out_option(benchmark: str) -> Any:
 
 
 def report(summary: dict[str, Any], out: Path, last: str | None = None) -> None:
-    """The end of every eval command: the summary table on stdout, where the files are
-    (``last`` replaces that line, e.g. for a test split's submission file)."""
+    """The end of every eval command: the summary table on stdout, where the files are (or
+    ``last`` instead, e.g. a test split's submission file), and (last) the page ``vagent view``
+    writes."""
     import sys
 
     sys.stdout.write((out / "summary.md").read_text(encoding="utf-8"))
-    if last is not None:
-        print(last)
-        return
     resumed = summary["episodes"] - summary["ran"]
     note = f" ({resumed} from an earlier run)" if resumed else ""
-    print(f"{summary['episodes']} episodes{note} — results in {out}/summary.json, "
+    print(last if last is not None else
+          f"{summary['episodes']} episodes{note} — results in {out}/summary.json, "
           f"{out}/summary.md, {out}/episodes.jsonl")
+    from vagent.cli.view import print_page
+
+    print_page(out)  # the last line: the evaluation's page

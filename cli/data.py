@@ -78,11 +78,14 @@ def generate_cmd(
     episodes: Annotated[int, typer.Option(help="How many episodes.")] = 200,
     seed: Annotated[int, typer.Option(help="Data seed: same seed, same episodes.")] = 0,
     max_steps: Annotated[int, typer.Option(help="Stop an episode after this many steps.")] = 15,
+    split: Annotated[str, typer.Option(help="phone-sim: train (the training grammar, values "
+                                       "composed from large pools) or train-v1 (the first, "
+                                       "small lists).")] = "train",
 ) -> None:
     """Record oracle runs on training episodes (disjoint from the evaluations')."""
     from vagent.training.datagen import generate
 
-    print(json.dumps(generate(env, out, episodes, seed, max_steps)))
+    print(json.dumps(generate(env, out, episodes, seed, max_steps, split=split)))
 
 
 def register(app: typer.Typer, eval_app: typer.Typer, sim_app: typer.Typer) -> None:

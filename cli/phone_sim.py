@@ -20,7 +20,7 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         seed: Seed = 1000,
         workers: Workers = 1,
         max_steps: Annotated[int, typer.Option(min=1, help="Steps per episode.")] = 15,
-        split: Annotated[str, typer.Option(help="held_out (the benchmark) or train (an in-distribution check).")] = "held_out",
+        split: Annotated[str, typer.Option(help="held_out (the benchmark), novel (task values from pools disjoint from training's, held-out seeds) or train (an in-distribution check).")] = "held_out",
         policy_opts: PolicyOptions = PolicyOptions(),
     ) -> None:
         """Success rate on the simulated phone's held-out tasks.
@@ -31,7 +31,7 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         from vagent.benchmarks.phone_sim import SPLITS, evaluate
 
         if split not in SPLITS:
-            raise typer.BadParameter("choose held_out or train", param_hint="--split")
+            raise typer.BadParameter("choose held_out, novel or train", param_hint="--split")
         policy = make_policy(policy_opts)
         try:
             summary = evaluate(policy, episodes, out, seed, max_steps, split=split)

@@ -22,8 +22,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.skipif(ADB is None, reason="the host adb client is not installed (apt-get install "
-                                        "adb); .ci/run installs it")
+@pytest.mark.needs("adb")
 def test_host_adb_connect_shell_exec_out(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()

@@ -43,11 +43,13 @@ def test_unknown_tasks_do_not_resolve() -> None:
 
 def test_every_sampled_wording_resolves_and_splits_are_disjoint() -> None:
     rng = random.Random(3)
-    for split in ("train", "held_out"):
+    for split in T.SPLITS:
         for _ in range(300):
             text, seed = T.sample(rng, split)
             assert T.match(text) is not None, text
-            assert (seed < 10**6) == (split == "train")
+            assert T.SEED_BASE[split] <= seed < T.SEED_BASE[split] + 10**6
+    with pytest.raises(ValueError, match="unknown split"):
+        T.sample(rng, "test")
     for tpl in T.TEMPLATES:
         assert not set(tpl.wordings) & set(tpl.held_out), tpl.name
     a = [T.sample(random.Random(5)) for _ in range(3)]
@@ -69,8 +71,8 @@ def test_random_starts_vary_and_canonical_start_is_fixed() -> None:
 
 def test_oracle_solves_sampled_episodes_over_tcp(android_env) -> None:
     rng = random.Random(2024)
-    for split in ("train", "held_out"):
-        for _ in range(6):
+    for split in T.SPLITS:
+        for _ in range(3):
             text, seed = T.sample(rng, split)
             android_env.reset(seed=seed, options={"task": text})
             for _ in range(25):
@@ -104,3 +106,67 @@ def test_pop_up_is_modal_and_the_oracle_dismisses_it(android_env, sim_phone) -> 
     android_env.reset(seed=seed, options={"task": "find restaurants in San Diego"})
     android_env.device.shell("input keyevent 4")  # back closes it too
     assert sim_phone.state()["dialog"] is None
+
+
+def test_grammar_wordings_parse_back_to_their_template_and_values() -> None:
+    """Every training-grammar sentence, with values from either pool, resolves to the template
+    it was written for and carries the very values drawn (else the oracle would solve another
+    task than the text says)."""
+    rng = random.Random(0)
+    for tpl in T.TEMPLATES:
+        assert len(tpl.grammar) >= 5, tpl.name
+        for wording in tpl.grammar:
+            for pool in ("train", "novel"):
+                raw = tpl.values(rng, pool) if tpl.values else tpl.params(rng)
+                found = T.match(wording.format(**raw))
+                assert found is not None and found[0].name == tpl.name, (wording, raw)
+                for key in ("query", "to", "subject", "app"):
+                    if key in raw and tpl.name != "install":
+                        assert T._n(found[1][key]) == T._n(raw[key]), (wording, raw, found[1])
+
+
+def test_held_out_sentences_never_in_the_training_grammar() -> None:
+    grammar = {w.lower() for tpl in T.TEMPLATES for w in tpl.grammar + tpl.wordings}
+    held = {w.lower() for tpl in T.TEMPLATES for w in tpl.held_out}
+    assert held and not grammar & held
+
+
+def _values(split: str, n: int) -> set[str]:
+    rng = random.Random(11)
+    out: set[str] = set()
+    for _ in range(n):
+        found = T.match(T.sample(rng, split)[0])
+        assert found is not None
+        out |= {T._n(v) for k, v in found[1].items() if k in ("query", "to", "subject", "app")}
+    return out
+
+
+def test_novel_values_never_appear_in_training() -> None:
+    """The novel split's queries, addresses, subjects and app names come from pools disjoint
+    from the training pools, and its tasks are only the ones with open values."""
+    train, novel = _values("train", 3000), _values("novel", 1000)
+    assert len(novel) > 900  # composed: almost no value repeats
+    assert not train & novel, sorted(train & novel)[:5]
+    rng = random.Random(4)
+    names = {T.match(T.sample(rng, "novel")[0])[0].name for _ in range(200)}
+    assert names == set(T.OPEN_VALUES)
+
+
+def test_training_values_rarely_repeat() -> None:
+    """Memorising cannot pay: in 2,000 training tasks with free text, few values come twice."""
+    rng = random.Random(12)
+    seen: list[str] = []
+    for _ in range(2000):
+        tpl, params = T.match(T.sample(rng, "train")[0])
+        if tpl.name in ("web_search", "maps_search", "send_email"):
+            seen += [T._n(params[k]) for k in ("query", "to", "subject") if k in params]
+    assert len(set(seen)) > 0.8 * len(seen)
+
+
+def test_train_v1_is_the_first_bundled_rounds_data() -> None:
+    """``train-v1`` must keep drawing exactly what the first training rounds were made of (the
+    ``make train-tiny`` recipe replays them): the first tasks of data seed 0, as recorded."""
+    rng = random.Random(0)
+    assert [T.sample(rng, "train-v1") for _ in range(3)] == [
+        ("Open the timer in the Clock app", 536110), ("show all apps", 870163),
+        ("read the email from Dan", 952225)]

@@ -43,7 +43,7 @@ def matcher(fixture_path: Path, grammar: object) -> object:
 def test_grammar_admits_the_offered_actions_as_the_format_writes_them(
         fmt_name: str, fixture: str, request: pytest.FixtureRequest) -> None:
     path = request.getfixturevalue(fixture)
-    fmt = formats.get(fmt_name, "qwen2_vl", "m")
+    fmt = formats.get(fmt_name)
     frame = fmt.frame(SMALL["min_pixels"], SMALL["max_pixels"])
     grammar = format_grammar(fmt, SPACE, (640, 400), frame)
     for action in OFFERED:

@@ -133,6 +133,7 @@ def test_type_tabs_and_newlines_into_a_text_box(form_app: Any, desktop_env: Any,
     assert s["focus"].endswith("text")
 
 
+@pytest.mark.needs("xclip")
 def test_type_unicode_through_the_clipboard(form_app: Any, desktop_env: Any,
                                             tmp_path: Path) -> None:
     env = desktop_env()
@@ -265,6 +266,7 @@ def test_nothing_is_done_outside_the_screen(form_app: Any, desktop_env: Any,
     assert traj.steps[0].clamped and traj.steps[0].action["x"] == 1279
 
 
+@pytest.mark.needs("xdotool")
 def test_failsafe_stops_the_run_and_is_not_tripped_by_the_agent(
         form_app: Any, desktop_env: Any, xserver: Any, tmp_path: Path) -> None:
     env = desktop_env()

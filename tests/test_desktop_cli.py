@@ -11,12 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from vagent.envs.desktop.xvfb import Xvfb
 from apps.form_app import centre, screen_point
 
 APP = Path(__file__).resolve().parent / "apps" / "form_app.py"
-needs_xvfb = pytest.mark.skipif(not Xvfb.available(),
-                                reason="the Xvfb binary is missing (apt-get install xvfb)")
+needs_xvfb = pytest.mark.needs("Xvfb")
 
 
 def _no_display(env: dict[str, str]) -> dict[str, str]:
@@ -40,6 +38,7 @@ def _run(vagent_cmd: list[str], subprocess_env: dict[str, str], tmp_path: Path,
 
 
 @needs_xvfb
+@pytest.mark.needs("xclip")  # it types "héllo": non-ASCII goes through the clipboard
 def test_run_headless_with_xvfb_and_replay(vagent_cmd: list[str],
                                            subprocess_env: dict[str, str],
                                            tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import pytest
 from vagent.training import sft
 from vagent.training.datagen import generate
 from vagent.training.export import export
-from vagent.policies.bundled import SIZES
+from vagent.training.bundled import SIZES
 
 
 @pytest.fixture(scope="module")

@@ -82,7 +82,7 @@ def test_tiny_policy_prompt_is_frozen() -> None:
 
 
 def test_tiny_export_is_frozen(tmp_path: Path) -> None:
-    from vagent.policies.bundled import export
+    from vagent.training.bundled import export
     from vagent.training.datagen import generate
 
     generate("phone-sim", tmp_path / "runs", episodes=2, seed=5, progress=False)

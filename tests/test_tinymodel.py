@@ -49,6 +49,16 @@ def test_same_seed_same_episodes_and_splits_disjoint() -> None:
     assert max(s for _, s in train) < min(s for _, s in held)
 
 
+def test_training_data_never_comes_from_an_evaluation_split() -> None:
+    from vagent.actions.errors import VagentError
+    from vagent.training.datagen import episodes_for
+
+    for split in ("held_out", "novel"):
+        with pytest.raises(VagentError, match="not a training split"):
+            episodes_for("phone-sim", 3, 0, split)
+    assert episodes_for("phone-sim", 3, 0, "train-v1") == phone_episodes(3, 0, "train-v1")
+
+
 def test_same_data_seed_same_training_data(oracle_runs: Path, tmp_path: Path) -> None:
     """The documented recipe is reproducible: a second generation with the data seed gives the
     same actions, screenshots and exported samples."""

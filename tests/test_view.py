@@ -344,7 +344,10 @@ def test_vagent_run_ends_with_the_page(tmp_path: Path, vagent_cmd: list[str]) ->
                            "--policy", "random", "--max-steps", "2", "--out", str(out)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip().splitlines()[-1] == f"page: {out / 'index.html'}"
+    # the page's line, then the verdict with the trajectory's folder (the last line, issue 18)
+    *_, page_line, last = proc.stdout.strip().splitlines()
+    assert page_line == f"page: {out / 'index.html'}"
+    assert last.startswith(("success", "failure", "unchecked")) and f"trajectory in {out}/" in last
     assert (out / "index.html").read_text(encoding="utf-8").count('class="step"') == 2
 
 

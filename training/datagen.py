@@ -5,8 +5,11 @@
 same seed gives the same episodes. ENV is
 
 - ``phone-sim``: (task wording, start seed) pairs from ``envs.android.tasks.sample(rng,
-  "train")``; every simulated start screen is a function of its seed. The ``held_out`` wordings
-  and seeds are left for evaluation (``vagent eval phone-sim``).
+  SPLIT)``; every simulated start screen is a function of its seed. SPLIT is ``train`` (the
+  training grammar's wordings, values composed from the ``train`` pools) or ``train-v1`` (the
+  first, small wording and value lists: the data of the bundled model's first rounds). The
+  ``held_out`` wordings and seeds and the ``novel`` values are left for evaluation
+  (``vagent eval phone-sim``).
 - a card game (``numberline``, ``blackjack``, ``ezpoints``, ``points24``): deals from seeds
   drawn apart from ``vagent eval cards``' own, answered under the game's RL4VLM protocol (the
   oracle writes its move as the protocol's JSON answer, which the export keeps as the target).
@@ -43,12 +46,19 @@ def card_episodes(game: str, n: int, seed: int) -> list[tuple[str, int]]:
             for i in range(n)]
 
 
-def episodes_for(env_name: str, n: int, seed: int) -> list[tuple[str, int]]:
+#: The phone splits training data may be drawn from (the others are evaluation's).
+TRAIN_SPLITS = ("train", "train-v1")
+
+
+def episodes_for(env_name: str, n: int, seed: int, split: str = "train") -> list[tuple[str, int]]:
     from vagent.actions.errors import VagentError
     from vagent.envs.cards import GAMES
 
     if env_name == "phone-sim":
-        return phone_episodes(n, seed)
+        if split not in TRAIN_SPLITS:
+            raise VagentError(f"--split {split!r} is not a training split — use "
+                              f"{' or '.join(TRAIN_SPLITS)}")
+        return phone_episodes(n, seed, split)
     if env_name in GAMES:
         return card_episodes(env_name, n, seed)
     raise VagentError(f"no data generator for {env_name!r} — use phone-sim or a card game "
@@ -56,7 +66,7 @@ def episodes_for(env_name: str, n: int, seed: int) -> list[tuple[str, int]]:
 
 
 def generate(env_name: str, out: str | Path, episodes: int, seed: int = 0, max_steps: int = 15,
-             progress: bool = True) -> dict[str, Any]:
+             progress: bool = True, split: str = "train") -> dict[str, Any]:
     """Run the oracle on ``episodes`` training episodes of ``env_name``; return counts."""
     from rich.progress import Progress
 
@@ -64,12 +74,13 @@ def generate(env_name: str, out: str | Path, episodes: int, seed: int = 0, max_s
     from vagent import policies
     from vagent.agent.loop import Agent
 
-    pairs = episodes_for(env_name, episodes, seed)
+    pairs = episodes_for(env_name, episodes, seed, split)
+    split = split if env_name == "phone-sim" else "train"
     make_name = "android-sim" if env_name == "phone-sim" else env_name
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "episodes.json").write_text(json.dumps(
-        {"env": env_name, "seed": seed, "split": "train",
+        {"env": env_name, "seed": seed, "split": split,
          "episodes": [[t, s] for t, s in pairs]}, indent=1))
     env = envs.make(make_name)
     policy = policies.make("oracle")
@@ -79,7 +90,7 @@ def generate(env_name: str, out: str | Path, episodes: int, seed: int = 0, max_s
             job = bar.add_task(f"oracle on {env_name}", total=len(pairs))
             for i, (task, ep_seed) in enumerate(pairs):
                 agent = Agent(policy, env, out=out / f"ep_{i:05d}", max_steps=max_steps,
-                              meta={"env_name": make_name, "split": "train"})
+                              meta={"env_name": make_name, "split": split})
                 traj = agent.run(task, seed=ep_seed)
                 ok += traj.success is True
                 steps += len(traj.steps)

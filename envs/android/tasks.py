@@ -26,6 +26,7 @@ from typing import Any
 
 from vagent.actions import Action, Button, Click, Key, OpenApp, Scroll, Swipe, Terminate, Type
 
+from . import pools as P
 from .sim import content as C
 from .sim.phone import CLOCK_TABS, DIALOGS, Phone, PhoneState
 
@@ -131,6 +132,11 @@ class Template:
     plan: Callable[[Phone, dict[str, str]], Action]
     canonical_start: str = "home"
     normalise: Callable[[dict[str, str]], dict[str, str] | None] = lambda d: d
+    #: the training grammar's wordings (``GRAMMAR``, without the held-out ones)
+    grammar: list[str] = field(default_factory=list)
+    #: open values from a pool (``pools``), for the ``train`` and ``novel`` splits; None: the
+    #: task's values are a closed set (apps, settings, tabs, senders) and ``params`` draws them
+    values: Callable[[random.Random, str], dict[str, str]] | None = None
 
 
 def _email_index(name: str) -> int | None:
@@ -297,7 +303,7 @@ TEMPLATES: list[Template] = [
         lambda r: {"app": _pick(r, list(C.STORE_APPS))},
         lambda s, a: s["app"] == "com.android.vending" and s["screen"] == "store.results" and
         _n(s["store_query"]) == _n(a["app"]),
-        _store_search_plan, normalise=lambda a: _store_app(a)),
+        _store_search_plan, normalise=lambda a: _store_app(a) or _any_app(a)),
     Template(
         "install",
         [r"^(?:install|download|get)\s+(?P<app>.+?)(?:\s+(?:from|on)\s+(?:the\s+)?"
@@ -396,6 +402,11 @@ def _store_app(a: dict[str, str]) -> dict[str, str] | None:
         if label.lower() == name.lower():
             return {"app": label}
     return None
+
+
+def _any_app(a: dict[str, str]) -> dict[str, str]:
+    """A Play Store search may name any app, one the store does not have included."""
+    return {"app": re.sub(r"^(the )|( app)$", "", a["app"].strip(), flags=re.I)}
 
 
 def _email_norm(a: dict[str, str]) -> dict[str, str] | None:
@@ -532,14 +543,147 @@ def start_state(tpl: Template, params: dict[str, str], rng: random.Random | None
     return s.model_dump(mode="json")
 
 
+# -- the training grammar ------------------------------------------------------------------------------------
+def _expand(*slots: list[str]) -> list[str]:
+    """Every sentence made of one choice per slot ("" is a choice: the slot left out)."""
+    out = [""]
+    for slot in slots:
+        out = [a + b for a in out for b in slot]
+    return [re.sub(r"\s+", " ", w).strip() for w in out]
+
+
+_MAPS = [" Maps", " Google Maps"]
+_STORE = [" the Play Store", " Google Play"]
+#: Training wordings per template: every combination of the slots, minus the template's held-out
+#: wordings (exact sentences), so a held-out sentence is never seen whole in training though
+#: its words are (a model learns "message" from "send a message … about …" and "titled" from
+#: "send an email … titled …"; the held-out "send a message … titled …" stays new).
+GRAMMAR: dict[str, list[list[str]]] = {
+    "web_search": [
+        *[[v, [" {query}"], ["", " in Chrome", " on Google", " using Chrome", " with the browser",
+                             " on Chrome", " in the browser"]]
+          for v in (["find", "search for", "look up", "search the web for", "google", "show me",
+                     "search"],)],
+        [["use Chrome to"], [" search for", " find", " look up"], [" {query}"]]],
+    "maps_search": [
+        [["find", "search for", "look up", "show me", "show", "search"], [" {query}"],
+         [" on", " in", " using"], _MAPS],
+        [["search", "look in"], _MAPS, [" for {query}"]],
+        [["open"], _MAPS, [" and"], [" search for", " find", " look up"], [" {query}"]],
+        [["use"], _MAPS, [" to"], [" search for", " find", " look up"], [" {query}"]]],
+    "store_search": [
+        [["search", "look in"], _STORE, [" for {app}"]],
+        [["find", "look up"], [" {app}"], [" on", " in"], _STORE]],
+    "install": [
+        [["install", "download", "get"], [" {app}", " the {app} app"],
+         ["", " from the Play Store", " from Google Play", " on the Play Store",
+          " on Google Play"]]],
+    "send_email": [
+        [["send an email to", "send a message to", "write an email to", "email", "email to"],
+         [" {to}"], [" with the subject", " with subject", " about", " titled"], [" {subject}"]]],
+    "open_email": [
+        [["open", "read", "show me", "show"], [" the email", " the mail", " the message",
+                                               " email", " mail"], [" from {name}"]],
+        [["open", "read"], [" {sender}'s"], [" email", " mail", " message"]]],
+    "toggle": [
+        [["{verb} {setting}", "{verb} the {setting}"],
+         ["", " in Settings", " in the Settings app", " in settings"]],
+        [["{turn} {setting} {state}", "{turn} the {setting} {state}"]]],
+    "clock_tab": [
+        [["open", "show", "go to"], [" the {tab}", " {tab}"],
+         ["", " in the Clock app", " in Clock", " in the Clock", " tab in the Clock app",
+          " tab in Clock"]]],
+    "drawer": [[["open", "show"], [" the app drawer", " app drawer", " all apps",
+                                   " the list of apps", " list of apps"]]],
+    "home": [[["go", "return", "get"], ["", " back"], [" to the home screen", " home",
+                                                       " to home", " to the home"]],
+             [["press", "tap"], [" home"]]],
+    "open_app": [[["open", "launch", "start", "run"], [" {app}", " the {app} app",
+                                                       " the {app}", " {app} app"]]],
+}
+
+
+def _grammar(tpl: Template) -> list[str]:
+    held = {w.lower() for w in tpl.held_out}
+    return [w for slots in GRAMMAR[tpl.name] for w in _expand(*slots)
+            if w.lower() not in held and w.replace("{", "").strip()]
+
+
+def _toggle_values(rng: random.Random, pool: str) -> dict[str, str]:
+    on = rng.random() < 0.5
+    setting = _pick(rng, ["Wi-Fi", "wifi", "Bluetooth", "dark theme", "dark mode",
+                          "airplane mode", "flight mode"])
+    return {"verb": _pick(rng, ["turn on", "enable", "switch on"] if on else
+                          ["turn off", "disable", "switch off"]),
+            "setting": setting, "turn": _pick(rng, ["turn", "switch"]),
+            "state": "on" if on else "off"}
+
+
+def _open_email_values(rng: random.Random, pool: str) -> dict[str, str]:
+    i = rng.randrange(len(C.EMAILS))
+    name = C.EMAILS[i]["sender"].split()[0]
+    return {"name": C.EMAILS[i]["address"] if rng.random() < 0.25 else name, "sender": name,
+            "index": str(i)}
+
+
+def _store_values(rng: random.Random, pool: str) -> dict[str, str]:
+    # a made-up name half the time: the search itself only needs the name copied
+    if pool == "novel" or rng.random() < 0.5:
+        return {"app": P.app_name(rng, pool)}
+    return {"app": _pick(rng, list(C.STORE_APPS))}
+
+
+#: Templates whose values come from the pools (the ``novel`` split draws only these: the other
+#: templates' values — apps, settings, tabs, senders — are a closed set the phone knows).
+OPEN_VALUES: dict[str, Callable[[random.Random, str], dict[str, str]]] = {
+    "web_search": lambda r, pool: {"query": P.web_query(r, pool)},
+    "maps_search": lambda r, pool: {"query": P.maps_query(r, pool)},
+    "send_email": lambda r, pool: {"to": P.email_address(r, pool), "subject": P.subject(r, pool)},
+    "store_search": _store_values,
+}
+_CLOSED_VALUES: dict[str, Callable[[random.Random, str], dict[str, str]]] = {
+    "toggle": _toggle_values, "open_email": _open_email_values,
+}
+#: How often each template is drawn in the ``train`` split: copying values is what is hard, so
+#: the templates with free text come more often.
+TRAIN_WEIGHTS = {"web_search": 3, "maps_search": 2, "send_email": 3, "store_search": 2,
+                 "open_email": 2, "install": 1, "toggle": 1, "clock_tab": 1, "drawer": 1,
+                 "home": 1, "open_app": 1}
+#: Episode seeds per split, from disjoint ranges.
+SEED_BASE = {"train-v1": 0, "train": 0, "held_out": 10**6, "novel": 2 * 10**6}
+SPLITS = tuple(SEED_BASE)
+
+for _tpl in TEMPLATES:
+    _tpl.grammar = _grammar(_tpl)
+    _tpl.values = OPEN_VALUES.get(_tpl.name) or _CLOSED_VALUES.get(_tpl.name)
+
+
 # -- sampling (training data) -------------------------------------------------------------------------------
 def sample(rng: random.Random, split: str = "train") -> tuple[str, int]:
-    """A task text and an episode seed. ``split`` "train" uses the training wordings,
-    "held_out" the held-out ones (and seeds from a disjoint range)."""
-    tpl = TEMPLATES[rng.randrange(len(TEMPLATES))]
-    raw = tpl.params(rng)
-    wordings = tpl.wordings if split == "train" else tpl.held_out
+    """A task text and an episode seed, a function of ``rng``'s state.
+
+    - ``train``: a training-grammar wording with values from the ``train`` pools;
+    - ``novel``: the same grammar, values from the disjoint ``novel`` pools (only the templates
+      with open values), seeds from their own range: is the model copying or remembering?
+    - ``held_out``: the held-out wordings with the original small value lists, seeds from a
+      range training never uses (the benchmark since the first bundled model);
+    - ``train-v1``: the first training wordings and value lists (the data of the bundled
+      model's first two training rounds, kept so ``make train-tiny`` reproduces them).
+    """
+    if split not in SEED_BASE:
+        raise ValueError(f"unknown split {split!r}; one of {', '.join(SPLITS)}")
+    if split in ("train-v1", "held_out"):
+        tpl = TEMPLATES[rng.randrange(len(TEMPLATES))]
+        raw = tpl.params(rng)
+        wordings = tpl.wordings if split == "train-v1" else tpl.held_out
+    else:
+        names = [t for t in TEMPLATES if split == "train" or t.name in OPEN_VALUES]
+        weights = [TRAIN_WEIGHTS[t.name] if split == "train" else 1 for t in names]
+        tpl = rng.choices(names, weights)[0]
+        raw = tpl.values(rng, "novel" if split == "novel" else "train") if tpl.values \
+            else tpl.params(rng)
+        wordings = tpl.grammar
     text = _pick(rng, wordings).format(**raw)
     text = text[0].upper() + text[1:] if rng.random() < 0.3 else text
-    seed = rng.randrange(0, 10**6) + (0 if split == "train" else 10**6)
+    seed = rng.randrange(0, 10**6) + SEED_BASE[split]
     return text, seed

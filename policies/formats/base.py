@@ -8,13 +8,16 @@ through them, and ``agent.history`` assembles their pieces into a conversation w
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from vagent.actions import ActionSpace, Frame
+from vagent.actions import Frame
 from vagent.actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS, smart_resize
 from vagent.actions.parsing import Parsed
 
 from vagent.policies import texts as P
+
+if TYPE_CHECKING:  # annotations only: the space's gymnasium base is not needed to render
+    from vagent.actions.space import ActionSpace
 
 GuiKind = Literal["mobile", "computer"]
 

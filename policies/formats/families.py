@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vagent.actions import ActionSpace, Frame
+from vagent.actions import Frame
 
 from vagent.policies import texts as P
 from .base import COMPUTER_COVERS, MOBILE_COVERS, Format, dumps, gui_kind
+
+if TYPE_CHECKING:  # annotations only: the space's gymnasium base is not needed to render
+    from vagent.actions.space import ActionSpace
 
 
 def _results(results: list[dict[str, Any]]) -> list[str]:

@@ -27,13 +27,14 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from vagent.actions import ActionSpace, Frame
+from vagent.actions import Frame
 
 from vagent.policies import texts as P
 from .base import Format, covers, dumps, gui_kind
 from .reference import qwen_agent_sent
 
 if TYPE_CHECKING:
+    from vagent.actions.space import ActionSpace
     from vagent.policies.history import Episode, Message
 
 

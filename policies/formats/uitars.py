@@ -20,13 +20,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from vagent.actions import ActionSpace, Frame
+from vagent.actions import Frame
 
 from vagent.policies import texts as P
 from .base import Format, gui_kind
 from .reference import uitars_add_box_token, uitars_template
 
 if TYPE_CHECKING:
+    from vagent.actions.space import ActionSpace
     from vagent.policies.history import Episode, Message
 
 #: UI-TARS v1's action grammar (README_v1), by GUI kind.
