@@ -57,10 +57,17 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
                 raise VagentError(f"{data}/{split} holds tasks without a symbolic scene (ALFRED's "
                                   "own) — run them with --backend thor")
         eps = eps[:episodes]
+        if policy_opts.policy == "oracle" and any(t.prediction_only for t in eps):
+            raise typer.BadParameter(f"{split} holds test tasks (no task type or plan): the "
+                                     "oracle cannot run on them — use a model policy",
+                                     param_hint="--policy")
         policy = make_policy(policy_opts)
         try:
             summary = run(eps, policy, out, backend=backend, max_steps=max_steps,
                           max_fails=max_fails, thor_platform=thor_platform, meta=source)
         finally:
             policy.close()
-        report(summary, out)
+        sub = summary.get("submission")  # a test split: ALFRED's leaderboard scores the file
+        report(summary, out, None if sub is None else (
+            f"{sub['episodes']} test episodes run, not scored here — {out}/{sub['file']}"
+            + (f"; {sub['note']}" if "note" in sub else "")))

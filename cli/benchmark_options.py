@@ -26,15 +26,17 @@ def out_option(benchmark: str) -> Any:
                         "rerun resumes it, a rerun with other settings is refused.")
 
 
-def report(summary: dict[str, Any], out: Path) -> None:
-    """The end of every eval command: the summary table on stdout, where the files are, and
-    (last) the page ``vagent view`` writes."""
+def report(summary: dict[str, Any], out: Path, last: str | None = None) -> None:
+    """The end of every eval command: the summary table on stdout, where the files are (or
+    ``last`` instead, e.g. a test split's submission file), and (last) the page ``vagent view``
+    writes."""
     import sys
 
     sys.stdout.write((out / "summary.md").read_text(encoding="utf-8"))
     resumed = summary["episodes"] - summary["ran"]
     note = f" ({resumed} from an earlier run)" if resumed else ""
-    print(f"{summary['episodes']} episodes{note} — results in {out}/summary.json, "
+    print(last if last is not None else
+          f"{summary['episodes']} episodes{note} — results in {out}/summary.json, "
           f"{out}/summary.md, {out}/episodes.jsonl")
     from vagent.cli.view import print_page
 

@@ -53,6 +53,10 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         if not data.is_dir():
             raise VagentError(f"no data folder {data} — see docs/vln.md")
         eps = load_split(data, dataset, split)[:episodes]
+        if policy_opts.policy == "oracle" and any(e.prediction_only for e in eps):
+            raise typer.BadParameter(f"{split} has no reference paths (a test split): the oracle "
+                                     "cannot run on it — use a model policy",
+                                     param_hint="--policy")
         scene = SceneData(data, images=images)
         policy = make_policy(policy_opts)
         try:
@@ -60,4 +64,8 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
                           source=source, seed=seed)
         finally:
             policy.close()
-        report(summary, out)
+        sub = summary.get("submission")  # a test split: the server scores the file
+        report(summary, out, None if sub is None else (
+            f"{dataset} {split}: {summary['episodes']} episodes run, not scored here — "
+            f"submission {out}/{sub['file']} ({sub['entries']} entries)"
+            + (f"; {sub['missing']} missing: {sub['note']}" if "missing" in sub else "")))

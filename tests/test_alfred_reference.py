@@ -208,7 +208,8 @@ def test_a_test_split_run_writes_the_leaderboard_file(tmp_path: Path, monkeypatc
         {"action": "Pickup", "object": "apple"}])
     summary = run(eps, replay, tmp_path / "out", backend=backend, max_steps=5,
                   meta={"data": "d", "split": "tests_seen"})
-    assert summary["prediction_only"] == 3 and summary["episodes"] == 0
+    assert summary["prediction_only"] == 3 and summary["episodes"] == 3  # run, not scored
+    assert summary["metrics"] == {} and summary["groups"] == {}
     dump = json.loads((tmp_path / "out" / submission.FILE).read_text())
     assert [list(e)[0] for e in dump["tests_seen"]] == [e.task_id for e in eps]
     assert dump["tests_unseen"] == []

@@ -93,7 +93,8 @@ def test_the_oracle_stops_where_the_target_is_visible(reverie_data: Path, tmp_pa
     summary = run(eps, SceneData(reverie_data), "reverie", policies.make("oracle"), tmp_path)
     recs = [json.loads(x) for x in (tmp_path / "episodes.jsonl").read_text().splitlines()]
     assert [r["walk"] for r in recs] == [["A", "B", "C", "D"]] * 2  # not on to E
-    assert summary["SR"] == 100 and summary["RGS"] == 100 and summary["SPL"] == 100
+    m = summary["metrics"]
+    assert m["SR"] == 100 and m["RGS"] == 100 and m["SPL"] == 100
     assert summary["views"] is False and "no images" in (tmp_path / "summary.md").read_text()
 
 
@@ -208,7 +209,7 @@ def test_eval_on_a_test_split_writes_the_submission(reverie_data: Path, tmp_path
     assert all(i["trajectory"][0][0] == "B" and isinstance(i["predObjId"], int) for i in items)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["prediction_only"] == 2 and summary["views"] is False
-    assert "SR" not in summary and "no images were used" in (out / "summary.md").read_text()
+    assert summary["metrics"] == {} and "no images were used" in (out / "summary.md").read_text()
     res = subprocess.run(base + ["--policy", "oracle"], capture_output=True, text=True,
                          env=subprocess_env, timeout=120)
     assert res.returncode == 2 and "oracle cannot run" in res.stderr

@@ -15,6 +15,7 @@ from vagent.envs.alfred.tasks import AlfredTask
 
 from ..run import BenchmarkRun, EpisodeRecord
 from .metrics import markdown, summarise
+from .submission import after_run, markdown_notes
 
 METRICS = ("SR", "GC", "PLW_SR", "PLW_GC")
 
@@ -44,27 +45,35 @@ def run(episodes: list[AlfredTask], policy: Any, out: Path, *, backend: str = "s
                              meta={"alfred_task": task.task_id, "repeat_idx": task.repeat_idx,
                                    "backend": backend}).run(
                     task.instruction, options={"alfred_task": task})
-                met, total = env.goal_conditions()
+                met, total = (None, None) if task.prediction_only else env.goal_conditions()
+                # a test task: no goal conditions here; its THOR actions are the leaderboard's
+                test = {"thor_actions": list(env.backend.actions)} if task.prediction_only else {}
                 bench.add(EpisodeRecord(
-                    id=task.episode_id, success=met == total, steps=len(traj.steps),
+                    id=task.episode_id, success=None if met is None else met == total,
+                    steps=len(traj.steps),
                     metrics={"gc_met": met, "gc_total": total}, task=task.instruction,
                     group=task.task_type, run=bench.relative(task.episode_id),
                     task_id=task.task_id, repeat_idx=task.repeat_idx, task_type=task.task_type,
                     instruction=task.instruction, gc_met=met, gc_total=total,
                     expert_length=task.expert_length, path_length=env.path_length,
-                    failures=env.failures, reason=traj.meta["result"]["reason"]))
+                    failures=env.failures, reason=traj.meta["result"]["reason"], **test))
         finally:
             if env is not None:
                 env.close()
-        summary = summarise(bench.selected())
+        records = bench.selected()
+        summary = summarise(records)
         groups = {name: {**{m: g[m] for m in METRICS}, "n": g["episodes"]}
                   for name, g in summary["per_type"].items()}
+        unscored = not summary["episodes"] and summary.get("prediction_only")  # a test split
+        scored = {} if unscored else {m: summary[m] for m in METRICS}
+        extra = after_run(out, records, (meta or {}).get("split"))
         title = f"policy `{policy.describe().get('name', '?')}`, backend `{backend}`"
-        return bench.finish({m: summary[m] for m in METRICS}, groups,
-                            markdown(summary, title), successes=summary.get("successes", 0),
+        return bench.finish(scored, groups, markdown(summary, title) + markdown_notes(extra),
+                            successes=summary.get("successes", 0),
+                            prediction_only=summary.get("prediction_only", 0),
                             mean_steps=summary["mean_steps"],
-                            mean_failures=summary["mean_failures"])
+                            mean_failures=summary["mean_failures"], **extra)
 
 
 def _status(records: list[dict[str, Any]]) -> str:
-    return f"SR {100 * sum(r['success'] for r in records) / len(records):.1f}%"
+    return f"SR {100 * sum(bool(r['success']) for r in records) / len(records):.1f}%"

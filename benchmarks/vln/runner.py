@@ -15,6 +15,7 @@ from vagent.envs.vln.data import Episode, SceneData
 from vagent.envs.vln.metrics import score, summarise
 
 from ..run import BenchmarkRun, EpisodeRecord, percent
+from .submission import after_run, markdown_notes
 
 METRICS = ("TL", "NE", "SR", "OSR", "SPL", "RGS", "RGSPL")
 COLUMNS = {"r2r": ["TL", "NE", "SR", "OSR", "SPL"],
@@ -26,7 +27,7 @@ def markdown(summary: dict[str, Any], dataset: str, policy: str) -> str:
     head = "| policy | episodes | " + " | ".join(cols) + " |"
     rule = "|---|---:|" + "---:|" * len(cols)
     row = f"| {policy} | {summary['episodes']} | " + " | ".join(
-        f"{summary.get(c, 0.0):.2f}" for c in cols) + " |"
+        f"{summary[c]:.2f}" if c in summary else "—" for c in cols) + " |"  # —: a test split
     note = ("TL and NE in metres; SR, OSR, SPL" + (", RGS, RGSPL" if dataset == "reverie" else "")
             + " in percent.")
     title = f"# VLN ({dataset.upper()}) — {summary.get('split', '')}"
@@ -48,11 +49,12 @@ def run(episodes: list[Episode], data: SceneData, dataset: str, policy: Any, out
 
     cfg = settings(dataset, split, max_steps, policy, source, seed)
     with BenchmarkRun("vln", out, cfg, [e.id for e in episodes], progress=progress,
-                      status=lambda recs: f"SR {percent(sum(r['success'] for r in recs), len(recs)):.1f}%"
-                      ) as bench:
+                      status=_status) as bench:
         todo = set(bench.todo)
-        data.check([e for e in episodes if e.id in todo])  # everything missing, before starting
-        env = VLNEnv(data=data, dataset=dataset, episodes=episodes, max_steps=max_steps)
+        views = getattr(policy, "images_needed", 1) > 0  # oracle, replay, random: no views needed
+        data.check([e for e in episodes if e.id in todo], views=views)  # all missing, up front
+        env = VLNEnv(data=data, dataset=dataset, episodes=episodes, max_steps=max_steps,
+                     views=views)
         try:
             for ep in episodes:
                 if ep.id not in todo:
@@ -61,11 +63,12 @@ def run(episodes: list[Episode], data: SceneData, dataset: str, policy: Any, out
                              meta={"episode": ep.id, "dataset": dataset}).run(
                                  ep.instruction, options={"episode": ep})
                 walk = list(env.path)
-                metrics = score(ep, walk, data, env.predicted_object)
+                metrics = score(ep, walk, data, env.predicted_object)  # None: a test episode
                 errors = sum(1 for s in traj.steps if s.error)
                 bench.add(EpisodeRecord(
-                    id=ep.id, success=bool(metrics["success"]), steps=len(traj.steps),
-                    metrics=metrics, run=bench.relative(ep.id), task=ep.instruction,
+                    id=ep.id, success=None if metrics is None else bool(metrics["success"]),
+                    steps=len(traj.steps), metrics=metrics or {}, run=bench.relative(ep.id),
+                    task=ep.instruction,
                     group=ep.scan, scan=ep.scan, walk=walk, reference=ep.path,
                     stopped=env.stopped, predicted_object=env.predicted_object,
                     target_object=ep.object_id, reason=traj.result.get("reason"),
@@ -79,7 +82,13 @@ def run(episodes: list[Episode], data: SceneData, dataset: str, policy: Any, out
         for scan in dict.fromkeys(r["group"] for r in records):
             part = summarise([r for r in records if r["group"] == scan], dataset)
             groups[scan] = {**{k: part[k] for k in METRICS if k in part}, "n": part["episodes"]}
+        extra = after_run(out, records, episodes, data, dataset, split, views)
         md = markdown({**means, "split": split}, dataset, str(policy.describe().get("name", "?")))
-        return bench.finish(metrics, groups, md, units={"TL": "m", "NE": "m"},
-                            dataset=dataset, split=split,
+        return bench.finish(metrics, groups, md + markdown_notes(extra),
+                            units={"TL": "m", "NE": "m"}, dataset=dataset, split=split,
+                            prediction_only=means.get("prediction_only", 0), **extra,
                             failed_decisions=sum(r["failed_decisions"] for r in records))
+
+
+def _status(records: list[dict[str, Any]]) -> str:
+    return f"SR {percent(sum(bool(r['success']) for r in records), len(records)):.1f}%"

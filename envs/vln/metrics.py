@@ -70,10 +70,10 @@ def score(episode: Episode, walk: list[str], data: SceneData,
 def summarise(records: list[dict[str, Any]], dataset: str) -> dict[str, Any]:
     """Means over episodes: lengths in metres, rates in percent (as the papers print them).
 
-    Prediction-only records (``metrics`` None: a test split) are counted, not scored.
+    Prediction-only records (``metrics`` None or empty: a test split) are counted, not scored.
     """
-    unscored = sum(1 for r in records if r.get("metrics") is None)
-    records = [r for r in records if r.get("metrics") is not None]
+    unscored = sum(1 for r in records if not r.get("metrics"))
+    records = [r for r in records if r.get("metrics")]
     n = len(records)
     if unscored:
         return {"episodes": n + unscored, "prediction_only": unscored,
