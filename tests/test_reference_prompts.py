@@ -139,7 +139,7 @@ EXTRA = {
                             "wait(seconds='') # Do nothing for a while so the screen can settle."],
     ("uitars", "phone"): ["key(keys='') # Press one key, or a chord of keys held together "
                           "(``[\"ctrl\", \"c\"]``).",
-                          "open_app(name='') # Open an app by its label or package name.",
+                          "open_app(app_name='')",
                           "wait(seconds='') # Do nothing for a while so the screen can settle."],
 }
 WEATHER_LINE = "get_weather(city='') # The current weather in a city."

@@ -68,6 +68,9 @@ COVERS = {
     ("1", "computer"): {"click", "drag", "key", "type", "scroll", "wait", "terminate"},
 }
 TEMPLATES = {"mobile": "MOBILE_USE_DOUBAO", "computer": "COMPUTER_USE_DOUBAO"}
+#: Project actions v1's grammar lacks, offered with the line 1.5's grammar has for them, which is
+#: also how the renderer writes them (actions/parsing/uitars.py).
+SPELLED = {"open_app": "open_app(app_name='')"}
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SPACE_BLOCK = re.compile(r"(## Action Space\n\n)(.*?)(\n\n\n## Note)", re.S)
 
@@ -90,10 +93,20 @@ class UITarsFormat(Format):
         for schema in space.schemas():
             if schema["name"] in covered:
                 continue
+            if schema["name"] in SPELLED:  # written as 1.5's grammar writes it (and answers do)
+                lines.append(SPELLED[schema["name"]])
+                continue
             params = ", ".join(f"{p}=''" for p in schema["parameters"].get("properties", {}))
             desc = " ".join(str(schema.get("description") or "").split())
             lines.append(f"{schema['name']}({params})" + (f" # {desc}" if desc else ""))
         return lines
+
+    def action_lines(self, space: ActionSpace) -> list[str]:
+        """The calls the instruction's "## Action Space" block offers, one per line, comments
+        cut (what a constrained decoder holds the answer to: ``policies.constrain``)."""
+        block = _SPACE_BLOCK.search(self.instruction("", space))
+        lines = block.group(2).splitlines() if block else []
+        return [line[:line.rfind(")") + 1] for line in lines if "(" in line]
 
     def instruction(self, task: str, space: ActionSpace) -> str:
         """The instruction turn (kept while the task and space stay: the budget fitting renders
