@@ -37,6 +37,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from vagent.actions.errors import VagentError
+from vagent.agent.pool import run_episodes
 
 SETTINGS = "settings.json"
 EPISODES = "episodes.jsonl"
@@ -272,6 +273,16 @@ class BenchmarkRun:
             if self._file is not None:  # the old handle points at the replaced file
                 self._file.close()
                 self._file = open(self.out / EPISODES, "a", encoding="utf-8")
+
+    def map(self, jobs: Iterable[Any], one: Callable[[Any, Any, Any], EpisodeRecord | dict],
+            *, key: Callable[[Any], str], make_env: Callable[[], Any] | None, policy: Any,
+            workers: int = 1) -> None:
+        """Run ``one(env, policy, job)`` for the jobs whose episode (``key(job)``) is in this
+        run and not finished, ``workers`` at a time (``agent.pool``: one env per worker, the
+        policy shared), and add each record as it finishes, in any order."""
+        wanted = set(self.todo)
+        run_episodes([j for j in jobs if key(j) in wanted], one, make_env=make_env,
+                     policy=policy, workers=workers, on_done=lambda _job, rec: self.add(rec))
 
     def selected(self) -> list[dict[str, Any]]:
         """The finished records of this run's ids, in data order (others in the file, e.g.

@@ -3,7 +3,7 @@
 Each benchmark runs on ``benchmarks.run.BenchmarkRun``: ``--out`` (default ``runs/<benchmark>``)
 resumes a killed run and refuses one with other settings; ``--episodes`` (alias ``--limit``)
 takes the first N episodes; ``--seed`` seeds whatever the benchmark draws; ``--workers`` runs
-episodes (or steps) at once where the benchmark can.
+episodes at once (``agent.pool``: one environment per worker, the policy shared).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ Episodes = Annotated[int | None, typer.Option(
     "--episodes", "--limit", min=1, help="Run only the first N episodes (default: all).")]
 Seed = Annotated[int, typer.Option(min=0, help="Seed of what the benchmark draws or "
                                    "generates (recorded in settings.json).")]
-Workers = Annotated[int, typer.Option(min=1, max=256, help="Episodes at once (accepted; this "
-                                      "benchmark still runs them one at a time).")]
+Workers = Annotated[int, typer.Option(min=1, max=256, help="Episodes at once: one environment "
+                                      "each, the policy shared (for a served model).")]
 
 
 def out_option(benchmark: str) -> Any:

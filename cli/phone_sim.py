@@ -34,7 +34,8 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
             raise typer.BadParameter("choose held_out, novel or train", param_hint="--split")
         policy = make_policy(policy_opts)
         try:
-            summary = evaluate(policy, episodes, out, seed, max_steps, split=split)
+            summary = evaluate(policy, episodes, out, seed, max_steps, split=split,
+                               workers=workers)
         finally:
             policy.close()
         report(summary, out)
