@@ -119,4 +119,84 @@ def _threaded(queue: Any, call: Callable[[Any], Any], workers: int,
 _END = object()
 
 
-__all__ = ["check_workers", "run_episodes"]
+# -- on a Ray cluster --------------------------------------------------------------------------
+class _RayWorker:
+    """One Ray actor: its own env and its own policy (a served model's client, or a local model
+    on the actor's GPU), running the episodes the driver hands it one at a time."""
+
+    def __init__(self, make_env: Callable[[], Any] | None, make_policy: Callable[[], Any],
+                 one: Callable[[Any, Any, Any], Any]):
+        self.make_env, self.one = make_env, one
+        self.policy = make_policy()
+        self.env: Any = None
+
+    def run(self, job: Any) -> Any:
+        if self.env is None and self.make_env is not None:
+            self.env = self.make_env()
+        return self.one(self.env, self.policy, job)
+
+
+def run_on_ray(jobs: list[J], one: Callable[[Any, Any, J], R], *,
+               make_env: Callable[[], Any] | None, make_policy: Callable[[], Any] | None,
+               address: str, workers: int, on_done: Callable[[J, R], None],
+               on_lost: Callable[[J, str], None], retries: int = 1) -> None:
+    """``run_episodes`` on a Ray cluster: ``workers`` actors (one env and one policy each,
+    built there from the factories, which Ray pickles), each finished episode streamed back to
+    ``on_done`` in this process (the driver, which writes the results). An episode whose actor
+    died (a lost node, a crashed emulator) runs ``retries`` more times on a fresh actor, then
+    goes to ``on_lost``; an exception the episode itself raised ends the run, as with threads.
+    ``address``: ``local`` starts a cluster in this process; else ``ray.init(address)``
+    (``auto``: the cluster this machine joined; ``ray://host:10001``: a remote head)."""
+    try:
+        import ray
+        from ray.exceptions import RayActorError, RayTaskError
+    except ImportError:
+        raise VagentError("--ray needs Ray — pip install 'vagent[ray]'") from None
+    if make_policy is None:
+        raise VagentError("--ray needs a policy the workers can build (run it from vagent eval)")
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address=None if address == "local" else address, include_dashboard=False,
+                 logging_level="warning", log_to_driver=False)
+    remote = ray.remote(max_concurrency=1)(_RayWorker)
+    actors: list[Any] = []
+    queue = list(enumerate(jobs))[::-1]  # popped from the end: data order
+    tries: dict[int, int] = {}
+    inflight: dict[Any, tuple[int, Any, int]] = {}
+    try:
+        actors = [remote.remote(make_env, make_policy, one)
+                  for _ in range(min(workers, len(jobs)))]
+        idle = list(range(len(actors)))
+        while queue or inflight:
+            while queue and idle:
+                k = idle.pop()
+                n, job = queue.pop()
+                inflight[actors[k].run.remote(job)] = (n, job, k)
+            ready, _ = ray.wait(list(inflight), num_returns=1)
+            for ref in ready:
+                n, job, k = inflight.pop(ref)
+                try:
+                    result = ray.get(ref)
+                except RayTaskError as e:  # the episode raised: the run's error, as in threads
+                    raise e.as_instanceof_cause() from None
+                except RayActorError as e:  # the worker died: a fresh one takes its place
+                    ray.kill(actors[k], no_restart=True)
+                    actors[k] = remote.remote(make_env, make_policy, one)
+                    idle.append(k)
+                    tries[n] = tries.get(n, 0) + 1
+                    if tries[n] <= retries:
+                        queue.append((n, job))
+                    else:
+                        first = str(e).strip().splitlines()[0] if str(e).strip() else "lost"
+                        on_lost(job, f"its Ray worker died {tries[n]} times ({first})")
+                    continue
+                idle.append(k)
+                on_done(job, result)
+    finally:
+        for actor in actors:
+            ray.kill(actor, no_restart=True)
+        if started:
+            ray.shutdown()
+
+
+__all__ = ["check_workers", "run_episodes", "run_on_ray"]

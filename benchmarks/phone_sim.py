@@ -17,7 +17,7 @@ from typing import Any
 
 from vagent.actions.errors import VagentError
 
-from .run import BenchmarkRun, EpisodeRecord, percent
+from .run import BenchmarkRun, EpisodeRecord, RunPaths, percent
 
 SPLITS = ("held_out", "novel", "train")
 
@@ -44,10 +44,11 @@ def evaluate(policy: Any, episodes: int, out: str | Path, seed: int = 1000,
                 "seed": seed, "split": split, "max_steps": max_steps}
     with BenchmarkRun("phone-sim", out, settings, ids, progress=progress,
                       status=_status) as bench:
+        paths = bench.paths
         jobs = [(ep_id, task, ep_seed) for ep_id, (task, ep_seed) in zip(ids, drawn)]
 
         def one(env: Any, policy: Any, job: tuple[str, str, int]) -> EpisodeRecord:
-            return run_episode(env, policy, job, bench, max_steps, split)
+            return run_episode(env, policy, job, paths, max_steps, split)
 
         bench.map(jobs, one, key=lambda job: job[0], make_env=lambda: envs.make("android-sim"),
                   policy=policy, workers=workers)
@@ -65,7 +66,7 @@ def evaluate(policy: Any, episodes: int, out: str | Path, seed: int = 1000,
         return bench.finish(metrics, groups, md, successes=ok, split=split)
 
 
-def run_episode(env: Any, policy: Any, job: tuple[str, str, int], bench: BenchmarkRun,
+def run_episode(env: Any, policy: Any, job: tuple[str, str, int], paths: RunPaths,
                 max_steps: int, split: str) -> EpisodeRecord:
     """One drawn task on a simulated phone: its record (a refused action: a failed episode)."""
     from vagent.agent.loop import Agent
@@ -74,7 +75,7 @@ def run_episode(env: Any, policy: Any, job: tuple[str, str, int], bench: Benchma
     ep_id, task, ep_seed = job
     found = match(task)
     template = found[0].name if found else "unknown"
-    agent = Agent(policy, env, out=bench.folder(ep_id), max_steps=max_steps,
+    agent = Agent(policy, env, out=paths.folder(ep_id), max_steps=max_steps,
                   meta={"env_name": "android-sim", "split": split})
     try:
         traj = agent.run(task, seed=ep_seed)
@@ -82,7 +83,7 @@ def run_episode(env: Any, policy: Any, job: tuple[str, str, int], bench: Benchma
                                "reason": traj.result.get("reason")}
     except VagentError as e:  # the device refused an action: a failed episode
         row = {"success": False, "steps": 0, "error": str(e)[:300], "reason": "error"}
-    return EpisodeRecord(id=ep_id, task=task, group=template, run=bench.relative(ep_id),
+    return EpisodeRecord(id=ep_id, task=task, group=template, run=paths.relative(ep_id),
                          template=template, seed=ep_seed, **row)
 
 
