@@ -17,6 +17,8 @@ import numpy as np
 from PIL import Image
 from pydantic import BaseModel, Field
 
+from vagent.actions.context import png_bytes
+
 from .render import notebook
 
 # A key names a secret when its last word is one: api_key, access_token, Authorization,
@@ -78,6 +80,10 @@ class TrajectoryWriter:
         if image is None:
             return None
         name = f"step_{step:03d}.png"
+        png = png_bytes(image)
+        if png is not None:  # the device's own PNG: written as it came, never encoded again
+            (self.out / name).write_bytes(png)
+            return name
         # compress_level 1: a phone screenshot encodes in a few ms instead of ~100 ms
         Image.fromarray(image).save(self.out / name, compress_level=1)
         return name
