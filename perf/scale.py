@@ -77,6 +77,11 @@ def speedups(benches: list[str], workers: list[int], latency: float, episodes: i
             "|---|---:|---:|" + "---:|" * (2 * len(workers) - 1)]
     reply = Reply(content="I cannot tell.", delay=latency)
     for bench in benches:
+        with ScriptedServer(lambda body: Reply(content="warm")) as server, \
+                tempfile.TemporaryDirectory(prefix="vagent-scale-") as tmp:
+            # warm-up: imports and caches are paid here, not by the one-worker run
+            _eval([bench, *_args(bench, 2, 1), "--policy", "openai", "--api-base", server.url,
+                   "--model", "scripted-model", "--out", str(Path(tmp) / "warm")])
         rates, n, asked = [], 0, 0
         for w in workers:
             with ScriptedServer(lambda body: reply) as server, \
