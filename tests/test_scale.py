@@ -119,3 +119,19 @@ def test_a_bad_shard_is_a_usage_error(shard: str, tmp_path: Path,
     assert _eval(bench, tmp_path, tmp_path / "x", [], "--shard", shard) == 2
     assert "--shard takes i/n" in capsys.readouterr().err
     assert not (tmp_path / "x" / "episodes.jsonl").exists()
+
+
+def test_data_generate_writes_the_same_runs_with_workers(tmp_path: Path) -> None:
+    from vagent.training.datagen import generate
+
+    counts = {w: generate("numberline", tmp_path / f"w{w}", 6, seed=3, max_steps=8,
+                          progress=False, workers=w) for w in (1, 3)}
+    assert counts[1] == counts[3] and counts[1]["episodes"] == 6
+
+    def actions(root: Path) -> dict[str, list[Any]]:
+        return {d.name: [(s.get("raw"), s.get("action")) for s in map(
+            json.loads, (d / "trajectory.jsonl").read_text(encoding="utf-8").splitlines())]
+            for d in sorted(root.glob("ep_*"))}
+
+    assert actions(tmp_path / "w1") == actions(tmp_path / "w3")
+    assert len(actions(tmp_path / "w1")) == 6
