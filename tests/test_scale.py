@@ -135,3 +135,14 @@ def test_data_generate_writes_the_same_runs_with_workers(tmp_path: Path) -> None
 
     assert actions(tmp_path / "w1") == actions(tmp_path / "w3")
     assert len(actions(tmp_path / "w1")) == 6
+
+
+def test_a_shard_summary_counts_only_its_own_episodes(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    for bench in (b for b in BENCHES if b.name in ("aitz", "fncall")):
+        out = tmp_path / bench.name
+        assert _eval(bench, tmp_path, out, POLICIES["oracle"], "--shard", "1/2") == 0
+        summary = _summary(out)
+        assert summary["episodes"] == bench.episodes // 2 and summary["unfinished"] == 0
+        assert summary["settings"]["shard"] == "1/2"
+        assert all(v == 100.0 for k, v in summary["metrics"].items() if "match" in k), summary
