@@ -78,6 +78,35 @@ def test_concurrent_calls_meet_in_one_batch_with_the_answers_of_single_calls(
     assert max(together._batcher.sizes[before:]) > 1
 
 
+@pytest.mark.parametrize("fixture", FIXTURES)
+def test_rows_prepared_one_by_one_collate_into_the_processors_batch(
+        fixture: str, request: pytest.FixtureRequest) -> None:
+    """Each caller runs the processor on its own row; the batch pads and concatenates. That
+    must be exactly the processor's own batch (left padding), rows without images included."""
+    import torch
+    from PIL import Image
+    from transformers import AutoProcessor
+
+    from vagent.policies.qwen_local import collate
+
+    processor = AutoProcessor.from_pretrained(request.getfixturevalue(fixture))
+    processor.tokenizer.padding_side = "left"
+    pad = "<|vision_start|><|image_pad|><|vision_end|>"
+    shots = [Image.fromarray(screen(i)) for i in range(4)]
+    rows = [(f"{pad}open the clock app", [shots[0]]), ("no picture in this one at all", []),
+            (f"{pad}then {pad}two pictures", [shots[1], shots[2]]), (f"{pad}x", [shots[3]])]
+    one_by_one = [dict(processor(text=[t], images=ims or None, return_tensors="pt"))
+                  for t, ims in rows]
+    batch = collate(one_by_one, processor.tokenizer.pad_token_id)
+    whole = processor(text=[t for t, _ in rows], images=[im for _, ims in rows for im in ims],
+                      padding=True, return_tensors="pt")
+    assert list(batch) == list(whole)
+    for key in whole:
+        assert torch.equal(batch[key], whole[key]), key
+    with pytest.raises(ValueError, match="cannot batch"):
+        collate([{"input_ids": torch.zeros(1, 2), "odd": 1}] * 2, 0)
+
+
 def test_batcher_hands_each_caller_its_own_result_and_errors() -> None:
     seen: list[list[int]] = []
 
