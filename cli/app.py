@@ -41,6 +41,7 @@ LAZY: dict[str, dict[str, tuple[str, str]]] = {
         "alfred": ("alfred", "ALFRED: success rate, goal conditions and their "
                              "path-length-weighted forms."),
         "phone-sim": ("phone_sim", "Success rate on the simulated phone's held-out tasks."),
+        "merge": ("merge", "Combine the results folders of --shard i/n runs into one summary."),
     },
     "sim": {
         "phone": ("sim", "Serve the simulated phone over the ADB wire protocol until Ctrl-C."),
