@@ -144,12 +144,13 @@ def test_batcher_hands_each_caller_its_own_result_and_errors() -> None:
 # -- KV cache reuse -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("fixture", FIXTURES)
-@pytest.mark.parametrize("keep", [1, 3])
+@pytest.mark.parametrize("keep, window", [(1, None), (3, None), (3, 2)])
 def test_reused_cache_gives_the_tokens_of_a_full_prefill(
-        fixture: str, keep: int, request: pytest.FixtureRequest) -> None:
+        fixture: str, keep: int, window: int | None, request: pytest.FixtureRequest) -> None:
     path = request.getfixturevalue(fixture)
-    full = policies.make("qwen-vl", model=str(path), keep_images=keep, **SMALL)
-    reuse = policies.make("qwen-vl", model=str(path), keep_images=keep, kv_reuse=True, **SMALL)
+    layout = {"keep_images": keep, "image_window": window}
+    full = policies.make("qwen-vl", model=str(path), **layout, **SMALL)
+    reuse = policies.make("qwen-vl", model=str(path), kv_reuse=True, **layout, **SMALL)
     a = episode(full, "open the clock app", 5)
     b = episode(reuse, "open the clock app", 5)
     assert [raw for raw, _ in a] == [raw for raw, _ in b]
