@@ -254,6 +254,10 @@ class QwenLocalPolicy(ModelPolicy):
         return messages, images
 
     def generate(self, prompt: Prompt, context: Context, timings: dict[str, float]) -> str:
+        with self._batcher.preparing():  # a batch forming meanwhile waits for this row
+            return self._generate(prompt, context, timings)
+
+    def _generate(self, prompt: Prompt, context: Context, timings: dict[str, float]) -> str:
         o: QwenLocalOptions = self.options  # type: ignore[assignment]
         t = time.perf_counter()
         messages, images = self.chat_messages(prompt)

@@ -5,6 +5,7 @@ checkpoints, whose near-flat logits turn any wrong position or stale key into ot
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -139,6 +140,29 @@ def test_batcher_hands_each_caller_its_own_result_and_errors() -> None:
         b(13)
     with pytest.raises(ValueError):
         Batcher(run, max_batch=0)
+
+
+def test_a_batch_waits_for_a_row_announced_as_being_prepared() -> None:
+    seen: list[list[str]] = []
+    b = Batcher(lambda items: seen.append(list(items)) or list(items), max_batch=4, wait=0.0)
+    announced, results = threading.Event(), {}
+
+    def slow() -> None:  # announces its row, prepares it for a while, then asks
+        with b.preparing():
+            announced.set()
+            time.sleep(0.3)
+            results["slow"] = b("slow")
+
+    th = threading.Thread(target=slow)
+    th.start()
+    announced.wait(timeout=60)
+    results["fast"] = b("fast")  # leads: nobody else has asked, but one row is on its way
+    th.join(timeout=60)
+    assert results == {"fast": "fast", "slow": "slow"}
+    assert seen == [["fast", "slow"]]
+    with b.preparing():  # an announcement withdrawn by an error leaves nothing behind
+        pass
+    assert b("alone") == "alone" and seen[-1] == ["alone"]
 
 
 # -- KV cache reuse -----------------------------------------------------------------------------
