@@ -105,6 +105,23 @@ def test_export_swift_and_sharegpt(oracle_runs: Path, tmp_path: Path) -> None:
         assert g == to_sharegpt(swift)
 
 
+def test_export_weights_a_mix_by_folder_and_by_action(oracle_runs: Path, tmp_path: Path) -> None:
+    """--repeat numberline=3 writes a folder's samples three times; --repeat-action type=3 each
+    sample that types (copies the task's words) three times, the others once."""
+    once = export([oracle_runs], tmp_path / "once.jsonl", min_pixels=MIN_PX, max_pixels=MAX_PX,
+                  progress=False)
+    rows = (tmp_path / "once.jsonl").read_text().splitlines()
+    typing = [r for r in rows
+              if '"action": "type"' in json.loads(r)["messages"][-1]["content"]]
+    assert typing and len(typing) < len(rows)
+    counts = export([oracle_runs], tmp_path / "w.jsonl", min_pixels=MIN_PX, max_pixels=MAX_PX,
+                    progress=False, repeat={oracle_runs.name: 2}, repeat_actions={"type": 3})
+    weighted = (tmp_path / "w.jsonl").read_text().splitlines()
+    assert counts["samples"] == once["samples"] == len(rows)
+    assert counts["rows"] == len(weighted) == 2 * (len(rows) + 2 * len(typing))
+    assert sorted(weighted) == sorted(2 * rows + 4 * typing)
+
+
 def test_export_answers_parse_back_to_the_oracle_actions(oracle_runs: Path) -> None:
     fmt = formats.get("qwen2vl")
     frame = fmt.frame(MIN_PX, MAX_PX)
