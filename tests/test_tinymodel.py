@@ -341,6 +341,11 @@ def test_sft_learns_checkpoints_and_resumes_identically(small_image_qwen2vl: Pat
     train(SFTConfig(out=str(tmp_path / "b"), **base), progress=False)
     resumed = json.loads((tmp_path / "b" / "losses.json").read_text())
     assert resumed == pytest.approx(losses, rel=1e-4)
+    # a run ended early at step 3 of the same 4-step schedule: the full run's first 3 steps
+    cut = train(SFTConfig(out=str(tmp_path / "c"), stop_at=3, **base), progress=False)
+    assert cut["steps"] == 3 and cut["total_steps"] == 4 and cut["stopped"] == "stop_at"
+    assert json.loads((tmp_path / "c" / "losses.json").read_text()) == pytest.approx(
+        losses[:3], rel=1e-4)
     # the output folder is a checkpoint the qwen-vl policy loads
     pol = policies.make("qwen-vl", model=str(tmp_path / "a"), max_new_tokens=4)
     assert pol.model_type == "qwen2_vl"
