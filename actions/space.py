@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from .errors import ActionError
 from .models import GUI_ACTIONS, Action, Button, Click, Drag, Key, LongPress, Move, OpenApp
-from .models import Scroll, Swipe, Terminate, Type, Wait
+from .models import PointerClick, Scroll, Swipe, Terminate, Type, Wait
 from .tools import Tool, validate_call
 
 Member = Union[type[Action], Tool]
@@ -182,7 +182,8 @@ class ActionSpace(gymnasium.spaces.Space):
 MOBILE: tuple[type[Action], ...] = (
     Click, LongPress, Swipe, Scroll, Type, Key, Button, OpenApp, Wait, Terminate,
 )
-DESKTOP: tuple[type[Action], ...] = (Click, Move, Drag, Scroll, Type, Key, Wait, Terminate)
+# (a mouse has a pointer: the desktop's click and drag may start where it is)
+DESKTOP: tuple[type[Action], ...] = (PointerClick, Move, Drag, Scroll, Type, Key, Wait, Terminate)
 
 _SPACES: dict[str, tuple[type[Action], ...]] = {
     "mobile": MOBILE,
