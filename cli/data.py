@@ -14,13 +14,14 @@ data_app = typer.Typer(no_args_is_help=True, help="Training data from trajectori
 PRESETS = ("tiny",)
 
 
-def _repeats(items: list[str]) -> dict[str, int]:
+def _repeats(items: list[str], hint: str = "--repeat", what: str = "FOLDER",
+             example: str = "numberline=3") -> dict[str, int]:
     out: dict[str, int] = {}
     for item in items:
         folder, sep, times = item.rpartition("=")
         if not sep or not folder or not times.isdigit() or int(times) < 1:
-            raise typer.BadParameter(f"takes FOLDER=N (N ≥ 1), e.g. numberline=3, not {item!r}",
-                                     param_hint="--repeat")
+            raise typer.BadParameter(f"takes {what}=N (N ≥ 1), e.g. {example}, not {item!r}",
+                                     param_hint=hint)
         out[folder] = int(times)
     return out
 
@@ -50,6 +51,9 @@ def export_cmd(
     repeat: Annotated[list[str] | None, typer.Option(
         metavar="FOLDER=N", help="Write the samples of the run folder named FOLDER N times "
         "(to weight a mix).")] = None,
+    repeat_action: Annotated[list[str] | None, typer.Option(
+        metavar="ACTION=N", help="Write each sample whose answer is ACTION (e.g. type) N "
+        "times.")] = None,
     all_runs: Annotated[bool, typer.Option("--all", help="Failed runs too.")] = False,
 ) -> None:
     """Trajectories as SFT JSONL (messages + image paths), rendered as the policy prompts."""
@@ -66,7 +70,9 @@ def export_cmd(
 
         history, prompt_format = dict(EXPORT), FORMAT
     counts = export(traj_dirs, out, format, prompt_format, only_success=not all_runs,
-                    repeat=_repeats(repeat or []), **history)
+                    repeat=_repeats(repeat or []),
+                    repeat_actions=_repeats(repeat_action or [], "--repeat-action", "ACTION",
+                                            "type=3"), **history)
     print(json.dumps({"out": str(out), **counts}))
 
 

@@ -24,6 +24,8 @@ def sft_cmd(
     save_every: Annotated[int, typer.Option(help="Checkpoint every N steps.")] = 200,
     max_steps: Annotated[int | None, typer.Option(help="Stop after N steps.")] = None,
     time_budget: Annotated[float | None, typer.Option(help="Stop after N seconds.")] = None,
+    stop_at: Annotated[int | None, typer.Option(min=1, help="End at step N of the schedule, "
+                                                "which still runs to --max-steps.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the data order and init.")] = 0,
     device: Annotated[str | None, typer.Option(help="cpu or cuda (default: cuda if any).")
                       ] = None,
@@ -39,7 +41,7 @@ def sft_cmd(
     cfg = SFTConfig(data=str(data), model=model, out=str(out), epochs=epochs, lr=lr,
                     batch_size=batch_size, grad_accum=grad_accum, lora=lora, seed=seed,
                     save_every=save_every, max_steps=max_steps, time_budget=time_budget,
-                    device=device)
+                    stop_at=stop_at, device=device)
     print(json.dumps(train(cfg), indent=1))
 
 

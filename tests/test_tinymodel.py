@@ -105,6 +105,23 @@ def test_export_swift_and_sharegpt(oracle_runs: Path, tmp_path: Path) -> None:
         assert g == to_sharegpt(swift)
 
 
+def test_export_weights_a_mix_by_folder_and_by_action(oracle_runs: Path, tmp_path: Path) -> None:
+    """--repeat numberline=3 writes a folder's samples three times; --repeat-action type=3 each
+    sample that types (copies the task's words) three times, the others once."""
+    once = export([oracle_runs], tmp_path / "once.jsonl", min_pixels=MIN_PX, max_pixels=MAX_PX,
+                  progress=False)
+    rows = (tmp_path / "once.jsonl").read_text().splitlines()
+    typing = [r for r in rows
+              if '"action": "type"' in json.loads(r)["messages"][-1]["content"]]
+    assert typing and len(typing) < len(rows)
+    counts = export([oracle_runs], tmp_path / "w.jsonl", min_pixels=MIN_PX, max_pixels=MAX_PX,
+                    progress=False, repeat={oracle_runs.name: 2}, repeat_actions={"type": 3})
+    weighted = (tmp_path / "w.jsonl").read_text().splitlines()
+    assert counts["samples"] == once["samples"] == len(rows)
+    assert counts["rows"] == len(weighted) == 2 * (len(rows) + 2 * len(typing))
+    assert sorted(weighted) == sorted(2 * rows + 4 * typing)
+
+
 def test_export_answers_parse_back_to_the_oracle_actions(oracle_runs: Path) -> None:
     fmt = formats.get("qwen2vl")
     frame = fmt.frame(MIN_PX, MAX_PX)
@@ -324,6 +341,11 @@ def test_sft_learns_checkpoints_and_resumes_identically(small_image_qwen2vl: Pat
     train(SFTConfig(out=str(tmp_path / "b"), **base), progress=False)
     resumed = json.loads((tmp_path / "b" / "losses.json").read_text())
     assert resumed == pytest.approx(losses, rel=1e-4)
+    # a run ended early at step 3 of the same 4-step schedule: the full run's first 3 steps
+    cut = train(SFTConfig(out=str(tmp_path / "c"), stop_at=3, **base), progress=False)
+    assert cut["steps"] == 3 and cut["total_steps"] == 4 and cut["stopped"] == "stop_at"
+    assert json.loads((tmp_path / "c" / "losses.json").read_text()) == pytest.approx(
+        losses[:3], rel=1e-4)
     # the output folder is a checkpoint the qwen-vl policy loads
     pol = policies.make("qwen-vl", model=str(tmp_path / "a"), max_new_tokens=4)
     assert pol.model_type == "qwen2_vl"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 IMAGE = "<image>"
+#: The action name in an answer's JSON arguments.
+_ACTION = re.compile(r'"action": "(\w+)"')
 Style = Literal["swift", "sharegpt"]
 #: Envs whose action space is a built-in one (making them would need a device).
 SPACE_OF = {"android": "mobile", "android-sim": "mobile", "desktop": "desktop"}
@@ -244,13 +247,22 @@ def run_dirs(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
+def _action_of(sample: dict[str, Any]) -> str | None:
+    """The action name in a sample's answer (``"action": "type"``), if it has one."""
+    m = _ACTION.search(sample["messages"][-1]["content"])
+    return m.group(1) if m else None
+
+
 def export(paths: Iterable[str | Path], out: str | Path, style: Style = "swift",
            fmt_name: str = "qwen2vl", only_success: bool = True, progress: bool = True,
-           repeat: dict[str, int] | None = None, **history: Any) -> dict[str, int]:
+           repeat: dict[str, int] | None = None, repeat_actions: dict[str, int] | None = None,
+           **history: Any) -> dict[str, int]:
     """Write the samples of every run under ``paths`` to ``out``, path by path; return counts.
 
     A path whose folder name is in ``repeat`` has its samples written that many times in a row
-    (to weight a mix: ``{"numberline": 3}``); ``rows`` counts the lines written.
+    (to weight a mix: ``{"numberline": 3}``); a sample whose answer is an action named in
+    ``repeat_actions`` is written that many times (``{"type": 3}``: the samples that copy
+    the task's words weigh three times); ``rows`` counts the lines written.
     """
     from rich.progress import Progress
 
@@ -269,18 +281,21 @@ def export(paths: Iterable[str | Path], out: str | Path, style: Style = "swift",
         job = bar.add_task("export", total=total)
         for dirs, times in groups:
             lines: list[str] = []
+            samples = 0
             for d in dirs:
                 used = False
                 for sample in trajectory_samples(d, fmt_name, only_success=only_success,
                                                  **history):
                     row = sample if style == "swift" else to_sharegpt(sample)
-                    lines.append(json.dumps(row, ensure_ascii=False) + "\n")
+                    line = json.dumps(row, ensure_ascii=False) + "\n"
+                    lines.extend([line] * (repeat_actions or {}).get(_action_of(sample), 1))
+                    samples += 1
                     counts["images"] += len(sample["images"])
                     used = True
                 counts["runs_used"] += used
                 bar.advance(job)
             f.write("".join(lines) * times)
-            counts["samples"] += len(lines)
+            counts["samples"] += samples
             counts["rows"] += len(lines) * times
     tmp.replace(out)
     return counts

@@ -53,6 +53,9 @@ class SFTConfig(BaseModel):
     device: str | None = None
     max_steps: int | None = None  # stop after this many optimizer steps (budgeted runs)
     time_budget: float | None = None  # stop (and save) after this many seconds
+    # end at this step of the schedule (which still runs to max_steps): a run cut short for
+    # time, reproduced exactly
+    stop_at: int | None = Field(None, ge=1)
 
 
 # -- data -------------------------------------------------------------------------------------------
@@ -317,7 +320,8 @@ def train(cfg: SFTConfig, progress: bool = True) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     with Progress(*cols, disable=not progress) as bar:
         job = bar.add_task("sft", total=total, completed=step, loss="-")
-        while step < total:
+        end = min(total, cfg.stop_at or total)
+        while step < end:
             opt.zero_grad(set_to_none=True)
             acc = 0.0
             for _ in range(cfg.grad_accum):
@@ -344,6 +348,8 @@ def train(cfg: SFTConfig, progress: bool = True) -> dict[str, Any]:
             if over:
                 stopped = "time_budget"
                 break
+    if stopped == "done" and step < total:
+        stopped = "stop_at"
     final = model.merge_and_unload() if cfg.lora else model
     final.save_pretrained(out)
     processor.save_pretrained(out)
