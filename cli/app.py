@@ -14,7 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
-from vagent.cli.options import PolicyOptions, make_policy, policy_options
+from vagent.cli.options import (SEED_MAX, PolicyOptions, check_out_folder, check_positive,
+                                make_policy, policy_options)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="vagent — visual agents driven by Qwen2-VL-family models.")
@@ -150,11 +151,11 @@ def parse_cmd(
 def run_cmd(
     task: Annotated[str, typer.Argument(help="What the agent should do.")],
     env: Annotated[str, typer.Option("--env", "-e", help="Environment (see 'vagent envs').")] = "android-sim",
-    max_steps: Annotated[int, typer.Option(help="Stop after this many steps.")] = 20,
-    out: Annotated[Path | None, typer.Option(help="Run folder (default runs/<time>).")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed of the env's reset.")] = None,
-    time_budget: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
-    parse_retries: Annotated[int, typer.Option(help="Retries after a parse error.")] = 1,
+    max_steps: Annotated[int, typer.Option(min=1, max=100000, help="Stop after this many steps.")] = 20,
+    out: Annotated[Path | None, typer.Option(callback=check_out_folder, help="Run folder (default runs/<time>).")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=SEED_MAX, help="Seed of the env's reset.")] = None,
+    time_budget: Annotated[float | None, typer.Option(callback=check_positive, help="Stop after this many seconds.")] = None,
+    parse_retries: Annotated[int, typer.Option(min=0, max=10, help="Retries after a parse error.")] = 1,
     serial: Annotated[str | None, typer.Option(help="android: device HOST:PORT or USB serial.")] = None,
     xvfb: Annotated[str | None, typer.Option(help="desktop: start Xvfb with this WxH for the run.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="desktop: record, do not act.")] = False,
@@ -169,6 +170,7 @@ def run_cmd(
     from vagent import envs
     from rich.console import Console
 
+    from vagent.actions.errors import OptionError
     from vagent.agent.loop import Agent
 
     console = Console(stderr=False, highlight=False)
@@ -182,12 +184,21 @@ def run_cmd(
         env_kwargs["confirm"] = True
     for item in env_opt or []:
         key, sep, value = item.partition("=")
-        if not sep:
+        if not sep or not key.strip():
             raise typer.BadParameter(f"--env-opt takes KEY=VALUE, got {item!r}")
         env_kwargs[key.replace("-", "_")] = value
+    if env not in envs.names():
+        try:
+            envs.registry.gym_id(env)  # a gymnasium id works too
+        except envs.registry.UnknownEnv as e:
+            raise typer.BadParameter(str(e), param_hint="--env") from None
     out = out or Path("runs") / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     # The env first: a missing device should fail before a model spends time loading.
-    environment = envs.make(env, **env_kwargs)
+    try:
+        environment = envs.make(env, **env_kwargs)
+    except TypeError as e:  # gymnasium passes options on as keyword arguments
+        raise OptionError(f"env {env!r} does not take these options ({e}) — see "
+                          f"docs for its --env-opt names") from None
     try:
         policy = make_policy(policy_opts)
     except BaseException:
@@ -232,22 +243,98 @@ def _register_subcommands() -> None:
         module.register(app, eval_app, sim_app)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: turns the project's errors into one line and exit code 1."""
-    from vagent.actions.errors import VagentError
+#: exceptions a user meets through what they gave (a file, a path, a value): one line, exit 1
+_RUNTIME = (OSError, ValueError, LookupError, TypeError, RuntimeError)
 
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())[:1000] or "failed"
+
+
+def _internal(exc: BaseException) -> int:
+    """An error no check foresaw: one line, and the traceback in a log file for a bug report."""
+    import tempfile
+    import traceback
+
+    try:
+        fd, name = tempfile.mkstemp(prefix="vagent-error-", suffix=".log")
+        with open(fd, "w", encoding="utf-8") as f:
+            f.write(f"vagent {_version()} {sys.argv!r}\n")
+            traceback.print_exception(type(exc), exc, exc.__traceback__, file=f)
+        where = f" — traceback in {name}"
+    except OSError:
+        where = ""
+    print(f"vagent: internal error ({type(exc).__name__}: {_one_line(str(exc))[:200]}){where} "
+          "— please report it", file=sys.stderr)
+    return 1
+
+
+def _click_exceptions() -> Any:
+    try:  # typer ≥ 0.26 runs a vendored click, whose exceptions it does not re-export
+        from typer._click import exceptions
+    except ImportError:
+        from click import exceptions
+    return exceptions
+
+
+def _usage(e: Any) -> int:
+    """A usage error on one line (click's own display spans several)."""
+    click = _click_exceptions()
+    ctx = getattr(e, "ctx", None)
+    cmd = ctx.command_path if ctx is not None else "vagent"
+    if isinstance(e, click.NoArgsIsHelpError):
+        print(ctx.get_help() if ctx is not None else "", file=sys.stderr)
+        return 2
+    print(f"vagent: {_one_line(e.format_message())} (see '{cmd} --help')", file=sys.stderr)
+    return e.exit_code if isinstance(e.exit_code, int) and e.exit_code else 2
+
+
+def run(argv: list[str] | None = None) -> int:
+    """The command's exit code: 0 done, 1 runtime error, 2 usage error, 130 interrupted. Every
+    error prints one line on stderr; nothing reaches the user as a traceback."""
+    from pydantic import ValidationError
+
+    from vagent.actions.errors import OptionError, VagentError
+
+    click = _click_exceptions()
     _register_subcommands()
     try:
-        app(args=argv, prog_name="vagent")  # click handles usage errors itself: exit 2
-    except VagentError as e:
-        print(f"vagent: {e}", file=sys.stderr)
-        sys.exit(1)
-    except FileNotFoundError as e:
-        print(f"vagent: {e}", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
+        code = app(args=argv, prog_name="vagent", standalone_mode=False)
+        return code if isinstance(code, int) else 0
+    except click.UsageError as e:  # includes BadParameter: exit 2
+        return _usage(e)
+    except OptionError as e:  # found where the option is used (an env's own options)
+        print(f"vagent: {_one_line(str(e))}", file=sys.stderr)
+        return 2
+    except click.ClickException as e:
+        print(f"vagent: {_one_line(e.format_message())}", file=sys.stderr)
+        return e.exit_code
+    except (typer.Abort, KeyboardInterrupt):
         print("vagent: interrupted", file=sys.stderr)
-        sys.exit(130)
+        return 130
+    except VagentError as e:
+        print(f"vagent: {_one_line(str(e))}", file=sys.stderr)
+        return 1
+    except ValidationError as e:  # a pydantic model at a boundary: its first problem
+        err = e.errors(include_url=False)[0]
+        field = ".".join(str(p) for p in err.get("loc", ()))
+        print(f"vagent: {field + ': ' if field else ''}{_one_line(err['msg'])}", file=sys.stderr)
+        return 1
+    except RecursionError as e:
+        return _internal(e)
+    except _RUNTIME as e:
+        if type(e) in (OSError, FileNotFoundError, PermissionError, IsADirectoryError,
+                       NotADirectoryError, FileExistsError, UnicodeDecodeError):
+            print(f"vagent: {_one_line(str(e))}", file=sys.stderr)
+            return 1
+        return _internal(e)
+    except Exception as e:  # noqa: BLE001 — the last net: one line and a log, never a traceback
+        return _internal(e)
 
 
-__all__ = ["app", "main"]
+def main(argv: list[str] | None = None) -> None:
+    """Entry point (the ``vagent`` script): ``run`` and exit with its code."""
+    sys.exit(run(argv))
+
+
+__all__ = ["app", "main", "run"]

@@ -7,17 +7,19 @@ from typing import Annotated
 
 import typer
 
+from vagent.cli.options import SEED_MAX
+
 
 def register(app: typer.Typer, eval_app: typer.Typer, sim_app: typer.Typer) -> None:
     @sim_app.command("phone")
     def sim_phone(
-        port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1 (0 picks a free one).")] = 5555,
+        port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port on 127.0.0.1 (0 picks a free one).")] = 5555,
         state_file: Annotated[Path | None, typer.Option(help="Keep the phone's state in this JSON file.")] = None,
         log: Annotated[Path | None, typer.Option(help="Append one JSON line per shell command.")] = None,
         auth: Annotated[bool, typer.Option("--auth", help="Require RSA key auth (new keys are accepted unless --authorized-keys is given).")] = False,
         authorized_keys: Annotated[Path | None, typer.Option(help="adbkey.pub lines: the only host keys to accept (implies --auth).")] = None,
         task: Annotated[str | None, typer.Option(help="Start from this task's start state (see README).")] = None,
-        seed: Annotated[int | None, typer.Option(help="With --task: a randomised start state.")] = None,
+        seed: Annotated[int | None, typer.Option(min=0, max=SEED_MAX, help="With --task: a randomised start state.")] = None,
     ) -> None:
         """Serve the simulated phone over the ADB wire protocol until Ctrl-C."""
         from vagent.actions.errors import VagentError

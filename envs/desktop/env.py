@@ -34,7 +34,7 @@ from vagent.actions import (
 from ..base import Env, observation_space
 from . import clipboard
 from .driver import Driver
-from .errors import DesktopError
+from .errors import DesktopError, DesktopOptionError
 from .keys import label, normalize, to_pyautogui
 from .safety import Confirmer, DenyList
 from .xvfb import Xvfb, parse_size
@@ -80,7 +80,9 @@ class DesktopConfig(BaseModel):
                 w, h = (int(p) for p in v.lower().split("x"))
             except ValueError:
                 raise ValueError(f"resize takes WxH, e.g. 1280x720, not {v!r}") from None
-            return w, h
+            v = (w, h)
+        if v is not None and not all(0 < side <= 100_000 for side in v):
+            raise ValueError(f"resize sides must be 1..100000 pixels, not {v[0]}x{v[1]}")
         return v
 
     @field_validator("region", mode="before")
@@ -104,7 +106,7 @@ class DesktopEnv(Env):
         except ValidationError as e:
             err = e.errors()[0]
             where = ".".join(str(p) for p in err["loc"]) or "options"
-            raise DesktopError(f"desktop env option {where}: {err['msg']}") from None
+            raise DesktopOptionError(f"desktop env option {where}: {err['msg']}") from None
         self.deny = DenyList(cfg.deny)
         self.confirmer = Confirmer(confirm_input, confirm_output)
         self.log: list[dict[str, Any]] = []  # every action and what became of it

@@ -18,7 +18,7 @@ import time
 import weakref
 from pathlib import Path
 
-from .errors import DesktopError
+from .errors import DesktopError, DesktopOptionError
 
 DEFAULT_SIZE = (1280, 800)
 
@@ -34,9 +34,9 @@ def parse_size(value: str | tuple[int, int] | bool | None) -> tuple[int, int]:
         try:
             w, h = (int(v) for v in str(value).lower().split("x"))
         except ValueError:
-            raise DesktopError(f"--xvfb takes WxH, e.g. 1280x800, not {value!r}") from None
+            raise DesktopOptionError(f"--xvfb takes WxH, e.g. 1280x800, not {value!r}") from None
     if not (16 <= w <= 16384 and 16 <= h <= 16384):
-        raise DesktopError(f"--xvfb size {w}x{h} is out of range (16..16384 per side)")
+        raise DesktopOptionError(f"--xvfb size {w}x{h} is out of range (16..16384 per side)")
     return int(w), int(h)
 
 
