@@ -39,11 +39,15 @@ def register(app: typer.Typer, eval_app: typer.Typer, sim_app: typer.Typer) -> N
             state = PhoneState.model_validate(inst.start)
         keys = None
         if authorized_keys is not None:
-            if not authorized_keys.exists():
-                raise VagentError(f"no file {authorized_keys} — give adbkey.pub lines")
-            keys = [ln for ln in authorized_keys.read_text().splitlines() if ln.strip()]
+            from vagent.actions import files
+
+            keys = [ln for ln in files.read_text(authorized_keys, "authorized keys file"
+                                                 ).splitlines() if ln.strip()]
+            if not keys:
+                raise VagentError(f"{authorized_keys} holds no keys — give adbkey.pub lines")
+        device = Device(state, state_file=state_file, log=log)  # says why a path cannot be written
         try:
-            server = PhoneServer(port=port, device=Device(state, state_file=state_file, log=log),
+            server = PhoneServer(port=port, device=device,
                                  require_auth=auth or keys is not None, authorized_keys=keys,
                                  accept_new_keys=keys is None, verbose=True)
         except OSError as e:
