@@ -90,12 +90,24 @@ def parse_cmd(
              "1003520 unless told otherwise).")] = None,
     frame: Annotated[str | None, typer.Option(
         help="Override the format's coordinate frame: pixels, rel1000, resized, unit.")] = None,
+    space: Annotated[str, typer.Option(
+        help="The action space the calls must belong to: gui (every GUI action), mobile or "
+             "desktop.")] = "gui",
+    tool: Annotated[list[str] | None, typer.Option(
+        "--tool", help="A tool name the model may call besides the space's actions "
+                       "(repeatable); its calls are printed as parsed.")] = None,
+    lenient: Annotated[bool, typer.Option(
+        "--lenient", help="Print calls outside the space (or with bad fields) as parsed "
+                          "instead of failing.")] = False,
 ) -> None:
-    """Parse a model's output into actions in screen pixels (printed as a JSON array)."""
+    """Parse a model's output into actions in screen pixels (printed as a JSON array).
+
+    Every call must be an action of --space with valid fields (as the agent loop requires),
+    else one line and exit 1; --lenient prints such calls as parsed."""
     from vagent.actions import Frame, to_screen
     from vagent.actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
-    from vagent.actions.errors import VagentError
-    from vagent.actions.models import GUI_ACTIONS
+    from vagent.actions.errors import ActionError, VagentError
+    from vagent.actions.models import SPACES
     from vagent.actions.parsing import FORMATS, detect_format, parse
     from vagent.policies import formats
     from vagent.actions.tools import validate_call
@@ -104,6 +116,9 @@ def parse_cmd(
         raise typer.BadParameter(f"unknown format {format!r} — choose one of: auto, "
                                  + ", ".join(dict.fromkeys([*formats.FORMATS, *FORMATS])),
                                  param_hint="--format")
+    if space not in SPACES:
+        raise typer.BadParameter(f"unknown space {space!r} — choose one of: "
+                                 + ", ".join(SPACES), param_hint="--space")
     kinds = ("pixels", "rel1000", "resized", "unit")
     if frame is not None and frame not in kinds:
         raise typer.BadParameter(f"unknown frame {frame!r} — choose one of: "
@@ -132,15 +147,22 @@ def parse_cmd(
     model_frame = parsed.frame
     if model_frame.kind == "resized":
         model_frame = model_frame.model_copy(update=pixels)
-    gui = {model.action_name(): model for model in GUI_ACTIONS}  # no gymnasium: starts fast
+    models = {model.action_name(): model for model in SPACES[space]}
+    tools = set(tool or [])
     out = []
-    for call in parsed.calls:
-        try:
-            action = validate_call(call, gui, "gui")
-        except VagentError:
-            out.append(call)  # a tool or an action outside the GUI set: as parsed
+    for n, call in enumerate(parsed.calls, 1):
+        if call.get("action") in tools:
+            out.append(call)  # a tool of the user's: its arguments are the tool's business
             continue
-        out.append(to_screen(action, model_frame, w, h).action.dump())
+        try:
+            action = validate_call(call, models, space)
+            out.append(to_screen(action, model_frame, w, h).action.dump())
+        except VagentError as e:
+            if not lenient:
+                where = f"call {n}: " if len(parsed.calls) > 1 else ""
+                raise ActionError(f"{where}{e} (--lenient prints it as parsed; --tool NAME "
+                                  "accepts a tool's calls)") from None
+            out.append(call)
     line = json.dumps(out, ensure_ascii=False) + "\n"
     sys.stdout.buffer.write(line.encode("utf-8", "backslashreplace"))
     sys.stdout.flush()
