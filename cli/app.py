@@ -311,9 +311,42 @@ def _usage(e: Any) -> int:
     return e.exit_code if isinstance(e.exit_code, int) and e.exit_code else 2
 
 
+_SIGNALLED: list[int] = []
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    _SIGNALLED.append(signum)
+    raise KeyboardInterrupt  # unwinds as Ctrl-C does: every finally (env.close) runs
+
+
 def run(argv: list[str] | None = None) -> int:
-    """The command's exit code: 0 done, 1 runtime error, 2 usage error, 130 interrupted. Every
-    error prints one line on stderr; nothing reaches the user as a traceback."""
+    """The command's exit code: 0 done, 1 runtime error, 2 usage error, 130 interrupted (128 +
+    the signal for SIGTERM / SIGHUP, which stop a run as Ctrl-C does: envs closed, Xvfb and
+    launched apps stopped). Every error prints one line on stderr; nothing reaches the user as
+    a traceback."""
+    import signal
+    import threading
+
+    saved = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if sig is not None:
+                saved[sig] = signal.signal(sig, _on_signal)
+    _SIGNALLED.clear()
+    try:
+        code = _run(argv)
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+    if _SIGNALLED:
+        print(f"vagent: stopped by {signal.Signals(_SIGNALLED[0]).name}", file=sys.stderr)
+        return 128 + _SIGNALLED[0]
+    if code == 130:
+        print("vagent: interrupted", file=sys.stderr)
+    return code
+
+
+def _run(argv: list[str] | None) -> int:
     from pydantic import ValidationError
 
     from vagent.actions.errors import OptionError, VagentError
@@ -332,7 +365,6 @@ def run(argv: list[str] | None = None) -> int:
         print(f"vagent: {_one_line(e.format_message())}", file=sys.stderr)
         return e.exit_code
     except (typer.Abort, KeyboardInterrupt):
-        print("vagent: interrupted", file=sys.stderr)
         return 130
     except VagentError as e:
         print(f"vagent: {_one_line(str(e))}", file=sys.stderr)
