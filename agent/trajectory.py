@@ -18,6 +18,7 @@ from PIL import Image
 from pydantic import BaseModel, Field
 
 from vagent.actions import files
+from vagent.actions.secrets import redact_url
 
 from .render import notebook
 
@@ -28,12 +29,15 @@ _SECRET = re.compile(r"(^|[_\-.])(api[_-]?key|key|token|secret|password|passwd|a
 
 
 def redact(value: Any) -> Any:
-    """A copy of a JSON-like value with every secret-looking key's value replaced."""
+    """A copy of a JSON-like value with every secret-looking key's value replaced, and the
+    credentials of every URL in its text."""
     if isinstance(value, dict):
         return {k: ("<redacted>" if _SECRET.search(str(k)) and v else redact(v))
                 for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [redact(v) for v in value]
+    if isinstance(value, str):
+        return redact_url(value)  # http://user:KEY@host: a key written into a URL
     return value
 
 
