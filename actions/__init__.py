@@ -16,7 +16,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
                 "smart_resize", "to_screen"),
     ".errors": ("ActionError", "ParseError", "VagentError"),
     ".models": ("GUI_ACTIONS", "Action", "Button", "Click", "Drag", "Key", "LongPress", "Move",
-                "OpenApp", "Scroll", "Swipe", "Terminate", "Type", "Wait"),
+                "OpenApp", "PointerClick", "Scroll", "Swipe", "Terminate", "Type", "Wait"),
     ".space": ("DESKTOP", "MOBILE", "ActionSpace", "get_space"),
     ".tools": ("Tool", "tool"),
 }
@@ -43,8 +43,8 @@ if TYPE_CHECKING:  # what type checkers and editors see
     )
     from .errors import ActionError, ParseError, VagentError
     from .models import (
-        GUI_ACTIONS, Action, Button, Click, Drag, Key, LongPress, Move, OpenApp, Scroll, Swipe,
-        Terminate, Type, Wait,
+        GUI_ACTIONS, Action, Button, Click, Drag, Key, LongPress, Move, OpenApp, PointerClick,
+        Scroll, Swipe, Terminate, Type, Wait,
     )
     from .space import DESKTOP, MOBILE, ActionSpace, get_space
     from .tools import Tool, tool

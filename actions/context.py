@@ -48,6 +48,9 @@ class Context(BaseModel):
     # The planner's move written as a model answer under the env's protocol (training data)
     oracle_answer: Callable[[], str | None] | None = None
     protocol: Any = None  # an actions.protocol.Protocol the env is evaluated under, or None
+    # The episode's seed where the run has one: a sampling policy draws from (its seed, this,
+    # the task, the step), so an episode repeats whatever ran before it (episodes at once)
+    seed: int | None = None
 
 
 class Decision(BaseModel):

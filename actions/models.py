@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
 
 class Action(BaseModel):
@@ -29,6 +29,15 @@ class Action(BaseModel):
         if isinstance(default, str):
             return default
         raise TypeError(f"{cls.__name__} must give 'action' a default name")
+
+    @model_validator(mode="after")
+    def _whole_points(self) -> Action:
+        # An optional point (a click at the pointer, a scroll where the pointer is) is left out
+        # whole; half a point is a model's slip, not "at the pointer".
+        for fx, fy in self.POINTS:
+            if (getattr(self, fx, None) is None) != (getattr(self, fy, None) is None):
+                raise ValueError(f"{fx} and {fy} go together — give both or neither")
+        return self
 
     def dump(self) -> dict[str, Any]:
         """The JSON form ``{"action": NAME, ...}`` with unset optional fields left out."""
@@ -55,6 +64,15 @@ class Click(Action):
     POINTS: ClassVar = (("x", "y"),)
 
 
+class PointerClick(Click):
+    """Press a mouse button at a point, or where the mouse pointer is when no point is given."""
+
+    # The desktop's click: Qwen2.5-VL's computer_use clicks may leave ``coordinate`` out. A
+    # touchscreen has no pointer, so the phone spaces keep ``Click``, whose point is required.
+    x: Coord | None = None  # type: ignore[assignment]
+    y: Coord | None = None  # type: ignore[assignment]
+
+
 class LongPress(Action):
     """Touch and hold a point."""
 
@@ -78,11 +96,13 @@ class Swipe(Action):
 
 
 class Drag(Action):
-    """Press the left mouse button at one point, move to another, release."""
+    """Press the left mouse button at one point, move to another, release. Without a start point
+    the drag starts where the mouse pointer is (computer_use's ``left_click_drag`` gives only the
+    end: the model moves the pointer first)."""
 
     action: Literal["drag"] = "drag"
-    x1: Coord
-    y1: Coord
+    x1: Coord | None = None
+    y1: Coord | None = None
     x2: Coord
     y2: Coord
     POINTS: ClassVar = (("x1", "y1"), ("x2", "y2"))
@@ -161,7 +181,8 @@ GUI_ACTIONS: tuple[type[Action], ...] = (
 MOBILE: tuple[type[Action], ...] = (
     Click, LongPress, Swipe, Scroll, Type, Key, Button, OpenApp, Wait, Terminate,
 )
-DESKTOP: tuple[type[Action], ...] = (Click, Move, Drag, Scroll, Type, Key, Wait, Terminate)
+# (a mouse has a pointer: the desktop's click and drag may start where it is)
+DESKTOP: tuple[type[Action], ...] = (PointerClick, Move, Drag, Scroll, Type, Key, Wait, Terminate)
 
 #: space name -> its actions (``actions.space.get_space`` builds a gymnasium space of them)
 SPACES: dict[str, tuple[type[Action], ...]] = {

@@ -111,7 +111,7 @@ class Agent:
                 if self.time_budget is not None and time.monotonic() - start > self.time_budget:
                     reason = "time_budget"
                     break
-                record, obs, stop = self._step(step, task, obs, views, writer)
+                record, obs, stop = self._step(step, task, obs, views, writer, seed)
                 records.append(record)
                 total_reward += record.reward
                 if "success" in record.info and record.info["success"] is not None:
@@ -136,14 +136,15 @@ class Agent:
 
     # -- one step -------------------------------------------------------------------------------
     def _step(self, step: int, task: str, obs: dict[str, Any], views: list[StepView],
-              writer: TrajectoryWriter) -> tuple[StepRecord, dict[str, Any], str | None]:
+              writer: TrajectoryWriter, seed: int | None = None
+              ) -> tuple[StepRecord, dict[str, Any], str | None]:
         env = self.env.unwrapped
         screen = _screen_of(env, obs)
         seen = obs.get("screenshot")
         shot_name = writer.screenshot(step, seen)
         context = Context(task=task, space=env.action_space, observation=obs, steps=views,
                           step=step, screen=screen, oracle=env.oracle_action,
-                          oracle_answer=env.oracle_answer, protocol=env.protocol)
+                          oracle_answer=env.oracle_answer, protocol=env.protocol, seed=seed)
         t0 = time.perf_counter()
         outcome = decide(self.policy, context, self.parse_retries)
         decision = outcome.decision

@@ -17,7 +17,7 @@ from typing import Any
 
 from vagent.actions.errors import VagentError
 
-from .run import BenchmarkRun, EpisodeRecord, percent
+from .run import BenchmarkRun, EpisodeRecord, RunPaths, percent
 
 SPLITS = ("held_out", "novel", "train")
 
@@ -30,13 +30,11 @@ def held_out_episodes(n: int, seed: int, split: str = "held_out") -> list[tuple[
 
 
 def evaluate(policy: Any, episodes: int, out: str | Path, seed: int = 1000,
-             max_steps: int = 15, progress: bool = True, split: str = "held_out"
-             ) -> dict[str, Any]:
-    """Run ``policy`` on ``episodes`` drawn tasks not yet in ``OUT/episodes.jsonl``; write and
-    return the summary."""
+             max_steps: int = 15, progress: bool = True, split: str = "held_out",
+             workers: int = 1) -> dict[str, Any]:
+    """Run ``policy`` on ``episodes`` drawn tasks not yet in ``OUT/episodes.jsonl``,
+    ``workers`` at once (one simulated phone each); write and return the summary."""
     from vagent import envs
-    from vagent.agent.loop import Agent
-    from vagent.envs.android.tasks import match
 
     if split not in SPLITS:
         raise VagentError(f"unknown split {split!r} — choose " + ", ".join(SPLITS))
@@ -46,30 +44,14 @@ def evaluate(policy: Any, episodes: int, out: str | Path, seed: int = 1000,
                 "seed": seed, "split": split, "max_steps": max_steps}
     with BenchmarkRun("phone-sim", out, settings, ids, progress=progress,
                       status=_status) as bench:
-        env = None
-        try:
-            for ep_id, (task, ep_seed) in zip(ids, drawn):
-                if bench.done(ep_id):
-                    continue
-                env = env or envs.make("android-sim")
-                found = match(task)
-                template = found[0].name if found else "unknown"
-                agent = Agent(policy, env, out=bench.folder(ep_id), max_steps=max_steps,
-                              meta={"env_name": "android-sim", "split": split})
-                try:
-                    traj = agent.run(task, seed=ep_seed)
-                    row: dict[str, Any] = {"success": traj.success is True,
-                                           "steps": len(traj.steps),
-                                           "reason": traj.result.get("reason")}
-                except VagentError as e:  # the device refused an action: a failed episode
-                    row = {"success": False, "steps": 0, "error": str(e)[:300],
-                           "reason": "error"}
-                bench.add(EpisodeRecord(id=ep_id, task=task, group=template,
-                                        run=bench.relative(ep_id), template=template,
-                                        seed=ep_seed, **row))
-        finally:
-            if env is not None:
-                env.close()
+        paths = bench.paths
+        jobs = [(ep_id, task, ep_seed) for ep_id, (task, ep_seed) in zip(ids, drawn)]
+
+        def one(env: Any, policy: Any, job: tuple[str, str, int]) -> EpisodeRecord:
+            return run_episode(env, policy, job, paths, max_steps, split)
+
+        bench.map(jobs, one, key=lambda job: job[0], make_env=lambda: envs.make("android-sim"),
+                  policy=policy, workers=workers)
         records = bench.selected()
         groups: dict[str, dict[str, Any]] = {}
         for r in sorted(records, key=lambda r: r["group"]):
@@ -82,6 +64,27 @@ def evaluate(policy: Any, episodes: int, out: str | Path, seed: int = 1000,
         metrics = {"success_rate": percent(ok, len(records))}
         md = markdown(policy.describe(), split, groups, metrics, len(records), ok)
         return bench.finish(metrics, groups, md, successes=ok, split=split)
+
+
+def run_episode(env: Any, policy: Any, job: tuple[str, str, int], paths: RunPaths,
+                max_steps: int, split: str) -> EpisodeRecord:
+    """One drawn task on a simulated phone: its record (a refused action: a failed episode)."""
+    from vagent.agent.loop import Agent
+    from vagent.envs.android.tasks import match
+
+    ep_id, task, ep_seed = job
+    found = match(task)
+    template = found[0].name if found else "unknown"
+    agent = Agent(policy, env, out=paths.folder(ep_id), max_steps=max_steps,
+                  meta={"env_name": "android-sim", "split": split})
+    try:
+        traj = agent.run(task, seed=ep_seed)
+        row: dict[str, Any] = {"success": traj.success is True, "steps": len(traj.steps),
+                               "reason": traj.result.get("reason")}
+    except VagentError as e:  # the device refused an action: a failed episode
+        row = {"success": False, "steps": 0, "error": str(e)[:300], "reason": "error"}
+    return EpisodeRecord(id=ep_id, task=task, group=template, run=paths.relative(ep_id),
+                         template=template, seed=ep_seed, **row)
 
 
 def markdown(policy: dict[str, Any], split: str, groups: dict[str, dict[str, Any]],

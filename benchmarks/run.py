@@ -24,12 +24,15 @@ Usage::
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import json
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -37,9 +40,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from vagent.actions.errors import VagentError
+from vagent.agent.pool import run_episodes
 
 SETTINGS = "settings.json"
 EPISODES = "episodes.jsonl"
+COMMAND = "command.json"  # the eval command and its options, for ``vagent eval merge``
 RUNS = "runs"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _MAX_NAME = 80
@@ -73,6 +78,64 @@ def safe_name(episode_id: str) -> str:
         return name
     digest = hashlib.sha256(episode_id.encode("utf-8", "surrogatepass")).hexdigest()[:12]
     return f"{name[:_MAX_NAME - 13]}-{digest}" if name else digest
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    """Where a run's episodes write their trajectories (picklable: Ray workers get it)."""
+
+    out: Path
+
+    def folder(self, episode_id: str) -> Path:
+        """The episode's trajectory folder: always inside ``OUT/runs``."""
+        return self.out / RUNS / safe_name(episode_id)
+
+    @staticmethod
+    def relative(episode_id: str) -> str:
+        return f"{RUNS}/{safe_name(episode_id)}"
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How the episodes of the runs opened under ``spread(...)`` are spread out — none of the
+    benchmark's business, so the CLI sets it once for any benchmark:
+
+    ``shard``        ``(i, n)``: only the episodes at positions ``k`` with ``k % n == i`` of
+                     the data order (a Slurm job array's task ``i`` of ``n``); recorded in
+                     ``settings.json`` as ``"i/n"``
+    ``ray``          a Ray address (``"auto"``, ``"ray://head:10001"``, ``"local"``): episodes
+                     run as Ray actors' tasks (``agent.pool``), the policy built on each actor by
+                     ``make_policy``
+    ``finish_only``  run nothing, write the summary of the records there (``eval merge``)
+    ``command``      the eval command and its options, written to ``OUT/command.json``
+    """
+
+    shard: tuple[int, int] | None = None
+    ray: str | None = None
+    make_policy: Callable[[], Any] | None = None
+    finish_only: bool = False
+    command: dict[str, Any] | None = None
+
+
+_SPREAD: contextvars.ContextVar[Spread] = contextvars.ContextVar("spread", default=Spread())
+
+
+@contextlib.contextmanager
+def spread(**how: Any) -> Iterator[Spread]:
+    """Open the runs of this block with ``Spread(**how)``."""
+    token = _SPREAD.set(Spread(**how))
+    try:
+        yield _SPREAD.get()
+    finally:
+        _SPREAD.reset(token)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"i/n"`` with 0 ≤ i < n (a one-line error otherwise)."""
+    i, sep, n = text.partition("/")
+    if not sep or not i.strip().isdigit() or not n.strip().isdigit() or not 0 <= int(i) < int(n):
+        raise RunError(f"--shard takes i/n with 0 ≤ i < n (e.g. 0/4 … 3/4), not {text!r}")
+    return int(i), int(n)
 
 
 def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -143,7 +206,12 @@ class BenchmarkRun:
                  status: Callable[[list[dict[str, Any]]], str] | None = None):
         self.benchmark = benchmark
         self.out = Path(out)
+        self.paths = RunPaths(self.out)
+        self.spread = _SPREAD.get()
         self.ids = list(ids)
+        shard = self.spread.shard
+        if shard is not None:
+            settings = {**settings, "shard": f"{shard[0]}/{shard[1]}"}
         self.settings = json.loads(json.dumps({"benchmark": benchmark, **settings},
                                               default=str))
         self._status = status
@@ -152,9 +220,14 @@ class BenchmarkRun:
         self._file: Any = None
         self._bar: Any = None
         self.ran = 0  # episodes finished by this process (a resumed run counts only its own)
-        self._check_ids()
+        self._check_ids()  # over all the data: a shard must not miss a duplicate
+        if shard is not None:
+            self.ids = self.ids[shard[0]::shard[1]]
         self._prepare_out()
         self._guard()
+        if self.spread.command is not None:
+            _atomic_write(self.out / COMMAND, json.dumps(self.spread.command, indent=1,
+                                                         default=str) + "\n")
         self.records = read_episodes(self.out / EPISODES, repair=True)
 
     # -- opening -------------------------------------------------------------------------------
@@ -235,11 +308,11 @@ class BenchmarkRun:
 
     def folder(self, episode_id: str) -> Path:
         """The episode's trajectory folder: always inside ``OUT/runs``."""
-        return self.out / RUNS / safe_name(episode_id)
+        return self.paths.folder(episode_id)
 
     @staticmethod
     def relative(episode_id: str) -> str:
-        return f"{RUNS}/{safe_name(episode_id)}"
+        return RunPaths.relative(episode_id)
 
     def add(self, record: EpisodeRecord | dict[str, Any]) -> dict[str, Any]:
         """Append a finished episode (flushed before returning)."""
@@ -273,6 +346,38 @@ class BenchmarkRun:
                 self._file.close()
                 self._file = open(self.out / EPISODES, "a", encoding="utf-8")
 
+    def map(self, jobs: Iterable[Any], one: Callable[[Any, Any, Any], EpisodeRecord | dict],
+            *, key: Callable[[Any], str], make_env: Callable[[], Any] | None, policy: Any,
+            workers: int = 1) -> None:
+        """Run ``one(env, policy, job)`` for the jobs whose episode (``key(job)``) is in this
+        run (its shard) and not finished, ``workers`` at a time (``agent.pool``: one env per
+        worker, the policy shared; on Ray one actor per worker), and add each record as it
+        finishes, in any order. Under Ray an episode whose worker died runs once more, then is
+        recorded as an error."""
+        wanted = set(self.todo)
+        self.dispatch([j for j in jobs if key(j) in wanted], one, make_env=make_env,
+                      policy=policy, workers=workers, on_done=lambda _job, rec: self.add(rec),
+                      on_lost=lambda job, why: self.add(EpisodeRecord(
+                          id=key(job), success=False, error=why[:300])))
+
+    def dispatch(self, jobs: list[Any], one: Callable[[Any, Any, Any], Any], *,
+                 make_env: Callable[[], Any] | None, policy: Any, workers: int,
+                 on_done: Callable[[Any, Any], None],
+                 on_lost: Callable[[Any, str], None]) -> None:
+        """``agent.pool`` as this run is spread: threads here, or actors on Ray (where a job
+        whose worker died twice goes to ``on_lost``); nothing under ``finish_only``."""
+        if self.spread.finish_only or not jobs:
+            return
+        if self.spread.ray is not None:
+            from vagent.agent.pool import run_on_ray
+
+            run_on_ray(jobs, one, make_env=make_env, make_policy=self.spread.make_policy,
+                       address=self.spread.ray, workers=workers, on_done=on_done,
+                       on_lost=on_lost)
+            return
+        run_episodes(jobs, one, make_env=make_env, policy=policy, workers=workers,
+                     on_done=on_done)
+
     def selected(self) -> list[dict[str, Any]]:
         """The finished records of this run's ids, in data order (others in the file, e.g.
         from a run with a larger --episodes, are not counted)."""
@@ -298,5 +403,79 @@ def percent(k: float, n: int) -> float:
     return round(100 * k / n, 2) if n else 0.0
 
 
-__all__ = ["BenchmarkRun", "EPISODES", "EpisodeRecord", "RunError", "SETTINGS", "percent",
-           "prepare_out", "read_episodes", "safe_name"]
+
+
+# -- merging shards ----------------------------------------------------------------------------
+def merge_shards(folders: Sequence[str | Path], out: str | Path) -> dict[str, Any]:
+    """Combine the results folders of ``--shard i/n`` runs into ``out``: their records in one
+    ``episodes.jsonl``, their trajectories under ``out/runs``, the settings without the shard.
+    Returns the eval command (``command.json``) to open ``out`` with, ``finish_only``, so the
+    summary is computed exactly as an unsharded run's. Shards of other settings, the same shard
+    twice, or a folder that is not a shard are refused in one line."""
+    import shutil
+
+    out = Path(out)
+    base: dict[str, Any] | None = None
+    command: dict[str, Any] | None = None
+    seen: dict[int, Path] = {}
+    total = None
+    records: dict[str, dict[str, Any]] = {}
+    for folder in map(Path, folders):
+        try:
+            settings = json.loads((folder / SETTINGS).read_text(encoding="utf-8"))
+            cmd = json.loads((folder / COMMAND).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise RunError(f"{folder} is not a results folder of vagent eval (no readable "
+                           f"{SETTINGS} and {COMMAND}) — give the --out folders of the shards"
+                           ) from None
+        shard = settings.pop("shard", None) if isinstance(settings, dict) else None
+        if shard is None:
+            raise RunError(f"{folder} holds no --shard run — merge the folders of "
+                           "'--shard i/n' runs")
+        i, n = parse_shard(shard)
+        if base is None:
+            base, command, total = settings, cmd, n
+        else:
+            old, new = _flat(base), _flat(settings)
+            changed = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+            if changed:
+                k = changed[0]
+                raise RunError(f"{folder} is a shard of a run with other settings ({k}: "
+                               f"{old.get(k)!r} in {seen[min(seen)]}, {new.get(k)!r} here) — "
+                               "merge only shards of one run")
+            if n != total:
+                raise RunError(f"{folder} is shard {shard}, the others are of /{total} — merge "
+                               "shards of one split")
+        if i in seen:
+            raise RunError(f"{folder} and {seen[i]} are both shard {shard} — give each shard "
+                           "once")
+        seen[i] = folder
+        for rid, rec in read_episodes(folder / EPISODES).items():
+            records.setdefault(rid, rec)
+            if rec.get("run"):
+                src, dst = folder / rec["run"], out / rec["run"]
+                if src.is_dir() and not dst.exists():
+                    shutil.copytree(src, dst)
+    if base is None or command is None:
+        raise RunError("give the shard folders to merge")
+    prepare_out(out)
+    path = out / SETTINGS
+    if path.exists():
+        try:
+            there = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            there = None
+        if there != base:
+            raise RunError(f"{out} holds another run — merge into a new folder")
+    _atomic_write(path, json.dumps(base, indent=2, ensure_ascii=False) + "\n")
+    _atomic_write(out / EPISODES, "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n"
+                                          for r in records.values()))
+    command["params"]["out"] = str(out)
+    command["shards"] = {"merged": sorted(seen), "of": total,
+                         "missing": [i for i in range(total or 0) if i not in seen]}
+    return command
+
+
+__all__ = ["BenchmarkRun", "COMMAND", "EPISODES", "EpisodeRecord", "RunError", "RunPaths",
+           "SETTINGS", "Spread", "merge_shards", "parse_shard", "percent", "prepare_out",
+           "read_episodes", "safe_name", "spread"]

@@ -7,13 +7,14 @@ from typing import Annotated, Any
 
 import typer
 
-from vagent.cli.benchmark_options import out_option, report
+from vagent.cli.benchmark_options import out_option, report, spread_options
 from vagent.cli.options import SEED_MAX, PolicyOptions, make_policy, policy_options
 
 
 def register(app: Any, eval_app: Any, sim_app: Any) -> None:
     @eval_app.command("aitz")
     @policy_options
+    @spread_options("aitz")
     def aitz_cmd(
         data: Annotated[Path, typer.Option(help="The split folder holding the subset folders, e.g. android-in-the-zoo/test.")],
         out: Annotated[Path, out_option("aitz")] = Path("runs/aitz"),

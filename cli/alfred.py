@@ -7,13 +7,15 @@ from typing import Annotated, Any
 
 import typer
 
-from vagent.cli.benchmark_options import Episodes, Seed, Workers, out_option, report
+from vagent.cli.benchmark_options import (Episodes, Seed, Workers, out_option, report,
+                                          spread_options)
 from vagent.cli.options import PolicyOptions, make_policy, policy_options
 
 
 def register(app: Any, eval_app: Any, sim_app: Any) -> None:
     @eval_app.command("alfred")
     @policy_options
+    @spread_options("alfred")
     def alfred_cmd(
         data: Annotated[Path | None, typer.Option(help="ALFRED json folder holding SPLIT/**/traj_data.json (default: the project's generated symbolic set).")] = None,
         split: Annotated[str, typer.Option(help="Split folder under --data.")] = "valid_unseen",
@@ -64,7 +66,8 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         policy = make_policy(policy_opts)
         try:
             summary = run(eps, policy, out, backend=backend, max_steps=max_steps,
-                          max_fails=max_fails, thor_platform=thor_platform, meta=source)
+                          max_fails=max_fails, thor_platform=thor_platform, meta=source,
+                          workers=workers)
         finally:
             policy.close()
         sub = summary.get("submission")  # a test split: ALFRED's leaderboard scores the file

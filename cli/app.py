@@ -259,9 +259,10 @@ def run_cmd(
 def _register_subcommands() -> None:
     """The command modules add their commands to the apps above (each imports only typer and
     the CLI's options at import: ``vagent --help`` stays light)."""
-    from vagent.cli import aitz, alfred, cards, data, fncall, phone_sim, sim, train, view, vln
+    from vagent.cli import (aitz, alfred, cards, data, fncall, merge, phone_sim, sim, train,
+                            view, vln)
 
-    for module in (vln, fncall, cards, sim, aitz, alfred, data, train, phone_sim, view):
+    for module in (vln, fncall, cards, sim, aitz, alfred, data, train, phone_sim, view, merge):
         module.register(app, eval_app, sim_app)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from vagent.cli.benchmark_options import out_option, report
+from vagent.cli.benchmark_options import out_option, report, spread_options
 from vagent.cli.options import SEED_MAX, PolicyOptions, make_policy, policy_options
 
 CHOICES = ("numberline", "blackjack", "ezpoints", "points24", "all")
@@ -16,6 +16,7 @@ CHOICES = ("numberline", "blackjack", "ezpoints", "points24", "all")
 def register(app: Any, eval_app: Any, sim_app: Any) -> None:
     @eval_app.command("cards")
     @policy_options
+    @spread_options("cards")
     def cards_cmd(
         game: Annotated[str, typer.Option(help="numberline, blackjack, ezpoints, points24 or all.")] = "all",
         episodes: Annotated[int, typer.Option("--episodes", "--limit", min=1, max=100000, help="Episodes per game.")] = 100,

@@ -83,11 +83,14 @@ def generate_cmd(
     split: Annotated[str, typer.Option(help="phone-sim: train (the training grammar, values "
                                        "composed from large pools) or train-v1 (the first, "
                                        "small lists).")] = "train",
+    workers: Annotated[int, typer.Option(min=1, max=256, help="Episodes at once (one env "
+                                         "each); the data is the same for any number.")] = 1,
 ) -> None:
     """Record oracle runs on training episodes (disjoint from the evaluations')."""
     from vagent.training.datagen import generate
 
-    print(json.dumps(generate(env, out, episodes, seed, max_steps, split=split)))
+    print(json.dumps(generate(env, out, episodes, seed, max_steps, split=split,
+                              workers=workers)))
 
 
 def register(app: typer.Typer, eval_app: typer.Typer, sim_app: typer.Typer) -> None:

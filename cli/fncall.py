@@ -7,13 +7,15 @@ from typing import Annotated, Any
 
 import typer
 
-from vagent.cli.benchmark_options import Episodes, Seed, Workers, out_option, report
+from vagent.cli.benchmark_options import (Episodes, Seed, Workers, out_option, report,
+                                          spread_options)
 from vagent.cli.options import PolicyOptions, make_policy, policy_options
 
 
 def register(app: Any, eval_app: Any, sim_app: Any) -> None:
     @eval_app.command("fncall")
     @policy_options
+    @spread_options("fncall")
     def fncall_cmd(
         data: Annotated[Path | None, typer.Option(help="Dataset JSONL (default: the generated example set).")] = None,
         out: Annotated[Path, out_option("fncall")] = Path("runs/fncall"),
@@ -43,7 +45,7 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         policy = make_policy(policy_opts)
         try:
             summary = run(items, data.parent, policy, out, max_steps=max_steps, data=source,
-                          seed=seed)
+                          seed=seed, workers=workers)
         finally:
             policy.close()
         report(summary, out)

@@ -7,13 +7,14 @@ from typing import Annotated, Any
 
 import typer
 
-from vagent.cli.benchmark_options import Seed, Workers, out_option, report
+from vagent.cli.benchmark_options import Seed, Workers, out_option, report, spread_options
 from vagent.cli.options import PolicyOptions, make_policy, policy_options
 
 
 def register(app: Any, eval_app: Any, sim_app: Any) -> None:
     @eval_app.command("phone-sim")
     @policy_options
+    @spread_options("phone-sim")
     def phone_sim_cmd(
         out: Annotated[Path, out_option("phone-sim")] = Path("runs/phone-sim"),
         episodes: Annotated[int, typer.Option("--episodes", "--limit", min=1, max=100000, help="How many tasks to draw (episode i is the i-th draw of --seed).")] = 200,
@@ -34,7 +35,8 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
             raise typer.BadParameter("choose held_out, novel or train", param_hint="--split")
         policy = make_policy(policy_opts)
         try:
-            summary = evaluate(policy, episodes, out, seed, max_steps, split=split)
+            summary = evaluate(policy, episodes, out, seed, max_steps, split=split,
+                               workers=workers)
         finally:
             policy.close()
         report(summary, out)

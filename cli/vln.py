@@ -7,13 +7,15 @@ from typing import Annotated, Any
 
 import typer
 
-from vagent.cli.benchmark_options import Episodes, Seed, Workers, out_option, report
+from vagent.cli.benchmark_options import (Episodes, Seed, Workers, out_option, report,
+                                          spread_options)
 from vagent.cli.options import PolicyOptions, make_policy, policy_options
 
 
 def register(app: Any, eval_app: Any, sim_app: Any) -> None:
     @eval_app.command("vln")
     @policy_options
+    @spread_options("vln")
     def vln_cmd(
         dataset: Annotated[str, typer.Option(help="r2r or reverie.")] = "r2r",
         data: Annotated[Path | None, typer.Option(help="Data folder (connectivity/, images/, R2R_/REVERIE_<split>.json, bbox/); default: generated synthetic scenes.")] = None,
@@ -61,7 +63,7 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         policy = make_policy(policy_opts)
         try:
             summary = run(eps, scene, dataset, policy, out, max_steps=max_steps, split=split,
-                          source=source, seed=seed)
+                          source=source, seed=seed, workers=workers)
         finally:
             policy.close()
         sub = summary.get("submission")  # a test split: the server scores the file

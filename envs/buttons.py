@@ -11,7 +11,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from vagent.actions import Action, ActionSpace, Click, Key, Scroll, Terminate, Type, Wait
+from vagent.actions import Action, ActionError, ActionSpace, Click, Key, Scroll, Terminate, Type, Wait
 
 from .base import Env, observation_space
 from .draw import font, to_array
@@ -77,6 +77,8 @@ class ButtonsEnv(Env):
         terminated = False
         reward = 0.0
         if isinstance(act, Click):
+            if act.x is None or act.y is None:  # a click "at the pointer": this screen has none
+                raise ActionError("this screen has no mouse pointer — give the point to click")
             self._click(act.x, act.y)
         elif isinstance(act, Type):
             if s.focused:

@@ -18,6 +18,7 @@ class ReplayPolicy(Policy):
 
     name = "replay"
     images_needed = 0  # shows no model anything: runs without rendered views
+    thread_safe = False  # one position in one file: episodes cannot run at once
 
     def __init__(self, actions: str | Path | list[dict[str, Any]] | None = None, **_: Any):
         if actions is None:
@@ -57,20 +58,27 @@ def load_actions(path: str | Path) -> list[dict[str, Any]]:
 
 
 class RandomPolicy(Policy):
-    """Samples the action space (a baseline, and a fuzzer for envs)."""
+    """Samples the action space (a baseline, and a fuzzer for envs).
+
+    Each draw is a function of (the policy's seed, the episode's seed, the task, the step)
+    alone, not of a stream shared by the episodes, so a run gives the same actions whether its
+    episodes run one after another or at once, in any order. (``seed=None``: fresh draws.)
+    """
 
     name = "random"
     images_needed = 0
 
     def __init__(self, seed: int | None = 0, **_: Any):
         self.seed = seed
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # only for seed=None
 
     def act(self, context: Context) -> Decision:
         space = context.space
         if context.screen:
             space = space.with_screen(*context.screen)
-        space.seed(self.rng.randrange(2**31))
+        key = f"{self.seed}|{context.seed}|{context.task}|{context.step}|{len(context.steps)}"
+        rng = random.Random(key) if self.seed is not None else self.rng
+        space.seed(rng.randrange(2**31))
         action = space.sample()
         return Decision(raw=json.dumps(action.dump()), calls=[action.dump()])
 

@@ -72,12 +72,15 @@ MOBILE_ACTIONS = {
     "terminate": "end the task with `status` success or failure",
 }
 COMPUTER_ACTIONS = {
-    "left_click": "click the left mouse button at a point",
-    "right_click": "click the right mouse button at a point",
-    "middle_click": "click the middle mouse button at a point",
-    "double_click": "double-click the left mouse button at a point",
+    "left_click": "click the left mouse button at a point (without `{p1}`: where the pointer is)",
+    "right_click": "click the right mouse button at a point (without `{p1}`: where the pointer is)",
+    "middle_click": "click the middle mouse button at a point (without `{p1}`: where the pointer "
+                    "is)",
+    "double_click": "double-click the left mouse button at a point (without `{p1}`: where the "
+                    "pointer is)",
     "mouse_move": "move the pointer to a point",
-    "left_click_drag": "press at `{p1}`, drag to `{p2}`, release",
+    "left_click_drag": "press the left button where the pointer is, drag to `{p1}`, release "
+                       "(move the pointer to the start first)",
     "scroll": "turn the mouse wheel at a point: positive `pixels` scroll up, negative down",
     "type": "type `text` into the focused field",
     "key": "press the keys in `keys` together (one key, or a chord like [\"ctrl\", \"c\"])",
@@ -96,6 +99,10 @@ PARAM_POINT_RESIZED = "[x, y]: the point to act on (for swipe and drag: the star
 PARAM_POINT2_RESIZED = "[x, y]: where a swipe or drag ends."
 PARAM_POINT_BOX = "The element to act on, as box tokens (for swipe and drag: the start)."
 PARAM_POINT2_BOX = "Where a swipe or drag ends, as box tokens."
+# computer_use's one point (Qwen2.5-VL's cookbook: left_click_drag's coordinate is where it ends)
+PARAM_POINT_COMPUTER_RESIZED = "[x, y]: the point to act on (for left_click_drag: the end)."
+PARAM_POINT_COMPUTER_BOX = ("The element to act on, as box tokens (for left_click_drag: the "
+                            "end).")
 
 # -- vagent-tiny: the project's own ✿FUNCTION✿ layout (the bundled model's; frozen) -------------
 

@@ -54,9 +54,14 @@ def test_space_is_a_gymnasium_space_and_samples_valid_actions() -> None:
 
 
 def test_schemas_for_prompts() -> None:
-    schemas = {s["name"]: s for s in get_space("desktop").schemas()}
+    schemas = {s["name"]: s for s in get_space("mobile").schemas()}
     click = schemas["click"]
     assert click["parameters"]["required"] == ["x", "y"]
+    # a mouse has a pointer: the desktop's click may leave its point out, its drag its start
+    desktop = {s["name"]: s for s in get_space("desktop").schemas()}
+    assert "required" not in desktop["click"]["parameters"]
+    assert desktop["drag"]["parameters"]["required"] == ["x2", "y2"]
+    click = desktop["click"]
     assert "action" not in click["parameters"]["properties"]
     assert click["parameters"]["properties"]["button"]["enum"] == ["left", "right", "middle"]
     assert "mouse" in click["description"].lower()

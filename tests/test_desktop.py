@@ -90,6 +90,22 @@ def test_drag_drops_the_token_on_the_target(form_app: Any, desktop_env: Any,
     assert s["token"] == [280.0, 180.0] and s["drag_motions"] >= 2
 
 
+def test_click_and_drag_without_a_start_act_where_the_pointer_is(form_app: Any, desktop_env: Any,
+                                                                tmp_path: Path) -> None:
+    """Qwen2.5-VL's computer_use: a click may leave out its point, and left_click_drag names
+    only where it ends — both act at the pointer, which a mouse_move put there."""
+    x, y = centre("ok")
+    run(desktop_env(), [{"action": "move", "x": x, "y": y}, {"action": "click"}], tmp_path / "a")
+    s = form_app.wait_for(lambda s: s["ok_clicks"] == 1)
+    assert s["presses"][-1] == {"x": x, "y": y, "button": "left"}
+    x1, y1 = screen_point("drag", 50, 50)
+    x2, y2 = screen_point("drag", 280, 180)
+    run(desktop_env(), [{"action": "move", "x": x1, "y": y1},
+                        {"action": "drag", "x2": x2, "y2": y2}], tmp_path / "b")
+    s = form_app.wait_for(lambda s: s["dropped"])
+    assert s["token"] == [280.0, 180.0]
+
+
 def test_scroll_follows_the_wheel_convention_both_axes(form_app: Any, desktop_env: Any,
                                                        tmp_path: Path) -> None:
     x, y = centre("area")

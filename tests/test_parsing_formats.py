@@ -140,9 +140,26 @@ class TestNous:
                 + tc({"action": "left_click_drag", "coordinate": [30, 40]}, "computer_use"))
         assert calls(text) == [{"action": "drag", "x1": 1, "y1": 2, "x2": 30, "y2": 40}]
 
-    def test_drag_without_start_is_an_error(self):
-        with pytest.raises(ParseError, match="start"):
-            parse(tc({"action": "left_click_drag", "coordinate": [30, 40]}, "computer_use"))
+    def test_drag_without_start_starts_at_the_pointer(self):
+        # the cookbook's left_click_drag: `coordinate` is the END; the drag starts at the pointer
+        assert one(tc({"action": "left_click_drag", "coordinate": [30, 40]}, "computer_use")) \
+            == {"action": "drag", "x2": 30, "y2": 40}
+
+    @pytest.mark.parametrize("verb,button,clicks", [
+        ("left_click", "left", 1), ("right_click", "right", 1), ("middle_click", "middle", 1),
+        ("double_click", "left", 2), ("triple_click", "left", 3)])
+    def test_computer_use_click_without_coordinate_is_at_the_pointer(self, verb, button, clicks):
+        assert one(tc({"action": verb}, "computer_use")) == \
+            {"action": "click", "button": button, "clicks": clicks}
+
+    def test_mobile_tap_without_coordinate_is_refused(self):
+        # a touchscreen has no pointer: mobile_use's click always names a point
+        with pytest.raises(ParseError, match="point"):
+            parse(tc({"action": "click"}))
+
+    def test_half_a_point_is_not_at_the_pointer(self):
+        with pytest.raises(ParseError):
+            parse(tc({"action": "left_click", "coordinate": [5]}, "computer_use"))
 
     def test_user_tools_pass_through(self):
         text = tc({"city": "Paris", "unit": "celsius"}, "get_weather")
@@ -497,3 +514,17 @@ def test_parse_error_carries_a_position():
     with pytest.raises(ParseError) as e:
         parse("ok\n" + tc({"action": "click"}), "qwen25vl")
     assert e.value.pos is not None and "at character" in str(e.value)
+
+
+def test_uitars_writes_a_swipe_in_each_versions_grammar():
+    """1.5's grammars have no swipe (its mobile prompt offers drag(start_point, end_point));
+    v1's mobile prompt writes it as scroll(start_box, end_box)."""
+    from vagent.actions.parsing import render
+
+    swipe = {"action": "swipe", "x1": 10, "y1": 20, "x2": 30, "y2": 40, "duration_ms": 300}
+    v15 = render(swipe, "uitars", Frame(kind="resized"))
+    assert v15 == ("Action: drag(start_point='<point>10 20</point>', "
+                   "end_point='<point>30 40</point>')"), v15
+    v1 = render(swipe, "uitars", Frame(kind="rel1000"))
+    assert v1.startswith("Action: scroll(start_box=") and "end_box=" in v1, v1
+    assert one(v1, "uitars", Frame(kind="rel1000"))["action"] == "swipe"

@@ -66,13 +66,15 @@ def episodes_for(env_name: str, n: int, seed: int, split: str = "train") -> list
 
 
 def generate(env_name: str, out: str | Path, episodes: int, seed: int = 0, max_steps: int = 15,
-             progress: bool = True, split: str = "train") -> dict[str, Any]:
-    """Run the oracle on ``episodes`` training episodes of ``env_name``; return counts."""
+             progress: bool = True, split: str = "train", workers: int = 1) -> dict[str, Any]:
+    """Run the oracle on ``episodes`` training episodes of ``env_name``, ``workers`` at once
+    (one env each, ``agent.pool``); return counts (the same for any ``workers``)."""
     from rich.progress import Progress
 
     from vagent import envs
     from vagent import policies
     from vagent.agent.loop import Agent
+    from vagent.agent.pool import run_episodes
 
     pairs = episodes_for(env_name, episodes, seed, split)
     split = split if env_name == "phone-sim" else "train"
@@ -82,23 +84,29 @@ def generate(env_name: str, out: str | Path, episodes: int, seed: int = 0, max_s
     (out / "episodes.json").write_text(json.dumps(
         {"env": env_name, "seed": seed, "split": split,
          "episodes": [[t, s] for t, s in pairs]}, indent=1))
-    env = envs.make(make_name)
     policy = policies.make("oracle")
-    ok = steps = 0
+    counts = {"ok": 0, "steps": 0}
+
+    def one(env: Any, policy: Any, job: tuple[int, tuple[str, int]]) -> Any:
+        i, (task, ep_seed) = job
+        agent = Agent(policy, env, out=out / f"ep_{i:05d}", max_steps=max_steps,
+                      meta={"env_name": make_name, "split": split})
+        return agent.run(task, seed=ep_seed)
+
     try:
         with Progress(disable=not progress) as bar:
-            job = bar.add_task(f"oracle on {env_name}", total=len(pairs))
-            for i, (task, ep_seed) in enumerate(pairs):
-                agent = Agent(policy, env, out=out / f"ep_{i:05d}", max_steps=max_steps,
-                              meta={"env_name": make_name, "split": split})
-                traj = agent.run(task, seed=ep_seed)
-                ok += traj.success is True
-                steps += len(traj.steps)
-                bar.advance(job)
+            task_bar = bar.add_task(f"oracle on {env_name}", total=len(pairs))
+
+            def done(_job: Any, traj: Any) -> None:
+                counts["ok"] += traj.success is True
+                counts["steps"] += len(traj.steps)
+                bar.advance(task_bar)
+
+            run_episodes(list(enumerate(pairs)), one, make_env=lambda: envs.make(make_name),
+                         policy=policy, workers=workers, on_done=done)
     finally:
-        env.close()
         policy.close()
-    return {"episodes": len(pairs), "successes": ok, "steps": steps}
+    return {"episodes": len(pairs), "successes": counts["ok"], "steps": counts["steps"]}
 
 
 __all__ = ["card_episodes", "generate", "phone_episodes"]

@@ -105,8 +105,8 @@ def render(actions: list[Any], frame: Frame | None = None, thought: str = "",
         raise ParseError(f"unknown tool {tool!r} — use mobile_use or computer_use")
     blocks = []
     for action in actions:
-        name, args = to_qwen(as_dict(action), lambda x, y: [clean(x), clean(y)], tool)
-        blocks.append(block(name, args))
+        for name, args in to_qwen(as_dict(action), lambda x, y: [clean(x), clean(y)], tool):
+            blocks.append(block(name, args))
     head = f"{thought.strip()}\n" if thought.strip() else ""
     return head + "\n".join(blocks)
 

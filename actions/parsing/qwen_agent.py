@@ -109,8 +109,8 @@ def render(actions: list[Any], frame: Frame | None = None, thought: str = "",
     """Calls in Qwen-Agent's format; every point a degenerate box in box tokens."""
     parts = [thought.strip()] if thought.strip() else []
     for action in actions:
-        name, args = to_qwen(as_dict(action), lambda x, y: box_tokens(x, y), tool)
-        parts.append(f"{FUNCTION}: {name}\n{ARGS}: {dumps(args, hide=('✿',))}")
+        for name, args in to_qwen(as_dict(action), lambda x, y: box_tokens(x, y), tool):
+            parts.append(f"{FUNCTION}: {name}\n{ARGS}: {dumps(args, hide=('✿',))}")
     return "\n".join(parts)
 
 

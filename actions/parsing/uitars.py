@@ -245,24 +245,31 @@ def render_call(action: dict[str, Any], v15: bool) -> str:
     def pt(x: float, y: float) -> str:
         return quote(point_tag(x, y) if v15 else box_tokens(x, y, degenerate=False))
 
+    def at(key: str, x: float | None, y: float | None) -> dict[str, str]:
+        # a click at the pointer / a drag from it (computer_use's, read from another format's
+        # history) has no point to write: the call is written without it
+        return {} if x is None or y is None else {key: pt(x, y)}
+
     p1, s1, e1 = ("point", "start_point", "end_point") if v15 else ("start_box", "start_box",
                                                                       "end_box")
     if name == "click":
         verb = {("left", 1): "click", ("left", 2): "left_double",
                 ("right", 1): "right_single"}.get((a["button"], a["clicks"]))
         extra = {} if verb else {"button": quote(a["button"]), "clicks": str(a["clicks"])}
-        return _call(verb or "click", **{p1: pt(a["x"], a["y"])}, **extra)
+        return _call(verb or "click", **at(p1, a.get("x"), a.get("y")), **extra)
     if name == "long_press":
         extra = {} if a["duration_ms"] == 1000 else {"time": quote(fmt(a["duration_ms"] / 1000))}
         return _call("long_press", **{p1: pt(a["x"], a["y"])}, **extra)
     if name in ("swipe", "drag"):
-        # (1.5's mobile prompt writes a swipe as drag(start_point, end_point); read back here as
-        # a drag, the policy's format turns it into a swipe on a phone — see Format.parse)
-        verb = "drag" if name == "drag" else ("swipe" if v15 else "scroll")
+        # 1.5's grammars have no swipe: its mobile prompt writes a swipe as
+        # drag(start_point, end_point), which the policy's format reads back as a swipe on a
+        # phone (Format.parse); v1's mobile prompt writes it as scroll(start_box, end_box).
+        verb = "drag" if name == "drag" or v15 else "scroll"
         extra = {}
-        if name == "swipe" and a["duration_ms"] != 300:
+        if name == "swipe" and not v15 and a["duration_ms"] != 300:  # (1.5's drag has no time)
             extra["time"] = quote(fmt(a["duration_ms"] / 1000))
-        return _call(verb, **{s1: pt(a["x1"], a["y1"]), e1: pt(a["x2"], a["y2"])}, **extra)
+        return _call(verb, **at(s1, a.get("x1"), a.get("y1")), **{e1: pt(a["x2"], a["y2"])},
+                     **extra)
     if name == "move":
         return _call("hover", **{p1: pt(a["x"], a["y"])})
     if name == "scroll":

@@ -140,9 +140,15 @@ _CLICKS = {
 }
 
 
+# computer_use's clicks, whose ``coordinate`` may be left out: they click where the pointer is
+# (the cookbook's tool requires it only of mouse_move and left_click_drag). Other vocabularies'
+# clicks (UI-TARS, mobile_use, JSON actions) always name a point.
+AT_POINTER = {"left_click", "right_click", "middle_click", "double_click", "triple_click"}
+
+
 def _click(name: str, args: dict[str, Any]) -> dict[str, Any] | None:
     p = _point(args, POINT_KEYS + START_KEYS, "x", "y", name)
-    if p is None:
+    if p is None and name not in AT_POINTER:
         return None
     button, clicks = _CLICKS[name]
     b = args.get("button")
@@ -151,7 +157,10 @@ def _click(name: str, args: dict[str, Any]) -> dict[str, Any] | None:
     c = number(args.get("clicks"))
     if c in (1.0, 2.0, 3.0):
         clicks = int(c)  # type: ignore[arg-type]
-    return {"action": "click", "x": p[0], "y": p[1], "button": button, "clicks": clicks}
+    out: dict[str, Any] = {"action": "click", "button": button, "clicks": clicks}
+    if p is not None:
+        out["x"], out["y"] = p
+    return out
 
 
 def _long_press(name: str, args: dict[str, Any]) -> dict[str, Any] | None:
@@ -450,18 +459,15 @@ def translate_object(obj: Any, *, strict: bool = False,
 
 def finish(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Joins a computer_use ``mouse_move`` followed by an end-only ``left_click_drag`` into one
-    drag (that is how the vocabulary spells a drag); a drag still missing its start is an error
-    the model can fix."""
+    drag (that is how the vocabulary spells a drag from a point, and a step runs one env
+    action). An end-only drag alone starts where the pointer already is."""
     out: list[dict[str, Any]] = []
     for call in calls:
-        if call.get("action") == "drag" and "x1" not in call and "x2" in call:
-            if out and out[-1].get("action") == "move":
-                prev = out.pop()
-                call = canonical({"action": "drag", "x1": prev["x"], "y1": prev["y"],
-                                  "x2": call["x2"], "y2": call["y2"]})
-            else:
-                raise ParseError("the drag has no start point — give start_coordinate, "
-                                 "or a mouse_move to the start right before it")
+        if (call.get("action") == "drag" and "x1" not in call and "x2" in call
+                and out and out[-1].get("action") == "move" and "x" in out[-1]):
+            prev = out.pop()
+            call = canonical({"action": "drag", "x1": prev["x"], "y1": prev["y"],
+                              "x2": call["x2"], "y2": call["y2"]})
         out.append(call)
     return out
 
@@ -482,13 +488,25 @@ def as_dict(action: Action | dict[str, Any]) -> dict[str, Any]:
 
 
 def to_qwen(action: dict[str, Any], point: Callable[[float, float], Any],
-            tool: str | None = None) -> tuple[str, dict[str, Any]]:
-    """(tool name, arguments) of a project action in the mobile_use / computer_use vocabulary.
+            tool: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """The calls (tool name, arguments) of a project action in the mobile_use / computer_use
+    vocabulary: one call, but two for a drag from a point (``mouse_move`` to the start, then
+    ``left_click_drag`` to the end: the cookbook's drag starts at the pointer).
 
     ``point(x, y)`` writes a point (a list for Qwen2.5-VL, box tokens for Qwen2-VL). ``tool``
     prefers one of the two tools; actions it lacks use the other. Fields the vocabulary has no
     word for (a swipe's duration) are written under their project names, which the parser reads.
     """
+    if action.get("action") == "drag" and action.get("x1") is not None:
+        return [("computer_use", {"action": "mouse_move",
+                                  "coordinate": point(action["x1"], action["y1"])}),
+                ("computer_use", {"action": "left_click_drag",
+                                  "coordinate": point(action["x2"], action["y2"])})]
+    return [_to_qwen(action, point, tool)]
+
+
+def _to_qwen(action: dict[str, Any], point: Callable[[float, float], Any],
+             tool: str | None) -> tuple[str, dict[str, Any]]:
     a = dict(action)
     name = a.pop("action")
     if name not in _GUI:
@@ -497,12 +515,15 @@ def to_qwen(action: dict[str, Any], point: Callable[[float, float], Any],
     args: dict[str, Any]
     if name == "click":
         plain = a["button"] == "left" and a["clicks"] == 1
-        if plain and mobile:
+        at = a.get("x") is not None
+        if plain and mobile and at:
             return "mobile_use", {"action": "click", "coordinate": point(a["x"], a["y"])}
         verb = {("left", 1): "left_click", ("left", 2): "double_click",
                 ("left", 3): "triple_click", ("right", 1): "right_click",
                 ("middle", 1): "middle_click"}.get((a["button"], a["clicks"]))
-        args = {"action": verb or "left_click", "coordinate": point(a["x"], a["y"])}
+        args = {"action": verb or "left_click"}
+        if at:  # no coordinate: where the pointer is
+            args["coordinate"] = point(a["x"], a["y"])
         if verb is None:
             args["button"], args["clicks"] = a["button"], a["clicks"]
         return "computer_use", args
@@ -515,10 +536,8 @@ def to_qwen(action: dict[str, Any], point: Callable[[float, float], Any],
         if a["duration_ms"] != 300:
             args["duration_ms"] = a["duration_ms"]
         return "mobile_use", args
-    if name == "drag":
-        return "computer_use", {"action": "left_click_drag",
-                                "start_coordinate": point(a["x1"], a["y1"]),
-                                "coordinate": point(a["x2"], a["y2"])}
+    if name == "drag":  # from the pointer (a drag from a point is two calls, see to_qwen)
+        return "computer_use", {"action": "left_click_drag", "coordinate": point(a["x2"], a["y2"])}
     if name == "move":
         return "computer_use", {"action": "mouse_move", "coordinate": point(a["x"], a["y"])}
     if name == "scroll":

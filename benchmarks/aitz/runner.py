@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +142,8 @@ def evaluate(episodes: Sequence[Episode], policy: Policy, out: str | Path, *, wo
         if retry_failed:
             bench.forget(r["id"] for r in bench.selected()
                          if any(failed_without_answer(s) for s in r.get("step_records") or []))
-        todo = {ep.episode_id: ep for ep in episodes if not bench.done(ep.episode_id)}
+        wanted = set(bench.todo)  # this shard's unfinished episodes
+        todo = {ep.episode_id: ep for ep in episodes if ep.episode_id in wanted}
         scored: dict[str, dict[int, dict[str, Any]]] = {i: {} for i in todo}
         jobs = [(step, ep.steps[:i]) for ep in todo.values() for i, step in enumerate(ep.steps)]
         t0 = time.perf_counter()
@@ -155,10 +155,14 @@ def evaluate(episodes: Sequence[Episode], policy: Policy, out: str | Path, *, wo
             if len(got) == len(ep.steps):
                 bench.add(episode_record(ep, [got[s.step_id] for s in ep.steps]))
 
-        if workers > 1 and callable(getattr(policy, "act_batch", None)):
+        def lost(job: tuple[Step, list[Step]], why: str) -> None:  # a Ray worker died twice
+            keep(job[0], {"prediction": None, "error": why[:300], "raw": ""})
+
+        if (workers > 1 and callable(getattr(policy, "act_batch", None))
+                and bench.spread.ray is None and not bench.spread.finish_only):
             _run_batched(policy, jobs, space, workers, parse_retries, keep)
         else:
-            _run_pool(policy, jobs, space, workers, parse_retries, keep)
+            _run_pool(bench, policy, jobs, space, workers, parse_retries, keep, lost)
         seconds = time.perf_counter() - t0
         ran = len(jobs)
         speed = {"steps_run": ran, "seconds": round(seconds, 3), "workers": workers,
@@ -167,38 +171,19 @@ def evaluate(episodes: Sequence[Episode], policy: Policy, out: str | Path, *, wo
                        speed=speed)
 
 
-def _run_pool(policy: Policy, jobs: list[tuple[Step, list[Step]]], space: ActionSpace,
-              workers: int, parse_retries: int, keep: Callable[[Step, dict[str, Any]], None]
-              ) -> None:
-    """Up to ``workers`` steps in flight; results are written by this thread as they finish."""
+def _run_pool(bench: BenchmarkRun, policy: Policy, jobs: list[tuple[Step, list[Step]]],
+              space: ActionSpace, workers: int, parse_retries: int,
+              keep: Callable[[Step, dict[str, Any]], None],
+              lost: Callable[[tuple[Step, list[Step]], str], None]) -> None:
+    """Up to ``workers`` steps in flight (``agent.pool`` as the run is spread; a step needs no
+    env); results are written by this thread as they finish."""
 
-    def one(step: Step, previous: list[Step]) -> dict[str, Any]:
+    def one(_env: None, policy: Policy, job: tuple[Step, list[Step]]) -> dict[str, Any]:
+        step, previous = job
         return predict(policy, build_context(step, previous, space), parse_retries)
 
-    if workers == 1:
-        for step, previous in jobs:
-            keep(step, one(step, previous))
-        return
-    pending: dict[Future[dict[str, Any]], Step] = {}
-    queue = iter(jobs)
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aitz")
-    try:
-        while True:
-            while len(pending) < workers:
-                job = next(queue, None)
-                if job is None:
-                    break
-                pending[pool.submit(one, *job)] = job[0]
-            if not pending:
-                break
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                step = pending.pop(fut)
-                keep(step, fut.result())
-    finally:
-        # On an error or Ctrl-C, do not wait for requests still in flight: their steps were
-        # not written, so a resumed run asks them again.
-        pool.shutdown(wait=not pending, cancel_futures=True)
+    bench.dispatch(jobs, one, make_env=None, policy=policy, workers=workers,
+                   on_done=lambda job, result: keep(job[0], result), on_lost=lost)
 
 
 def _run_batched(policy: Any, jobs: list[tuple[Step, list[Step]]], space: ActionSpace,

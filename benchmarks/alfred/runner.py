@@ -13,7 +13,7 @@ from typing import Any
 
 from vagent.envs.alfred.tasks import AlfredTask
 
-from ..run import BenchmarkRun, EpisodeRecord
+from ..run import BenchmarkRun, EpisodeRecord, RunPaths
 from .metrics import markdown, summarise
 from .submission import after_run, markdown_notes
 
@@ -22,44 +22,28 @@ METRICS = ("SR", "GC", "PLW_SR", "PLW_GC")
 
 def run(episodes: list[AlfredTask], policy: Any, out: Path, *, backend: str = "symbolic",
         max_steps: int = 50, max_fails: int = 10, thor_platform: str | None = None,
-        meta: dict[str, Any] | None = None, progress: bool = True) -> dict[str, Any]:
-    """Run ``policy`` on the episodes not yet in ``OUT/episodes.jsonl``; return the summary.
-    ``meta`` (where the tasks came from, the seed) joins the guarded settings."""
-    from vagent.agent import Agent
+        meta: dict[str, Any] | None = None, progress: bool = True,
+        workers: int = 1) -> dict[str, Any]:
+    """Run ``policy`` on the episodes not yet in ``OUT/episodes.jsonl``, ``workers`` at once
+    (one env each: a THOR controller or a symbolic house); return the summary. ``meta`` (where
+    the tasks came from, the seed) joins the guarded settings."""
     from vagent.envs.alfred import AlfredEnv
 
     settings = {"policy": policy.describe(), "backend": backend, "max_steps": max_steps,
                 "max_fails": max_fails, **(meta or {})}
     with BenchmarkRun("alfred", out, settings, [t.episode_id for t in episodes],
                       progress=progress, status=_status) as bench:
-        env = None
-        try:
-            for task in episodes:
-                if bench.done(task.episode_id):
-                    continue
-                if env is None:
-                    env = AlfredEnv(backend=backend, tasks=episodes, max_fails=max_fails,
-                                    thor_platform=thor_platform)
-                traj = Agent(policy, env, out=bench.folder(task.episode_id),
-                             max_steps=max_steps,
-                             meta={"alfred_task": task.task_id, "repeat_idx": task.repeat_idx,
-                                   "backend": backend}).run(
-                    task.instruction, options={"alfred_task": task})
-                met, total = (None, None) if task.prediction_only else env.goal_conditions()
-                # a test task: no goal conditions here; its THOR actions are the leaderboard's
-                test = {"thor_actions": list(env.backend.actions)} if task.prediction_only else {}
-                bench.add(EpisodeRecord(
-                    id=task.episode_id, success=None if met is None else met == total,
-                    steps=len(traj.steps),
-                    metrics={"gc_met": met, "gc_total": total}, task=task.instruction,
-                    group=task.task_type, run=bench.relative(task.episode_id),
-                    task_id=task.task_id, repeat_idx=task.repeat_idx, task_type=task.task_type,
-                    instruction=task.instruction, gc_met=met, gc_total=total,
-                    expert_length=task.expert_length, path_length=env.path_length,
-                    failures=env.failures, reason=traj.meta["result"]["reason"], **test))
-        finally:
-            if env is not None:
-                env.close()
+        paths = bench.paths
+
+        def make_env() -> Any:
+            return AlfredEnv(backend=backend, tasks=episodes, max_fails=max_fails,
+                             thor_platform=thor_platform)
+
+        def one(env: Any, policy: Any, task: AlfredTask) -> EpisodeRecord:
+            return run_episode(env, policy, task, paths, backend, max_steps)
+
+        bench.map(episodes, one, key=lambda t: t.episode_id, make_env=make_env, policy=policy,
+                  workers=workers)
         records = bench.selected()
         summary = summarise(records)
         groups = {name: {**{m: g[m] for m in METRICS}, "n": g["episodes"]}
@@ -73,6 +57,27 @@ def run(episodes: list[AlfredTask], policy: Any, out: Path, *, backend: str = "s
                             prediction_only=summary.get("prediction_only", 0),
                             mean_steps=summary["mean_steps"],
                             mean_failures=summary["mean_failures"], **extra)
+
+
+def run_episode(env: Any, policy: Any, task: AlfredTask, paths: RunPaths, backend: str,
+                max_steps: int) -> EpisodeRecord:
+    """One ALFRED episode on ``env``: its record."""
+    from vagent.agent import Agent
+
+    traj = Agent(policy, env, out=paths.folder(task.episode_id), max_steps=max_steps,
+                 meta={"alfred_task": task.task_id, "repeat_idx": task.repeat_idx,
+                       "backend": backend}).run(task.instruction, options={"alfred_task": task})
+    met, total = (None, None) if task.prediction_only else env.goal_conditions()
+    # a test task: no goal conditions here; its THOR actions are the leaderboard's
+    test = {"thor_actions": list(env.backend.actions)} if task.prediction_only else {}
+    return EpisodeRecord(
+        id=task.episode_id, success=None if met is None else met == total,
+        steps=len(traj.steps), metrics={"gc_met": met, "gc_total": total},
+        task=task.instruction, group=task.task_type, run=paths.relative(task.episode_id),
+        task_id=task.task_id, repeat_idx=task.repeat_idx, task_type=task.task_type,
+        instruction=task.instruction, gc_met=met, gc_total=total,
+        expert_length=task.expert_length, path_length=env.path_length,
+        failures=env.failures, reason=traj.meta["result"]["reason"], **test)
 
 
 def _status(records: list[dict[str, Any]]) -> str:

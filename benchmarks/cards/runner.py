@@ -5,7 +5,7 @@ into a ``Context`` (with the env's RL4VLM protocol and oracle), the policy decid
 validated against the game's action space and stepped. A policy that gave no usable call gets
 RL4VLM's random action (or, under the strict rule, ends the episode as a failure). Episode
 ``i`` of a game always starts from the same seed (derived from ``--seed``), so a run repeats
-exactly for a deterministic policy; episodes run in threads only when ``workers`` > 1.
+exactly for a deterministic or seeded policy, with any number of ``workers`` (``agent.pool``).
 
 Results have the shape of ``benchmarks.run`` (episode ids ``<game>-NNNN``, a rerun resumes);
 ``summary.json`` holds each game's success rate (%) under ``metrics`` and the full per-game
@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +79,7 @@ def run_episode(env: Any, policy: Any, game: str, index: int, seed: int,
     for step in range(max_steps):
         context = Context(task=TASKS[game], space=base.action_space, observation=obs,
                           steps=views, step=step, screen=base.screen_size,
-                          oracle=base.oracle_action, protocol=protocol)
+                          oracle=base.oracle_action, protocol=protocol, seed=s)
         logged = len(protocol.log)
         outcome = decide(policy, context, retries=0)  # RL4VLM asks once per step
         raw, error = outcome.decision.raw, outcome.error
@@ -182,7 +180,6 @@ def evaluate(games: list[str], episodes: int, seed: int, make_policy: Callable[[
              max_steps: int = 300, progress: bool = True) -> dict[str, Any]:
     """Run ``episodes`` of each game (those not yet in ``OUT/episodes.jsonl``); write and
     return the summary."""
-    from vagent import envs
     from vagent.envs.cards.blackjack import exact_outcomes
 
     for g in games:
@@ -192,41 +189,50 @@ def evaluate(games: list[str], episodes: int, seed: int, make_policy: Callable[[
         raise VagentError("--episodes must be at least 1")
     workers = max(1, workers)
     rule = "rl4vlm-strict" if strict else "rl4vlm"
-    # One policy serves every worker: threads are for policies that wait on a server (openai);
-    # a policy with its own random stream repeats exactly only with one worker.
+    # One policy serves every worker (agent.pool): threads are for policies that wait on a
+    # server (openai); each episode's draws depend on its own seed, not on the order.
     policy = make_policy()
     ids = [episode_id(g, i) for g in games for i in range(episodes)]
     settings = {"policy": policy.describe(), "data": "gym_cards deals", "seed": seed,
                 "thoughts": thoughts, "projection": rule,
                 "max_steps": max_steps}
-    local = threading.local()
 
-    def one(game: str, index: int) -> dict[str, Any]:
-        cache = getattr(local, "envs", None)
-        if cache is None:
-            cache = local.envs = {}
-        if game not in cache:
-            cache[game] = envs.make(game, thoughts=thoughts, strict=strict)
-        rec = run_episode(cache[game], policy, game, index, seed, max_steps)
+    def one(cache: _GameEnvs, policy: Any, job: tuple[str, int]) -> dict[str, Any]:
+        game, index = job
+        rec = run_episode(cache.get(game), policy, game, index, seed, max_steps)
         return {"id": episode_id(game, index), "group": game, "task": TASKS[game],
                 "error": None, "metrics": {"return": rec["return"]}, **rec}
 
     try:
         with BenchmarkRun("cards", out, settings, ids, progress=progress,
                           status=_status) as bench:
-            todo = [(g, i) for g in games for i in range(episodes)
-                    if not bench.done(episode_id(g, i))]
-            if workers == 1:
-                for g, i in todo:
-                    bench.add(one(g, i))
-            else:
-                with ThreadPoolExecutor(workers, thread_name_prefix="cards") as pool:
-                    for rec in pool.map(lambda job: one(*job), todo):  # in order
-                        bench.add(rec)
-            return _finish(bench, games, policy, seed, thoughts, rule, max_steps, workers,
+            bench.map([(g, i) for g in games for i in range(episodes)], one,
+                      key=lambda job: episode_id(*job),
+                      make_env=lambda: _GameEnvs(thoughts, strict), policy=policy,
+                      workers=workers)
+            return _finish(bench, games, policy, seed, thoughts, rule, max_steps,
                            exact_outcomes)
     finally:
         policy.close()
+
+
+class _GameEnvs:
+    """A worker's environments, one per game it has played (built on first use)."""
+
+    def __init__(self, thoughts: bool, strict: bool):
+        self.thoughts, self.strict = thoughts, strict
+        self.envs: dict[str, Any] = {}
+
+    def get(self, game: str) -> Any:
+        from vagent import envs
+
+        if game not in self.envs:
+            self.envs[game] = envs.make(game, thoughts=self.thoughts, strict=self.strict)
+        return self.envs[game]
+
+    def close(self) -> None:
+        for env in self.envs.values():
+            env.close()
 
 
 def episode_id(game: str, index: int) -> str:
@@ -234,7 +240,7 @@ def episode_id(game: str, index: int) -> str:
 
 
 def _finish(bench: Any, games: list[str], policy: Any, seed: int, thoughts: bool, rule: str,
-            max_steps: int, workers: int, exact_outcomes: Callable[[], dict[str, float]]
+            max_steps: int, exact_outcomes: Callable[[], dict[str, float]]
             ) -> dict[str, Any]:
     records = bench.selected()
     results: dict[str, Any] = {
@@ -249,8 +255,7 @@ def _finish(bench: Any, games: list[str], policy: Any, seed: int, thoughts: bool
     groups = {game: {**g, "n": g["episodes"]} for game, g in results["games"].items()}
     return bench.finish({game: g["success_rate"] for game, g in results["games"].items()},
                         groups, markdown(results), success="summed episode reward > 0",
-                        projection=rule, max_steps=max_steps, workers=workers,
-                        reported=REPORTED)
+                        projection=rule, max_steps=max_steps, reported=REPORTED)
 
 
 def _status(records: list[dict[str, Any]]) -> str:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
 from vagent.actions import files
 from vagent.actions.errors import VagentError
 
-from ..run import BenchmarkRun, EpisodeRecord
+from ..run import BenchmarkRun, EpisodeRecord, RunPaths
 
 from .metrics import exact_match, type_match
 
@@ -95,20 +95,19 @@ def markdown(summary: dict[str, Any], policy: str) -> str:
 
 def run(items: list[dict[str, Any]], root: Path, policy: Any, out: Path,
         max_steps: int = 1, *, data: str | None = None, seed: int | None = None,
-        progress: bool = True) -> dict[str, Any]:
-    """Run ``policy`` on the items not yet in ``OUT/episodes.jsonl``; return the summary."""
+        progress: bool = True, workers: int = 1) -> dict[str, Any]:
+    """Run ``policy`` on the items not yet in ``OUT/episodes.jsonl``, ``workers`` at once (one
+    env each); return the summary."""
     from vagent import envs
 
     settings = {"policy": policy.describe(), "data": data, "seed": seed, "max_steps": max_steps}
     with BenchmarkRun("fncall", out, settings, [str(i["id"]) for i in items],
                       progress=progress, status=_status) as bench:
-        env = envs.make("fncall")
-        try:
-            for item in items:
-                if not bench.done(item["id"]):
-                    bench.add(_one(env, policy, item, root, bench, max_steps))
-        finally:
-            env.close()
+        paths = bench.paths
+        bench.map(items, lambda env, policy, item: _one(env, policy, item, root, paths,
+                                                        max_steps),
+                  key=lambda item: item["id"], make_env=lambda: envs.make("fncall"),
+                  policy=policy, workers=workers)
         records = bench.selected()
         summary = summarise(records)
         groups = {name: {"type_match": t["type_match"], "exact_match": t["exact_match"],
@@ -119,12 +118,12 @@ def run(items: list[dict[str, Any]], root: Path, policy: Any, out: Path,
                             parse_errors=summary["parse_errors"], max_steps=max_steps)
 
 
-def _one(env: Any, policy: Any, item: dict[str, Any], root: Path, bench: BenchmarkRun,
+def _one(env: Any, policy: Any, item: dict[str, Any], root: Path, paths: RunPaths,
          max_steps: int) -> EpisodeRecord:
     from vagent import envs
     from vagent.agent import Agent
 
-    traj = Agent(policy, env, out=bench.folder(item["id"]), max_steps=max_steps).run(
+    traj = Agent(policy, env, out=paths.folder(item["id"]), max_steps=max_steps).run(
         item["question"], options={"item": item, "root": str(root)})
     first = traj.steps[0] if traj.steps else None
     pred = first.calls[0] if first and first.calls else None
@@ -140,7 +139,7 @@ def _one(env: Any, policy: Any, item: dict[str, Any], root: Path, bench: Benchma
     return EpisodeRecord(
         id=item["id"], success=bool(exact), error=first.error if first else "no step",
         steps=len(traj.steps), metrics={"type_match": typed, "exact_match": exact},
-        run=bench.relative(item["id"]), task=item["question"], group=expected["name"],
+        run=paths.relative(item["id"]), task=item["question"], group=expected["name"],
         expected=expected, prediction=pred, type_match=typed, exact_match=exact,
         raw=first.raw if first else "")
 

@@ -14,7 +14,7 @@ from typing import Any
 from vagent.envs.vln.data import Episode, SceneData
 from vagent.envs.vln.metrics import score, summarise
 
-from ..run import BenchmarkRun, EpisodeRecord, percent
+from ..run import BenchmarkRun, EpisodeRecord, RunPaths, percent
 from .submission import after_run, markdown_notes
 
 METRICS = ("TL", "NE", "SR", "OSR", "SPL", "RGS", "RGSPL")
@@ -42,39 +42,27 @@ def settings(dataset: str, split: str, max_steps: int, policy: Any, data: str | 
 
 def run(episodes: list[Episode], data: SceneData, dataset: str, policy: Any, out: Path,
         max_steps: int = 15, split: str = "", *, source: str | None = None,
-        seed: int | None = None, progress: bool = True) -> dict[str, Any]:
-    """Run ``policy`` on the episodes not yet in ``OUT/episodes.jsonl``; return the summary."""
-    from vagent.agent import Agent
+        seed: int | None = None, progress: bool = True, workers: int = 1) -> dict[str, Any]:
+    """Run ``policy`` on the episodes not yet in ``OUT/episodes.jsonl``, ``workers`` at once
+    (one env each); return the summary."""
     from vagent.envs.vln.env import VLNEnv
 
     cfg = settings(dataset, split, max_steps, policy, source, seed)
     with BenchmarkRun("vln", out, cfg, [e.id for e in episodes], progress=progress,
                       status=_status) as bench:
-        todo = set(bench.todo)
+        todo, paths = set(bench.todo), bench.paths
         views = getattr(policy, "images_needed", 1) > 0  # oracle, replay, random: no views needed
         data.check([e for e in episodes if e.id in todo], views=views)  # all missing, up front
-        env = VLNEnv(data=data, dataset=dataset, episodes=episodes, max_steps=max_steps,
-                     views=views)
-        try:
-            for ep in episodes:
-                if ep.id not in todo:
-                    continue
-                traj = Agent(policy, env, out=bench.folder(ep.id), max_steps=max_steps,
-                             meta={"episode": ep.id, "dataset": dataset}).run(
-                                 ep.instruction, options={"episode": ep})
-                walk = list(env.path)
-                metrics = score(ep, walk, data, env.predicted_object)  # None: a test episode
-                errors = sum(1 for s in traj.steps if s.error)
-                bench.add(EpisodeRecord(
-                    id=ep.id, success=None if metrics is None else bool(metrics["success"]),
-                    steps=len(traj.steps), metrics=metrics or {}, run=bench.relative(ep.id),
-                    task=ep.instruction,
-                    group=ep.scan, scan=ep.scan, walk=walk, reference=ep.path,
-                    stopped=env.stopped, predicted_object=env.predicted_object,
-                    target_object=ep.object_id, reason=traj.result.get("reason"),
-                    decisions=len(traj.steps), failed_decisions=errors))
-        finally:
-            env.close()
+
+        def make_env() -> Any:
+            return VLNEnv(data=data, dataset=dataset, episodes=episodes, max_steps=max_steps,
+                          views=views)
+
+        def one(env: Any, policy: Any, ep: Episode) -> EpisodeRecord:
+            return run_episode(env, policy, ep, data, dataset, paths, max_steps)
+
+        bench.map(episodes, one, key=lambda ep: ep.id, make_env=make_env, policy=policy,
+                  workers=workers)
         records = bench.selected()
         means = summarise(records, dataset)
         metrics = {k: means[k] for k in METRICS if k in means}
@@ -88,6 +76,26 @@ def run(episodes: list[Episode], data: SceneData, dataset: str, policy: Any, out
                             units={"TL": "m", "NE": "m"}, dataset=dataset, split=split,
                             prediction_only=means.get("prediction_only", 0), **extra,
                             failed_decisions=sum(r["failed_decisions"] for r in records))
+
+
+def run_episode(env: Any, policy: Any, ep: Episode, data: SceneData, dataset: str,
+                paths: RunPaths, max_steps: int) -> EpisodeRecord:
+    """One walk on ``env``: its record with the walk and its metrics."""
+    from vagent.agent import Agent
+
+    traj = Agent(policy, env, out=paths.folder(ep.id), max_steps=max_steps,
+                 meta={"episode": ep.id, "dataset": dataset}).run(
+                     ep.instruction, options={"episode": ep})
+    walk = list(env.path)
+    metrics = score(ep, walk, data, env.predicted_object)  # None: a test episode
+    errors = sum(1 for s in traj.steps if s.error)
+    return EpisodeRecord(
+        id=ep.id, success=None if metrics is None else bool(metrics["success"]),
+        steps=len(traj.steps), metrics=metrics or {}, run=paths.relative(ep.id),
+        task=ep.instruction, group=ep.scan, scan=ep.scan, walk=walk, reference=ep.path,
+        stopped=env.stopped, predicted_object=env.predicted_object,
+        target_object=ep.object_id, reason=traj.result.get("reason"),
+        decisions=len(traj.steps), failed_decisions=errors)
 
 
 def _status(records: list[dict[str, Any]]) -> str:

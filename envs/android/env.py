@@ -200,7 +200,9 @@ class AndroidEnv(Env):
         return m.group(1) if m else None
 
     # -- acting --------------------------------------------------------------------------------------------
-    def _point(self, x: float, y: float) -> tuple[int, int]:
+    def _point(self, x: float | None, y: float | None) -> tuple[int, int]:
+        if x is None or y is None:  # a computer_use click/drag "at the pointer"
+            raise ActionError("a touchscreen has no pointer — give the point to touch")
         w, h = self.screen_size
         xi, yi = int(round(x)), int(round(y))
         if not (0 <= xi < w and 0 <= yi < h):

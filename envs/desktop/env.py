@@ -303,11 +303,21 @@ class DesktopEnv(Env):
             raise ActionError(f"{act.action}: ({lx}, {ly}) is off the screen — nothing was done")
         return lx, ly
 
+    def _pointer(self, act: Action) -> tuple[int, int]:
+        """Where the mouse pointer is (a click or drag that names no point acts there), refused
+        when the pointer is outside the region the agent sees."""
+        lx, ly = self.driver.position()
+        if not self.map.inside(*self.map.to_image(lx, ly)):
+            raise ActionError(f"{act.action} at the pointer: the pointer ({lx}, {ly}) is outside "
+                              "the screen the agent sees — give a point")
+        return lx, ly
+
     def _plan(self, act: Action, entry: dict[str, Any]):  # noqa: ANN202
         """(a function doing the action, a description) — checking points and the deny list."""
         d = self.driver
         if isinstance(act, Click):
-            x, y = self._point(act, act.x, act.y)
+            x, y = (self._pointer(act) if act.x is None or act.y is None
+                    else self._point(act, act.x, act.y))
             entry["logical"] = [x, y]
             times = {1: "", 2: " double", 3: " triple"}[act.clicks]
             return (lambda: d.click(x, y, act.button, act.clicks),
@@ -317,7 +327,8 @@ class DesktopEnv(Env):
             entry["logical"] = [x, y]
             return lambda: d.move(x, y), f"move the mouse to ({x}, {y})"
         if isinstance(act, Drag):
-            x1, y1 = self._point(act, act.x1, act.y1)
+            x1, y1 = (self._pointer(act) if act.x1 is None or act.y1 is None
+                      else self._point(act, act.x1, act.y1))
             x2, y2 = self._point(act, act.x2, act.y2)
             entry["logical"] = [x1, y1, x2, y2]
             return lambda: d.drag(x1, y1, x2, y2), f"drag from ({x1}, {y1}) to ({x2}, {y2})"

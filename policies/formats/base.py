@@ -111,14 +111,17 @@ class Format:
             "action": {"description": "The action to perform:\n" + "\n".join(lines),
                        "enum": tool_actions, "type": "string"},
         }
-        point = {"type": "string", "description": P.PARAM_POINT_BOX} if boxes else \
-            {"type": "array", "description": P.PARAM_POINT_RESIZED}
+        mobile = kind == "mobile"
+        point = {"type": "string", "description": (P.PARAM_POINT_BOX if mobile
+                                                    else P.PARAM_POINT_COMPUTER_BOX)} \
+            if boxes else {"type": "array", "description": (P.PARAM_POINT_RESIZED if mobile
+                                                            else P.PARAM_POINT_COMPUTER_RESIZED)}
         point2 = {"type": "string", "description": P.PARAM_POINT2_BOX} if boxes else \
             {"type": "array", "description": P.PARAM_POINT2_RESIZED}
         names = set(present)
         if names & _POINTER:
             props[p1] = point
-        if names & {"swipe", "drag"}:
+        if "swipe" in names:  # computer_use's drag has one point: where it ends
             props[p2] = point2
         if kind == "computer" and "key" in names:
             props["keys"] = {"type": "array", "description": P.PARAM_KEYS}
