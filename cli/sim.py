@@ -45,6 +45,14 @@ def register(app: typer.Typer, eval_app: typer.Typer, sim_app: typer.Typer) -> N
                                                  ).splitlines() if ln.strip()]
             if not keys:
                 raise VagentError(f"{authorized_keys} holds no keys — give adbkey.pub lines")
+            from vagent.envs.android.sim.protocol import ProtocolError, decode_android_pubkey
+
+            for n, key in enumerate(keys, 1):
+                try:
+                    decode_android_pubkey(key)
+                except ProtocolError as e:
+                    raise VagentError(f"{authorized_keys}:{n}: {e} — give adbkey.pub lines"
+                                      ) from None
         device = Device(state, state_file=state_file, log=log)  # says why a path cannot be written
         try:
             server = PhoneServer(port=port, device=device,
