@@ -12,6 +12,7 @@ everything recursive after it: pydantic, ``json.dumps``) would raise ``Recursion
 from __future__ import annotations
 
 import json
+from struct import error as struct_error
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -143,15 +144,29 @@ def open_image(path: str | Path, mode: str | None = "RGB") -> Any:
         with Image.open(p) as im:
             im.load()
             return im.convert(mode) if mode else im.copy()
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError,
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, struct_error,
             Image.DecompressionBombError) as e:
         reason = "not an image" if isinstance(e, UnidentifiedImageError) else str(e)[:80]
         raise DataFileError(f"{p}: the image does not decode ({reason})") from None
 
 
 def image_size(path: str | Path) -> tuple[int, int]:
-    """``(width, height)`` of an image that decodes."""
-    size: tuple[int, int] = open_image(path, mode=None).size
+    """``(width, height)`` of an image file whose structure checks out (PIL's ``verify``: the
+    chunks and their checksums, without decoding the pixels — a loader may size thousands of
+    screenshots; ``open_image`` still names the file if the pixels then do not decode)."""
+    from PIL import Image, UnidentifiedImageError
+
+    p = Path(path)
+    if not p.is_file():
+        raise DataFileError(f"no image {p}" if not p.exists() else f"{p} is not an image file")
+    try:
+        with Image.open(p) as im:
+            size: tuple[int, int] = im.size
+            im.verify()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, struct_error,
+            Image.DecompressionBombError) as e:
+        reason = "not an image" if isinstance(e, UnidentifiedImageError) else str(e)[:80]
+        raise DataFileError(f"{p}: the image does not decode ({reason})") from None
     return size
 
 

@@ -266,10 +266,6 @@ def _register_subcommands() -> None:
         module.register(app, eval_app, sim_app)
 
 
-#: exceptions a user meets through what they gave (a file, a path, a value): one line, exit 1
-_RUNTIME = (OSError, ValueError, LookupError, TypeError, RuntimeError)
-
-
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())[:1000] or "failed"
 
@@ -375,14 +371,9 @@ def _run(argv: list[str] | None) -> int:
         field = ".".join(str(p) for p in err.get("loc", ()))
         print(f"vagent: {field + ': ' if field else ''}{_one_line(err['msg'])}", file=sys.stderr)
         return 1
-    except RecursionError as e:
-        return _internal(e)
-    except _RUNTIME as e:
-        if type(e) in (OSError, FileNotFoundError, PermissionError, IsADirectoryError,
-                       NotADirectoryError, FileExistsError, UnicodeDecodeError):
-            print(f"vagent: {_one_line(str(e))}", file=sys.stderr)
-            return 1
-        return _internal(e)
+    except OSError as e:  # the machine's answer (a path, a permission, a full disk)
+        print(f"vagent: {_one_line(str(e))}", file=sys.stderr)
+        return 1
     except Exception as e:  # noqa: BLE001 — the last net: one line and a log, never a traceback
         return _internal(e)
 

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from vagent.actions import ActionError, ActionSpace, get_space
 from vagent.actions import files
@@ -46,7 +45,7 @@ def history_view(step: Step) -> StepView:
 
 
 def build_context(step: Step, previous: Sequence[Step], space: ActionSpace) -> Context:
-    screenshot = np.asarray(Image.open(step.image).convert("RGB"))
+    screenshot = np.asarray(files.open_image(step.image))
     bound = space.with_screen(step.width, step.height)
     return Context(task=step.instruction, space=bound,
                    observation={"screenshot": screenshot, "text": ""},
