@@ -71,7 +71,8 @@ def invoke(argv: list[str], sandbox: Path, stdin: str = "") -> Outcome:
     from vagent.cli.app import run
 
     before = _files(sandbox)
-    out, err = io.StringIO(), io.StringIO()
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")  # parse writes to stdout.buffer
+    err = io.StringIO()
     cwd = os.getcwd()
     old_stdin = os.sys.stdin
     try:
@@ -84,7 +85,9 @@ def invoke(argv: list[str], sandbox: Path, stdin: str = "") -> Outcome:
         os.sys.stdin = old_stdin
     after = _files(sandbox)
     outside = sorted(p for p in after - before if not (p == "out" or p.startswith("out/")))
-    return Outcome(code, out.getvalue(), err.getvalue(), outside)
+    out.flush()
+    return Outcome(code, out.buffer.getvalue().decode("utf-8", "replace"), err.getvalue(),
+                   outside)
 
 
 # -- cases: where each loader reads a file ------------------------------------------------------
