@@ -10,11 +10,36 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from .coords import PIXELS, Frame
 from .models import Action
 from .space import ActionSpace
+
+
+class EncodedImage(np.ndarray):
+    """An H×W×3 screenshot that keeps the PNG bytes the device sent, so that nothing between
+    the device and the disk encodes the frame again (the trajectory writes these bytes; a policy
+    that sends the image at its own size sends them too). A slice or a copy is other pixels:
+    it has no bytes (``png`` None)."""
+
+    png: bytes | None
+
+    @classmethod
+    def of(cls, pixels: np.ndarray, png: bytes) -> EncodedImage:
+        image = np.asarray(pixels).view(cls)
+        image.png = png
+        return image
+
+    def __array_finalize__(self, obj: Any) -> None:
+        self.png = None
+
+
+def png_bytes(image: Any) -> bytes | None:
+    """The PNG bytes a screenshot was decoded from, when it kept them (``EncodedImage``)."""
+    png = getattr(image, "png", None)
+    return png if isinstance(png, bytes) else None
 
 
 class StepView(BaseModel):

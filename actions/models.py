@@ -16,7 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_valida
 class Action(BaseModel):
     """Base of every action. Subclasses fix ``action`` to a Literal of their name."""
 
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    # Each model's validator is built when first used, not at import: ``vagent parse`` uses
+    # one or two of them and starts faster (tests/test_startup.py).
+    model_config = ConfigDict(extra="forbid", frozen=False, defer_build=True)
 
     action: str
     # Pairs of field names that together hold one point on the screen, e.g. (("x", "y"),).

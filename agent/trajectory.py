@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from vagent.actions import files
 from vagent.actions.secrets import redact_url
+from vagent.actions.context import png_bytes
 
 from .render import notebook
 
@@ -84,6 +85,10 @@ class TrajectoryWriter:
         if image is None:
             return None
         name = f"step_{step:03d}.png"
+        png = png_bytes(image)
+        if png is not None:  # the device's own PNG: written as it came, never encoded again
+            (self.out / name).write_bytes(png)
+            return name
         # compress_level 1: a phone screenshot encodes in a few ms instead of ~100 ms
         Image.fromarray(image).save(self.out / name, compress_level=1)
         return name

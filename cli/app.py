@@ -1,28 +1,111 @@
 """The ``vagent`` command line.
 
-Heavy libraries (torch, transformers) are imported only by the commands that need them, so
-``vagent --help`` and ``vagent parse`` start fast. Errors a user can meet print one line and
-exit 1; usage errors exit 2.
+Startup is what the light commands pay, so nothing heavy is imported before it is needed:
+torch and transformers only in the commands that load a model, and the command modules
+themselves (with pydantic and the policy options) only when one of their commands is run or
+its own ``--help`` is asked for. Listing the commands (``vagent --help``) reads the table
+``LAZY`` below. Errors a user can meet print one line and exit 1; usage errors exit 2.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import typer
+from typer.core import TyperGroup
 
-from vagent.cli.options import (SEED_MAX, PolicyOptions, check_out_folder, check_positive,
-                                make_policy, policy_options)
+# The commands whose modules load on first use: group ("" is the top level) → command →
+# (module under vagent.cli, its one-line help as listed). tests/test_startup.py checks this
+# table against the commands the modules build. A module's ``register(app, eval_app, sim_app)``
+# adds its commands to the three groups.
+LAZY: dict[str, dict[str, tuple[str, str]]] = {
+    "": {
+        "run": ("run", "Run the agent on a task and write the trajectory."),
+        "view": ("view", "Write DIR/index.html: a run's steps with the actions drawn, or an "
+                         "evaluation's results."),
+        "data": ("data", "Training data from trajectories."),
+        "train": ("train", "Train Qwen2-VL-family checkpoints."),
+    },
+    "eval": {
+        "vln": ("vln", "Vision-and-language navigation (R2R: TL NE SR OSR SPL; REVERIE: + RGS "
+                       "RGSPL)."),
+        "fncall": ("fncall", "Function calling from images: type match and exact match of the "
+                             "first tool call."),
+        "cards": ("cards", "RL4VLM card games: success rate (summed reward > 0) per game, with "
+                           "a 95% CI."),
+        "aitz": ("aitz", "AITZ step-level evaluation: CoAT type/exact match, success rate, goal "
+                         "progress, and AITW matching."),
+        "alfred": ("alfred", "ALFRED: success rate, goal conditions and their "
+                             "path-length-weighted forms."),
+        "phone-sim": ("phone_sim", "Success rate on the simulated phone's held-out tasks."),
+        "merge": ("merge", "Combine the results folders of --shard i/n runs into one summary."),
+    },
+    "sim": {
+        "phone": ("sim", "Serve the simulated phone over the ADB wire protocol until Ctrl-C."),
+    },
+}
+
+
+def load_command(group: str, name: str) -> Any:
+    """The click command ``name`` of ``group`` as its module builds it (the typer apps its
+    ``register`` fills are throwaway: only the one command is kept)."""
+    module = importlib.import_module(f"vagent.cli.{LAZY[group][name][0]}")
+    apps = {g: typer.Typer(rich_markup_mode=None) for g in LAZY}
+    module.register(apps[""], apps["eval"], apps["sim"])
+    return typer.main.get_group(apps[group]).commands[name]
+
+
+class LazyGroup(TyperGroup):
+    """A typer group whose commands listed in ``LAZY[group]`` are built on first use."""
+
+    group: ClassVar[str] = ""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in LAZY[self.group]
+                                               if n not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in LAZY[self.group]:
+            self.commands[cmd_name] = load_command(self.group, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The commands and their one-line help, from the table for those not yet built."""
+        from typer._click.utils import make_default_short_help
+
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names))
+        rows = []
+        for name in names:
+            cmd = self.commands.get(name)
+            if cmd is None:
+                rows.append((name, make_default_short_help(LAZY[self.group][name][1], limit)))
+            elif not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+class _EvalGroup(LazyGroup):
+    group = "eval"
+
+
+class _SimGroup(LazyGroup):
+    group = "sim"
+
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  help="vagent — visual agents driven by Qwen2-VL-family models.")
-eval_app = typer.Typer(no_args_is_help=True, help="Evaluate a policy on a benchmark.")
-sim_app = typer.Typer(no_args_is_help=True, help="Simulated devices (for machines without one).")
+                  cls=LazyGroup, help="vagent — visual agents driven by Qwen2-VL-family models.")
+eval_app = typer.Typer(no_args_is_help=True, cls=_EvalGroup,
+                       help="Evaluate a policy on a benchmark.")
+sim_app = typer.Typer(no_args_is_help=True, cls=_SimGroup,
+                      help="Simulated devices (for machines without one).")
 app.add_typer(eval_app, name="eval")
 app.add_typer(sim_app, name="sim")
+
 
 def _version() -> str:
     from importlib import metadata
@@ -168,104 +251,6 @@ def parse_cmd(
     sys.stdout.flush()
 
 
-@app.command("run")
-@policy_options(default="tiny")  # the bundled model on the simulated phone: runs on any CPU
-def run_cmd(
-    task: Annotated[str, typer.Argument(help="What the agent should do.")],
-    env: Annotated[str, typer.Option("--env", "-e", help="Environment (see 'vagent envs').")] = "android-sim",
-    max_steps: Annotated[int, typer.Option(min=1, max=100000, help="Stop after this many steps.")] = 20,
-    out: Annotated[Path | None, typer.Option(callback=check_out_folder, help="Run folder (default runs/<time>).")] = None,
-    seed: Annotated[int | None, typer.Option(min=0, max=SEED_MAX, help="Seed of the env's reset.")] = None,
-    time_budget: Annotated[float | None, typer.Option(callback=check_positive, help="Stop after this many seconds.")] = None,
-    parse_retries: Annotated[int, typer.Option(min=0, max=10, help="Retries after a parse error.")] = 1,
-    serial: Annotated[str | None, typer.Option(help="android: device HOST:PORT or USB serial.")] = None,
-    xvfb: Annotated[str | None, typer.Option(help="desktop: start Xvfb with this WxH for the run.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="desktop: record, do not act.")] = False,
-    confirm: Annotated[bool, typer.Option("--confirm", help="desktop: ask before each action.")] = False,
-    env_opt: Annotated[list[str] | None, typer.Option("--env-opt", help="Any other env option KEY=VALUE.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", help="Print only the result.")] = False,
-    policy_opts: PolicyOptions = PolicyOptions(),
-) -> None:
-    """Run the agent on a task and write the trajectory."""
-    import datetime as dt
-
-    from vagent import envs
-    from rich.console import Console
-
-    from vagent.actions.errors import OptionError
-    from vagent.agent.loop import Agent
-
-    console = Console(stderr=False, highlight=False)
-    env_kwargs: dict[str, Any] = {}
-    for key, value in (("serial", serial), ("xvfb", xvfb)):
-        if value is not None:
-            env_kwargs[key] = value
-    if dry_run:
-        env_kwargs["dry_run"] = True
-    if confirm:
-        env_kwargs["confirm"] = True
-    for item in env_opt or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise typer.BadParameter(f"--env-opt takes KEY=VALUE, got {item!r}")
-        env_kwargs[key.replace("-", "_")] = value
-    if env not in envs.names():
-        try:
-            envs.registry.gym_id(env)  # a gymnasium id works too
-        except envs.registry.UnknownEnv as e:
-            raise typer.BadParameter(str(e), param_hint="--env") from None
-    out = out or Path("runs") / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    # The env first: a missing device should fail before a model spends time loading.
-    try:
-        environment = envs.make(env, **env_kwargs)
-    except TypeError as e:  # gymnasium passes options on as keyword arguments
-        raise OptionError(f"env {env!r} does not take these options ({e}) — see "
-                          f"docs for its --env-opt names") from None
-    try:
-        policy = make_policy(policy_opts)
-    except BaseException:
-        environment.close()
-        raise
-
-    def show(rec: Any) -> None:
-        if quiet:
-            return
-        what = json.dumps(rec.action, ensure_ascii=False) if rec.action else (
-            ", ".join(f"{t['name']} → {t['result'][:60]}" for t in rec.tool_results) or "-")
-        line = f"[bold]step {rec.step:>3}[/bold]  {what}"
-        if rec.thought:
-            line += f"\n          [dim]{rec.thought[:160]}[/dim]"
-        if rec.error:
-            line += f"\n          [red]{rec.error[:200]}[/red]"
-        console.print(line)
-
-    try:
-        agent = Agent(policy, environment, out=out, max_steps=max_steps, time_budget=time_budget,
-                      parse_retries=parse_retries, on_step=show, meta={"env_name": env})
-        traj = agent.run(task, seed=seed)
-    finally:
-        environment.close()
-        policy.close()
-    res = traj.result
-    verdict = {True: "[green]success[/green]", False: "[red]failure[/red]",
-               None: "[yellow]unchecked[/yellow]"}[res.get("success")]
-    from vagent.cli.view import print_page
-
-    print_page(out)  # the page first: the verdict stays the last line (make demo's)
-    console.print(f"{verdict} after {res.get('steps')} steps ({res.get('reason')}) — "
-                  f"trajectory in {out}/", soft_wrap=True)  # one line, however narrow
-
-
-def _register_subcommands() -> None:
-    """The command modules add their commands to the apps above (each imports only typer and
-    the CLI's options at import: ``vagent --help`` stays light)."""
-    from vagent.cli import (aitz, alfred, cards, data, fncall, merge, phone_sim, sim, train,
-                            view, vln)
-
-    for module in (vln, fncall, cards, sim, aitz, alfred, data, train, phone_sim, view, merge):
-        module.register(app, eval_app, sim_app)
-
-
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())[:1000] or "failed"
 
@@ -349,7 +334,6 @@ def _run(argv: list[str] | None) -> int:
     from vagent.actions.errors import OptionError, VagentError
 
     click = _click_exceptions()
-    _register_subcommands()
     try:
         code = app(args=argv, prog_name="vagent", standalone_mode=False)
         return code if isinstance(code, int) else 0

@@ -25,12 +25,15 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         from rich.console import Console
 
         from vagent.benchmarks.run import merge_shards, spread
-        from vagent.cli import aitz, alfred, cards, fncall, phone_sim, vln  # noqa: F401
+        from vagent.cli.app import LAZY, load_command
         from vagent.cli.benchmark_options import COMMANDS
         from vagent.cli.options import PolicyOptions
 
         command = merge_shards(folders, out)
-        fn = COMMANDS.get(command.get("command", ""))
+        name = command.get("command", "")
+        if name in LAZY["eval"] and name != "merge":
+            load_command("eval", name)  # the command modules load lazily; this fills COMMANDS
+        fn = COMMANDS.get(name)
         if fn is None:
             raise typer.BadParameter(f"{folders[0]} was run by an eval command this vagent does "
                                      "not have", param_hint="FOLDERS")

@@ -1,7 +1,7 @@
 """Prefilled tokens and step time over a phone episode, with and without KV-cache reuse.
 
-    python -m vagent.perf.kv_reuse [--steps 10] [--keep 1 3] [--model DIR --format NAME]
-    python -m vagent.perf.kv_reuse --ratios [qwen2vl qwen25vl uitars] [--steps 30]
+    python -m vagent.perf.kv_reuse [--steps 10] [--keep 1 3] [--window 0 3] [--model DIR --format NAME]
+    python -m vagent.perf.kv_reuse --ratios [vagent-tiny qwen2vl qwen25vl uitars] [--steps 30]
 
 Default model: the bundled tiny policy (its own layout, ``keep_images`` overridden). The
 episode: drawn 1080×2400 phone screens (a new one each step, as ``perf/policy_step.py``) and the
@@ -12,7 +12,8 @@ Columns per ``keep_images``: prompt tokens summed over the steps; tokens that di
 previous step's prompt plus answer (measured here from the processor's output: the longest
 shared prefix, cut before the first image that differs); tokens prefilled with reuse (the
 policy's ``prefill_len``); the saving (prompt ÷ prefilled); mean step time and CPU time without
-and with reuse.
+and with reuse. ``--window K`` adds runs with the reuse-friendly layout option
+``image_window=K`` (0: the trained layout).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def differing(policy: Any, ctxs: list[Any], answers: list[str]) -> list[int]:
     return out
 
 
-def ratios(fmt: str, keep: int, steps: int) -> tuple[int, int]:
+def ratios(fmt: str, keep: int, steps: int, window: int = 0) -> tuple[int, int]:
     """(prompt tokens, tokens differing from the previous prompt + answer) summed over an
     episode whose answers are written, not generated: a click on a different point each step
     in the format's own syntax. Only the processor runs, so long episodes cost little."""
@@ -79,9 +80,13 @@ def ratios(fmt: str, keep: int, steps: int) -> tuple[int, int]:
     from vagent.actions.parsing import render
     from vagent.policies.tiny import cached_tiny_checkpoint
 
-    family = "qwen25vl" if fmt == "qwen25vl" else "qwen2vl"
-    path = cached_tiny_checkpoint(ROOT / ".cache" / "tiny-models", family)  # type: ignore[arg-type]
-    policy = policies.make("qwen-vl", model=str(path), format=fmt, keep_images=keep)
+    opts = {"keep_images": keep, "image_window": window or None}
+    if fmt == "vagent-tiny":  # the bundled model's own layout and settings
+        policy = policies.make("tiny", **opts)
+    else:
+        family = "qwen25vl" if fmt == "qwen25vl" else "qwen2vl"
+        path = cached_tiny_checkpoint(ROOT / ".cache" / "tiny-models", family)  # type: ignore[arg-type]
+        policy = policies.make("qwen-vl", model=str(path), format=fmt, **opts)
     space = get_space("mobile").with_screen(1080, 2400)
     frame = policy.frame()
     views: list[StepView] = []
@@ -113,6 +118,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m vagent.perf.kv_reuse")
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--keep", type=int, nargs="+", default=[1, 3])
+    ap.add_argument("--window", type=int, nargs="+", default=[0],
+                    help="image_window values to compare (0: the trained layout)")
     ap.add_argument("--model", default=None, help="a checkpoint folder (default: the bundled)")
     ap.add_argument("--format", default=None)
     ap.add_argument("--max-new-tokens", type=int, default=None)
@@ -127,13 +134,15 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.torch_threads)
     if args.ratios is not None:
         print(f"{args.steps} steps, 1080x2400 screens, answers written (a click per step)")
-        print("| format | keep_images | prompt tokens | differ from previous | saving |")
-        print("|---|---:|---:|---:|---:|")
-        for fmt in args.ratios or ["qwen2vl", "qwen25vl", "uitars"]:
+        print("| format | keep_images | image_window | prompt tokens | differ from previous "
+              "| saving |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for fmt in args.ratios or ["vagent-tiny", "qwen2vl", "qwen25vl", "uitars"]:
             for keep in args.keep:
-                prompt, differ = ratios(fmt, keep, args.steps)
-                print(f"| {fmt} | {keep} | {prompt} | {differ} | {prompt / differ:.2f}× |",
-                      flush=True)
+                for window in args.window:
+                    prompt, differ = ratios(fmt, keep, args.steps, window)
+                    print(f"| {fmt} | {keep} | {window or '-'} | {prompt} | {differ} | "
+                          f"{prompt / differ:.2f}× |", flush=True)
         return
 
     from vagent import policies
@@ -144,12 +153,13 @@ def main(argv: list[str] | None = None) -> None:
     if args.max_new_tokens:
         opts["max_new_tokens"] = args.max_new_tokens
     print(f"policy {name} {args.model or '(bundled)'}, {args.steps} steps, 1080x2400 screens")
-    print("| keep_images | prompt tokens | differ from previous | prefilled with reuse | "
-          "saving | step s (full → reuse) | CPU s (full → reuse) | same answers |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---|")
-    for keep in args.keep:
-        full = policies.make(name, **opts, keep_images=keep)
-        reuse = policies.make(name, **opts, keep_images=keep, kv_reuse=True)
+    print("| keep_images | image_window | prompt tokens | differ from previous | prefilled with "
+          "reuse | saving | step s (full → reuse) | CPU s (full → reuse) | same answers |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for keep, window in [(k, w) for k in args.keep for w in args.window]:
+        layout = {"keep_images": keep, "image_window": window or None}
+        full = policies.make(name, **opts, **layout)
+        reuse = policies.make(name, **opts, **layout, kv_reuse=True)
         a = contexts_and_answers(full, args.steps)
         b = contexts_and_answers(reuse, args.steps)
         same = [d.raw for _, d in a] == [d.raw for _, d in b]
@@ -160,7 +170,8 @@ def main(argv: list[str] | None = None) -> None:
         def mean(run: list[tuple[Any, Any]], key: str) -> float:
             return statistics.mean(d.timings[key] for _, d in run[1:] or run)
 
-        print(f"| {keep} | {prompt} | {differ} | {prefilled} | {prompt / prefilled:.2f}× | "
+        print(f"| {keep} | {window or '-'} | {prompt} | {differ} | {prefilled} | "
+              f"{prompt / prefilled:.2f}× | "
               f"{mean(a, 'wall'):.3f} → {mean(b, 'wall'):.3f} | "
               f"{mean(a, 'cpu'):.3f} → {mean(b, 'cpu'):.3f} | {'yes' if same else 'NO'} |",
               flush=True)

@@ -25,9 +25,12 @@ COMMANDS: dict[str, list[str]] = {
     "python -c pass": ["-c", "pass"],
     "python -c 'import typer'": ["-c", "import typer"],
     "python -c 'import pydantic'": ["-c", "import pydantic"],
+    # What any typer command that runs pays: typer checks its arguments with pydantic
+    # TypeAdapters, so pydantic and its schema machinery load whatever the command does.
+    "typer + pydantic + one model": ["-c", "import typer, pydantic\n"
+                                     "class A(pydantic.BaseModel):\n    x: int"],
     "vagent --help": ["-m", "vagent", "--help"],
     "vagent parse": ["-m", "vagent", "parse", ANSWER],
-
 }
 
 # An installed package has its bytecode cached; measure that (a session that sets

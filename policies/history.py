@@ -115,6 +115,17 @@ class HistoryConfig(BaseModel):
     # Replaces the format's system prompt (tools and rules): for a checkpoint fine-tuned with a
     # prompt of its own, such as the bundled tiny model. The parser is the format's either way.
     system: str | None = None
+    # A layout for KV-cache reuse (an option: the checkpoints were trained without it). Past
+    # screenshots stay images only within windows of this many steps: at each step whose number
+    # is a multiple of it, every past screenshot turns into a line at once, so the steps in
+    # between only append to the previous prompt (a kept image that moves is re-encoded: one
+    # eviction per window instead of one per step). At most ``keep_images`` images either way.
+    image_window: int | None = Field(None, ge=1)
+
+
+def window_start(step: int, window: int | None) -> int:
+    """The first step whose screenshot may still be an image at ``step`` (0: no window)."""
+    return step // window * window if window else 0
 
 
 def _calls_text(view: StepView, fmt: Format, frame: Any) -> str:
@@ -182,10 +193,12 @@ def build_turns(context: Context, fmt: Format, cfg: HistoryConfig,
     parts = {n: ImagePart.of(arrays[n], cfg.min_pixels, cfg.max_pixels) for n in order}
     obs_text = str(context.observation.get("text") or "")[: cfg.obs_chars].strip()
 
+    start = window_start(context.step, cfg.image_window)
+
     def render(n_images: int, dropped: int
                ) -> tuple[list[Message], int, list[StepView], list[int]]:
         shown = views[dropped:]
-        first = shown[0].step if shown else context.step
+        first = max(shown[0].step if shown else context.step, start)
         kept = [n for n in order if n >= first][-n_images:] if n_images else []
         ep = Episode(task=context.task, space=context.space, screen=screen, frame=frame,
                      steps=shown, images={n: parts[n] for n in kept}, step=context.step,
@@ -308,6 +321,9 @@ def build(context: Context, fmt: Format, config: HistoryConfig | None = None,
     # Steps views[first:] are blocks, views[dropped:first] are lines.
     past_images = max(0, cfg.keep_images - (1 if shot is not None else 0))
     first = max(0, n - past_images)
+    if cfg.image_window:  # the steps before the window are lines already
+        start = window_start(context.step, cfg.image_window)
+        first = max(first, next((i for i, v in enumerate(views) if v.step >= start), n))
     dropped = 0
     total = fixed + sum(line_cost[dropped:first]) + sum(block_cost(i) for i in range(first, n))
     while total > budget:

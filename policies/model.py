@@ -38,6 +38,7 @@ class ModelOptions(BaseModel):
     seed: int | None = None
     obs_chars: int = Field(1000, ge=0)
     system: str | None = None  # replaces the format's system prompt (fine-tuned checkpoints)
+    image_window: int | None = Field(None, ge=1)  # a reuse-friendly layout (policies/history.py)
 
     def stops(self, fmt: formats.Format) -> list[str]:
         extra = self.stop.split("|") if isinstance(self.stop, str) else list(self.stop or [])
@@ -68,7 +69,7 @@ class ModelPolicy(Policy):
         return HistoryConfig(max_tokens=o.context_tokens, keep_images=o.keep_images,
                              reserve=o.max_new_tokens, min_pixels=self.min_pixels,
                              max_pixels=self.max_pixels, obs_chars=o.obs_chars,
-                             system=o.system)
+                             system=o.system, image_window=o.image_window)
 
     # Subclasses settle the image size range (from options, the processor, the server's
     # defaults) into _min and _max when they start.

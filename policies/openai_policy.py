@@ -29,6 +29,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
+from vagent.actions.context import png_bytes
 from vagent.actions.coords import DEFAULT_MIN_PIXELS
 from vagent.actions.errors import OptionError, VagentError
 from vagent.actions.secrets import redact_url
@@ -105,6 +106,9 @@ def encode(part: ImagePart, fmt: str = "png") -> str:
     """The screenshot resized to its smart_resize size, as a data URL."""
     from PIL import Image
 
+    png = png_bytes(part.array)
+    if png is not None and fmt == "png" and part.array.shape[:2] == (part.height, part.width):
+        return "data:image/png;base64," + base64.b64encode(png).decode("ascii")  # as it came
     img = Image.fromarray(part.array)
     if img.size != (part.width, part.height):
         img = img.resize((part.width, part.height), Image.Resampling.BICUBIC)

@@ -61,13 +61,41 @@ class QwenLocalOptions(ModelOptions):
 
 @dataclass
 class _Row:
-    """One act call waiting for its batch."""
+    """One act call waiting for its batch: its prompt already through the processor."""
 
-    text: str
-    images: list[Any]
+    inputs: dict[str, Any]  # the processor's tensors for this row alone (batch dimension 1)
     stops: tuple[str, ...]
     grammar: Any
     timings: dict[str, float] = field(default_factory=dict)
+
+
+#: Per-token tensors of the processor's output, and what a row is padded with on the left (None:
+#: the tokenizer's pad token). Anything else is per image and is concatenated.
+_PADDED = {"input_ids": None, "attention_mask": 0, "mm_token_type_ids": 0}
+_PER_IMAGE = ("pixel_values", "image_grid_thw")
+
+
+def collate(rows: Sequence[dict[str, Any]], pad_id: int) -> dict[str, Any]:
+    """One batch from rows the processor prepared one by one: the per-token tensors padded on
+    the left to the longest row, the images' patches and grids concatenated in row order —
+    what the processor gives for all the rows at once with ``padding=True`` and left padding
+    (tests/test_local_speed.py checks it)."""
+    import torch
+
+    if len(rows) == 1:
+        return dict(rows[0])
+    width = max(r["input_ids"].shape[1] for r in rows)
+    out: dict[str, Any] = {}
+    for key in dict.fromkeys(k for r in rows for k in r):  # every key, in the processor's order
+        if key in _PER_IMAGE:  # rows without images have none
+            out[key] = torch.cat([r[key] for r in rows if key in r], dim=0)
+        elif key in _PADDED:
+            fill = pad_id if _PADDED[key] is None else _PADDED[key]
+            out[key] = torch.cat([torch.nn.functional.pad(r[key], (width - r[key].shape[1], 0),
+                                                          value=fill) for r in rows], dim=0)
+        else:
+            raise ValueError(f"cannot batch the processor's {key!r}")
+    return out
 
 
 def locate_checkpoint(model: str) -> str:
@@ -226,6 +254,10 @@ class QwenLocalPolicy(ModelPolicy):
         return messages, images
 
     def generate(self, prompt: Prompt, context: Context, timings: dict[str, float]) -> str:
+        with self._batcher.preparing():  # a batch forming meanwhile waits for this row
+            return self._generate(prompt, context, timings)
+
+    def _generate(self, prompt: Prompt, context: Context, timings: dict[str, float]) -> str:
         o: QwenLocalOptions = self.options  # type: ignore[assignment]
         t = time.perf_counter()
         messages, images = self.chat_messages(prompt)
@@ -234,8 +266,13 @@ class QwenLocalPolicy(ModelPolicy):
         stops = o.stops(self.fmt) if context.protocol is None else o.stops(formats.Format())
         grammar = self._grammar(context) if o.constrain else None
         timings["prompt"] = timings.get("prompt", 0.0) + time.perf_counter() - t
-        row = _Row(text=text, images=images, stops=tuple(stops), grammar=grammar,
-                   timings=timings)
+        # The processor's work on this row (resizing, patches, tokens) happens here, in the
+        # caller's thread, before the row joins a batch: concurrent callers do it side by side
+        # (PIL and torch release the GIL) and the batch only pads and concatenates.
+        t = time.perf_counter()
+        inputs = dict(self.processor(text=[text], images=images or None, return_tensors="pt"))
+        timings["preprocess"] = time.perf_counter() - t
+        row = _Row(inputs=inputs, stops=tuple(stops), grammar=grammar, timings=timings)
         return self._batcher(row)
 
     def act_batch(self, contexts: Sequence[Context]) -> list[Decision]:
@@ -268,13 +305,11 @@ class QwenLocalPolicy(ModelPolicy):
 
         o: QwenLocalOptions = self.options  # type: ignore[assignment]
         t = time.perf_counter()
-        images = [im for r in rows for im in r.images]
-        inputs = self.processor(text=[r.text for r in rows], images=images or None,
-                                padding=True, return_tensors="pt")
-        inputs = inputs.to(self.input_device)
+        inputs = collate([r.inputs for r in rows], self.tokenizer.pad_token_id)
+        inputs = {k: v.to(self.input_device) for k, v in inputs.items()}
         if "pixel_values" in inputs:
             inputs["pixel_values"] = inputs["pixel_values"].to(self.model.dtype)
-        preprocess = time.perf_counter() - t
+        collated = time.perf_counter() - t
         width = inputs["input_ids"].shape[1]
 
         gen: dict[str, Any] = {"max_new_tokens": o.max_new_tokens, "do_sample": o.do_sample}
@@ -300,7 +335,7 @@ class QwenLocalPolicy(ModelPolicy):
         replies = []
         for i, row in enumerate(rows):
             new = out[i, width:]
-            row.timings.update(preprocess=preprocess, generate=elapsed, batch=float(len(rows)),
+            row.timings.update(collate=collated, generate=elapsed, batch=float(len(rows)),
                                prompt_len=float(inputs["attention_mask"][i].sum()),
                                generated_len=float(new.shape[0]))
             if len(rows) == 1:

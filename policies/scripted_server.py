@@ -208,6 +208,11 @@ class ScriptedServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # One write per reply, sent at once: unbuffered, the headers and the body went out
+            # as two small writes and the second waited for the client's delayed ACK (Nagle's
+            # algorithm) — about 40 ms on every reply. handle_one_request flushes the buffer.
+            disable_nagle_algorithm = True
+            wbufsize = 1 << 20
 
             def log_message(self, *args: Any) -> None:  # quiet: tests read .requests instead
                 pass

@@ -156,12 +156,16 @@ def _one_line_error(res: subprocess.CompletedProcess) -> str:
 
 
 # -- the checks -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("workers", [1, 3], ids=["serial", "threaded"])
 @pytest.mark.parametrize("bench", BENCHES, ids=lambda b: b.name)
-def test_a_killed_run_resumes_only_its_unfinished_episodes(bench: Bench, tmp_path: Path,
+def test_a_killed_run_resumes_only_its_unfinished_episodes(bench: Bench, workers: int,
+                                                            tmp_path: Path,
                                                             subprocess_env: dict[str, str]
                                                             ) -> None:
+    """Threaded: episodes in flight when the gate closes block too; the kill loses them and
+    the rerun asks them again from their start (aitz: its steps)."""
     out = tmp_path / "out"
-    cmd = _command(bench, tmp_path, out)
+    cmd = _command(bench, tmp_path, out) + ["--workers", str(workers)]
     gate = out / "episodes.jsonl"
     proc = subprocess.Popen(cmd, env={**subprocess_env, "VAGENT_TEST_GATE": str(gate)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -132,13 +132,14 @@ def test_text_answers_drive_the_games(tmp_path: Path) -> None:
     assert isinstance(policy.prompts[-1][1], str) and "current formula" in policy.prompts[-1][1]
 
 
-def test_parallel_workers_keep_episode_order_and_results(tmp_path: Path) -> None:
+def test_parallel_workers_give_the_serial_results(tmp_path: Path) -> None:
     one = evaluate(["points24"], 12, 4, lambda: policies.make("oracle"), tmp_path / "1")
     two = evaluate(["points24"], 12, 4, lambda: policies.make("oracle"), tmp_path / "2",
                    workers=3)
     assert one["groups"] == two["groups"]
-    assert (tmp_path / "1" / "episodes.jsonl").read_text() == \
-        (tmp_path / "2" / "episodes.jsonl").read_text()
+    # records are written as episodes finish (any order); each is the serial run's
+    lines = [sorted((tmp_path / d / "episodes.jsonl").read_text().splitlines()) for d in "12"]
+    assert lines[0] == lines[1] and len(lines[0]) == 12
 
 
 def test_agent_loop_runs_a_card_game(tmp_path: Path) -> None:

@@ -3,6 +3,8 @@ append-only layout."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -222,3 +224,31 @@ def test_frame_and_resolution_follow_pixels(fmt: str) -> None:
     else:
         assert frame.kind == "rel1000" and "[0, 1000)" in system
     assert p.images[0].width == 420 and p.images[0].height == 924
+
+
+@pytest.mark.parametrize("name", APPEND_ONLY)
+def test_image_window_evicts_a_window_at_a_time_and_appends_in_between(name: str) -> None:
+    """With ``image_window=3`` (and 3 kept images) the past screenshots all become lines at
+    steps 3, 6, ...; at every other step the conversation only grows at its end."""
+    rng = np.random.default_rng(2)
+    shots = [rng.integers(0, 255, (240, 108, 3), dtype=np.uint8) for _ in range(9)]
+    fmt = formats.get(name)
+
+    def prompt(t: int, window: int | None) -> Any:
+        steps = views(t, None)
+        for i, s in enumerate(steps):
+            s.screenshot = shots[i]
+        return build(ctx(steps, shots[t]), fmt, HistoryConfig(keep_images=3, image_window=window))
+
+    assert [len(prompt(t, 3).images) for t in range(8)] == [1, 2, 3, 1, 2, 3, 1, 2]
+    assert [len(prompt(t, None).images) for t in range(8)] == [1, 2, 3, 3, 3, 3, 3, 3]
+    for t in (3, 4, 6, 7):
+        before, after = prompt(t, 3), prompt(t + 1, 3)
+        for a, b in zip(before.messages[:-1], after.messages):
+            assert (a.role, a.text) == (b.role, b.text)
+            assert len(a.images) == len(b.images)
+            assert all(i.array is j.array for i, j in zip(a.images, b.images))
+    # Without the option the layout is the trained one: the oldest image moves every step.
+    before, after = prompt(4, None), prompt(5, None)
+    assert any((a.role, a.text, len(a.images)) != (b.role, b.text, len(b.images))
+               for a, b in zip(before.messages[:-1], after.messages))

@@ -5,6 +5,7 @@ checkpoints, whose near-flat logits turn any wrong position or stale key into ot
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -78,6 +79,35 @@ def test_concurrent_calls_meet_in_one_batch_with_the_answers_of_single_calls(
     assert max(together._batcher.sizes[before:]) > 1
 
 
+@pytest.mark.parametrize("fixture", FIXTURES)
+def test_rows_prepared_one_by_one_collate_into_the_processors_batch(
+        fixture: str, request: pytest.FixtureRequest) -> None:
+    """Each caller runs the processor on its own row; the batch pads and concatenates. That
+    must be exactly the processor's own batch (left padding), rows without images included."""
+    import torch
+    from PIL import Image
+    from transformers import AutoProcessor
+
+    from vagent.policies.qwen_local import collate
+
+    processor = AutoProcessor.from_pretrained(request.getfixturevalue(fixture))
+    processor.tokenizer.padding_side = "left"
+    pad = "<|vision_start|><|image_pad|><|vision_end|>"
+    shots = [Image.fromarray(screen(i)) for i in range(4)]
+    rows = [(f"{pad}open the clock app", [shots[0]]), ("no picture in this one at all", []),
+            (f"{pad}then {pad}two pictures", [shots[1], shots[2]]), (f"{pad}x", [shots[3]])]
+    one_by_one = [dict(processor(text=[t], images=ims or None, return_tensors="pt"))
+                  for t, ims in rows]
+    batch = collate(one_by_one, processor.tokenizer.pad_token_id)
+    whole = processor(text=[t for t, _ in rows], images=[im for _, ims in rows for im in ims],
+                      padding=True, return_tensors="pt")
+    assert list(batch) == list(whole)
+    for key in whole:
+        assert torch.equal(batch[key], whole[key]), key
+    with pytest.raises(ValueError, match="cannot batch"):
+        collate([{"input_ids": torch.zeros(1, 2), "odd": 1}] * 2, 0)
+
+
 def test_batcher_hands_each_caller_its_own_result_and_errors() -> None:
     seen: list[list[int]] = []
 
@@ -112,15 +142,39 @@ def test_batcher_hands_each_caller_its_own_result_and_errors() -> None:
         Batcher(run, max_batch=0)
 
 
+def test_a_batch_waits_for_a_row_announced_as_being_prepared() -> None:
+    seen: list[list[str]] = []
+    b = Batcher(lambda items: seen.append(list(items)) or list(items), max_batch=4, wait=0.0)
+    announced, results = threading.Event(), {}
+
+    def slow() -> None:  # announces its row, prepares it for a while, then asks
+        with b.preparing():
+            announced.set()
+            time.sleep(0.3)
+            results["slow"] = b("slow")
+
+    th = threading.Thread(target=slow)
+    th.start()
+    announced.wait(timeout=60)
+    results["fast"] = b("fast")  # leads: nobody else has asked, but one row is on its way
+    th.join(timeout=60)
+    assert results == {"fast": "fast", "slow": "slow"}
+    assert seen == [["fast", "slow"]]
+    with b.preparing():  # an announcement withdrawn by an error leaves nothing behind
+        pass
+    assert b("alone") == "alone" and seen[-1] == ["alone"]
+
+
 # -- KV cache reuse -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("fixture", FIXTURES)
-@pytest.mark.parametrize("keep", [1, 3])
+@pytest.mark.parametrize("keep, window", [(1, None), (3, None), (3, 2)])
 def test_reused_cache_gives_the_tokens_of_a_full_prefill(
-        fixture: str, keep: int, request: pytest.FixtureRequest) -> None:
+        fixture: str, keep: int, window: int | None, request: pytest.FixtureRequest) -> None:
     path = request.getfixturevalue(fixture)
-    full = policies.make("qwen-vl", model=str(path), keep_images=keep, **SMALL)
-    reuse = policies.make("qwen-vl", model=str(path), keep_images=keep, kv_reuse=True, **SMALL)
+    layout = {"keep_images": keep, "image_window": window}
+    full = policies.make("qwen-vl", model=str(path), **layout, **SMALL)
+    reuse = policies.make("qwen-vl", model=str(path), kv_reuse=True, **layout, **SMALL)
     a = episode(full, "open the clock app", 5)
     b = episode(reuse, "open the clock app", 5)
     assert [raw for raw, _ in a] == [raw for raw, _ in b]

@@ -17,12 +17,13 @@ try:
     main(sys.argv[1:])
 except SystemExit:
     pass
-sys.stderr.write(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {heavy})))
+sys.stderr.write(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {heavy}
+                                   or m.startswith('vagent.cli.'))))
 """
 
 
-def imported(*args: str) -> list[str]:
-    code = PROBE.format(heavy=set(HEAVY))
+def imported(*args: str, heavy: tuple[str, ...] = HEAVY) -> list[str]:
+    code = PROBE.format(heavy=set(heavy))
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                           timeout=120)
     return json.loads(done.stderr.strip().splitlines()[-1])
@@ -34,7 +35,45 @@ def imported(*args: str) -> list[str]:
     ["parse", "-f", "uitars", "Action: click(start_box='(10,20)')"],
 ])
 def test_light_commands_import_no_heavy_library(args: list[str]) -> None:
-    assert imported(*args) == []
+    assert imported(*args) == ["vagent.cli.app"]
+
+
+@pytest.mark.parametrize("args", [["eval"], ["sim", "--help"]])
+def test_listing_commands_builds_none_of_them(args: list[str]) -> None:
+    assert imported(*args) == ["vagent.cli.app"]
+
+
+def test_help_imports_not_even_pydantic() -> None:
+    # The listing comes from the table: no command module, no option model.
+    assert imported("--help", heavy=(*HEAVY, "pydantic")) == ["vagent.cli.app"]
+
+
+def test_a_command_loads_only_its_own_module() -> None:
+    assert "vagent.cli.phone_sim" in imported("eval", "phone-sim", "--help")
+    assert "vagent.cli.aitz" not in imported("eval", "phone-sim", "--help")
+
+
+def test_the_table_of_lazy_commands_is_what_the_modules_build() -> None:
+    import pkgutil
+
+    import vagent.cli
+    from vagent.cli.app import LAZY, load_command
+
+    for group, commands in LAZY.items():
+        for name, (_, help_line) in commands.items():
+            # The one-line help listed without the module is the command's own.
+            assert load_command(group, name).get_short_help_str(10_000) == help_line, name
+    # Every command module is in the table (a new one must be added there to be reachable).
+    modules = {m.name for m in pkgutil.iter_modules(vagent.cli.__path__)}
+    registering = {m for m in modules
+                   if hasattr(__import__(f"vagent.cli.{m}", fromlist=["_"]), "register")}
+    assert registering == {module for commands in LAZY.values() for module, _ in commands.values()}
+
+
+def test_an_unknown_command_is_a_usage_error() -> None:
+    done = subprocess.run([sys.executable, "-m", "vagent", "eval", "nope"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2 and "No such command 'nope'" in done.stderr
 
 
 def test_action_space_is_still_a_gymnasium_space() -> None:

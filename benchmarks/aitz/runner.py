@@ -104,7 +104,8 @@ def step_records(records: Iterable[dict[str, Any]]) -> dict[tuple[str, int], dic
 
 def _finish(bench: BenchmarkRun, episodes: Sequence[Episode], title: str,
             **extra: Any) -> dict[str, Any]:
-    steps = [s for ep in episodes for s in ep.steps]
+    mine = set(bench.ids)  # a shard's summary covers its own episodes
+    steps = [s for ep in episodes if ep.episode_id in mine for s in ep.steps]
     full = summarise(steps, step_records(bench.selected()))
     overall = full.pop("overall")
     metrics = {m: overall[m] for m in (*METRICS, "success_rate", "goal_progress")}

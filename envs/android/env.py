@@ -22,6 +22,7 @@ from PIL import Image
 
 from vagent.actions import (Action, Button, Click, Key, LongPress, OpenApp, Scroll, Swipe, Terminate,
                      Type, Wait)
+from vagent.actions.context import EncodedImage
 from vagent.actions.errors import ActionError
 from vagent.actions.space import MOBILE, ActionSpace
 
@@ -153,7 +154,10 @@ class AndroidEnv(Env):
         if mode == "png":
             data = self.device.exec_out("screencap -p")
             try:
-                return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+                image = Image.open(io.BytesIO(data))
+                pixels = np.asarray(image.convert("RGB") if image.mode != "RGB" else image)
+                # an RGB PNG is kept as it came: the trajectory writes these bytes
+                return EncodedImage.of(pixels, data) if image.mode == "RGB" else pixels
             except Exception:  # noqa: BLE001 — PIL raises several kinds
                 raise AdbError(f"{self.serial}: screencap -p returned {len(data)} bytes that "
                                f"are not a PNG ({data[:60]!r})") from None

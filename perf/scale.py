@@ -1,0 +1,153 @@
+"""Episodes per second with 1, 4, 8, 16 workers against a server with a fixed answer latency,
+for every benchmark; and the framework's own cost per step with the oracle, per env.
+
+    python -m vagent.perf.scale [--latency 0.2] [--workers 1 4 8 16] [--episodes 32]
+                                [--max-steps 3] [--bench phone-sim alfred ...] [--framework]
+
+Speed-up: each benchmark runs as ``vagent eval BENCH --policy openai`` (in this process)
+against the project's scripted OpenAI-compatible server (``policies.scripted_server``), which
+answers every request after ``--latency`` seconds with the same unparsable text — so every
+episode asks the same number of requests whatever the number of workers (the answer is a
+parse failure: the loop asks once more, then the step is recorded failed; AITZ scores the step
+wrong; the card games play RL4VLM's random fallback, seeded per episode). The table gives
+episodes/s and the ratio to one worker, over the time from the first request to the last
+answer (the run's setup — generated data, the policy, the first environment — is printed
+apart); the ideal ratio is the number of workers as long as the framework's own per-step cost
+(CPU) is small against the latency and the machine has the cores.
+
+Framework (``--framework``): ``vagent eval BENCH --policy oracle`` per env, trajectory written;
+wall-clock and CPU milliseconds per step (the run's setup included, so a lower bound on what a
+longer run gets). The machine's load is printed beside the figures: on a shared 2-core machine
+both tables move with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+AITZ = ROOT / "tests" / "data" / "aitz"  # the repository's small AITZ-format set
+
+#: benchmark -> the options that make its episodes (fixed per run: only --workers changes)
+BENCHES: dict[str, list[str]] = {
+    "phone-sim": ["--episodes", "{episodes}", "--max-steps", "{steps}"],
+    "alfred": ["--per-type", "{per_type}", "--max-steps", "{steps}"],
+    "vln": ["--scans", "2", "--paths-per-scan", "{paths}", "--max-steps", "{steps}"],
+    "fncall": ["--example-size", "{episodes}"],
+    "cards": ["--game", "numberline", "--episodes", "{episodes}", "--max-steps", "{steps}"],
+    "aitz": ["--data", str(AITZ)],
+}
+
+
+def _args(bench: str, episodes: int, steps: int) -> list[str]:
+    values = {"episodes": episodes, "steps": steps, "per_type": max(1, episodes // 7),
+              "paths": max(1, episodes // 6)}
+    return [a.format(**values) for a in BENCHES[bench]]
+
+
+def _eval(args: list[str]) -> None:
+    import contextlib
+    import io
+
+    from vagent.cli.app import main
+
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # the summary tables: not ours to show
+            main(["eval", *args])
+    except SystemExit as e:
+        if e.code:
+            raise RuntimeError(f"vagent eval {' '.join(args)} exited {e.code}") from None
+
+
+def _count(out: Path) -> tuple[int, int]:
+    recs = [json.loads(x) for x in (out / "episodes.jsonl").read_text().splitlines()]
+    return len(recs), sum(r["steps"] for r in recs)
+
+
+def speedups(benches: list[str], workers: list[int], latency: float, episodes: int,
+             steps: int) -> list[str]:
+    from vagent.policies.scripted_server import Reply, ScriptedServer
+
+    rows = ["| benchmark | episodes | requests | " + " | ".join(f"{w} w eps/s" for w in workers)
+            + " | " + " | ".join(f"×{w}" for w in workers[1:]) + " |",
+            "|---|---:|---:|" + "---:|" * (2 * len(workers) - 1)]
+    reply = Reply(content="I cannot tell.", delay=latency)
+    for bench in benches:
+        with ScriptedServer(lambda body: Reply(content="warm")) as server, \
+                tempfile.TemporaryDirectory(prefix="vagent-scale-") as tmp:
+            # warm-up: imports and caches are paid here, not by the one-worker run
+            _eval([bench, *_args(bench, 2, 1), "--policy", "openai", "--api-base", server.url,
+                   "--model", "scripted-model", "--out", str(Path(tmp) / "warm")])
+        rates, n, asked = [], 0, 0
+        for w in workers:
+            times: list[float] = []
+
+            def answer(body: dict[str, Any]) -> Reply:
+                times.append(time.perf_counter())
+                return reply
+
+            with ScriptedServer(answer) as server, \
+                    tempfile.TemporaryDirectory(prefix="vagent-scale-") as tmp:
+                out = Path(tmp) / "out"
+                t = time.perf_counter()
+                _eval([bench, *_args(bench, episodes, steps), "--policy", "openai",
+                       "--api-base", server.url, "--model", "scripted-model",
+                       "--workers", str(w), "--out", str(out)])
+                total = time.perf_counter() - t
+                n, _ = _count(out)
+                asked = len(server.completions)
+            # the episodes' own time: first request to last answer (the run's setup — data
+            # generation, the policy, the envs' first start — is outside it)
+            seconds = times[-1] - times[0] + latency
+            rates.append(n / seconds)
+            print(f"  {bench} workers={w}: {n} episodes, {asked} requests, {seconds:.1f} s "
+                  f"asking ({total:.1f} s with the setup)", flush=True)
+        rows.append(f"| {bench} | {n} | {asked} | " + " | ".join(f"{r:.2f}" for r in rates)
+                    + " | " + " | ".join(f"{r / rates[0]:.1f}" for r in rates[1:]) + " |")
+    return rows
+
+
+def framework(benches: list[str], episodes: int) -> list[str]:
+    rows = ["| benchmark (env) | episodes | steps | wall ms/step | CPU ms/step |",
+            "|---|---:|---:|---:|---:|"]
+    for bench in benches:
+        with tempfile.TemporaryDirectory(prefix="vagent-scale-") as tmp:
+            out = Path(tmp) / "out"
+            args = _args(bench, episodes, 15)
+            t, c = time.perf_counter(), time.process_time()
+            _eval([bench, *args, "--policy", "oracle", "--out", str(out)])
+            wall, cpu = time.perf_counter() - t, time.process_time() - c
+            n, steps = _count(out)
+        rows.append(f"| {bench} | {n} | {steps} | {1000 * wall / steps:.1f} | "
+                    f"{1000 * cpu / steps:.1f} |")
+        print(rows[-1], flush=True)
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--latency", type=float, default=0.2)
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 4, 8, 16])
+    ap.add_argument("--episodes", type=int, default=32)
+    ap.add_argument("--max-steps", type=int, default=3)
+    ap.add_argument("--bench", nargs="+", default=list(BENCHES), choices=list(BENCHES))
+    ap.add_argument("--framework", action="store_true", help="the oracle's per-step cost only")
+    a = ap.parse_args()
+    load = os.getloadavg()[0]
+    print(f"# {os.cpu_count()} CPUs, load average {load:.1f}", flush=True)
+    if a.framework:
+        print("\n".join(["", *framework(a.bench, a.episodes)]))
+        return
+    print(f"latency {a.latency} s per answer, max {a.max_steps} steps per episode", flush=True)
+    print("\n".join(["", *speedups(a.bench, a.workers, a.latency, a.episodes, a.max_steps)]))
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
