@@ -251,6 +251,11 @@ def parse_cmd(
     sys.stdout.flush()
 
 
+def _ValidationError() -> Any:  # noqa: N802 — pydantic's, if a command imported pydantic
+    pydantic = sys.modules.get("pydantic")
+    return pydantic.ValidationError if pydantic is not None else ()
+
+
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())[:1000] or "failed"
 
@@ -329,8 +334,6 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def _run(argv: list[str] | None) -> int:
-    from pydantic import ValidationError
-
     from vagent.actions.errors import OptionError, VagentError
 
     click = _click_exceptions()
@@ -350,7 +353,7 @@ def _run(argv: list[str] | None) -> int:
     except VagentError as e:
         print(f"vagent: {_one_line(str(e))}", file=sys.stderr)
         return 1
-    except ValidationError as e:  # a pydantic model at a boundary: its first problem
+    except _ValidationError() as e:  # a pydantic model at a boundary: its first problem
         err = e.errors(include_url=False)[0]
         field = ".".join(str(p) for p in err.get("loc", ()))
         print(f"vagent: {field + ': ' if field else ''}{_one_line(err['msg'])}", file=sys.stderr)
