@@ -19,3 +19,7 @@ class ParseError(VagentError, ValueError):
         self.text = text
         where = f" (at character {pos})" if pos is not None else ""
         super().__init__(f"{message}{where}")
+
+
+class OptionError(VagentError, ValueError):
+    """An option value a command or an env does not take: a usage error (the CLI exits 2)."""

@@ -177,3 +177,18 @@ class Terminate(Action):
 GUI_ACTIONS: tuple[type[Action], ...] = (
     Click, LongPress, Swipe, Drag, Move, Scroll, Type, Key, Button, OpenApp, Wait, Terminate,
 )
+
+# The built-in spaces. They cover Qwen2.5-VL's mobile_use and computer_use vocabularies: each of
+# those actions translates into one of these (see actions.parsing).
+MOBILE: tuple[type[Action], ...] = (
+    Click, LongPress, Swipe, Scroll, Type, Key, Button, OpenApp, Wait, Terminate,
+)
+# (a mouse has a pointer: the desktop's click and drag may start where it is)
+DESKTOP: tuple[type[Action], ...] = (PointerClick, Move, Drag, Scroll, Type, Key, Wait, Terminate)
+
+#: space name -> its actions (``actions.space.get_space`` builds a gymnasium space of them)
+SPACES: dict[str, tuple[type[Action], ...]] = {
+    "mobile": MOBILE,
+    "desktop": DESKTOP,
+    "gui": GUI_ACTIONS,
+}

@@ -17,8 +17,9 @@ import gymnasium
 from pydantic import BaseModel
 
 from .errors import ActionError
-from .models import GUI_ACTIONS, Action, Button, Click, Drag, Key, LongPress, Move, OpenApp
-from .models import PointerClick, Scroll, Swipe, Terminate, Type, Wait
+from .models import (DESKTOP, GUI_ACTIONS, MOBILE, SPACES, Action, Button, Click, Drag, Key,
+                     LongPress, Move, OpenApp)
+from .models import Scroll, Swipe, Terminate, Type, Wait
 from .tools import Tool, validate_call
 
 Member = Union[type[Action], Tool]
@@ -177,23 +178,9 @@ class ActionSpace(gymnasium.spaces.Space):
         return isinstance(other, ActionSpace) and self.models == other.models
 
 
-# The built-in spaces. They cover Qwen2.5-VL's mobile_use and computer_use vocabularies: each of
-# those actions translates into one of these (see actions.parsing).
-MOBILE: tuple[type[Action], ...] = (
-    Click, LongPress, Swipe, Scroll, Type, Key, Button, OpenApp, Wait, Terminate,
-)
-# (a mouse has a pointer: the desktop's click and drag may start where it is)
-DESKTOP: tuple[type[Action], ...] = (PointerClick, Move, Drag, Scroll, Type, Key, Wait, Terminate)
-
-_SPACES: dict[str, tuple[type[Action], ...]] = {
-    "mobile": MOBILE,
-    "desktop": DESKTOP,
-    "gui": GUI_ACTIONS,
-}
-
 
 def get_space(name: str) -> ActionSpace:
     """A fresh built-in space by name (``mobile``, ``desktop``, ``gui``)."""
-    if name not in _SPACES:
-        raise ActionError(f"unknown action space {name!r} — choose one of {', '.join(_SPACES)}")
-    return ActionSpace(name, _SPACES[name])
+    if name not in SPACES:
+        raise ActionError(f"unknown action space {name!r} — choose one of {', '.join(SPACES)}")
+    return ActionSpace(name, SPACES[name])

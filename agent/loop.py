@@ -176,14 +176,22 @@ class Agent:
             if mapped.clamped:
                 record.warnings.append("a point outside the screen was clamped onto it")
             t = time.perf_counter()
-            obs, reward, terminated, truncated, info = self.env.step(mapped.action)
+            try:
+                obs, reward, terminated, truncated, info = self.env.step(mapped.action)
+            except ActionError as e:
+                # The env refused the action (an unknown app, a key it has no name for, a
+                # point off its screen): a failed step the model reads about, not the run's end.
+                record.error = f"the env refused the action: {e}"
+                record.info = {"refused": str(e)[:500]}
+            else:
+                record.reward = float(reward)
+                record.terminated, record.truncated = terminated, truncated
+                record.info = _json_safe(info)
+                if terminated:
+                    stop = "terminated"
+                elif truncated:
+                    stop = "truncated"
             timings["execute"] = round(time.perf_counter() - t, 4)
-            record.reward, record.terminated, record.truncated = float(reward), terminated, truncated
-            record.info = _json_safe(info)
-            if terminated:
-                stop = "terminated"
-            elif truncated:
-                stop = "truncated"
         record.timings = timings
         writer.write(record)
         views.append(StepView(step=step, thought=record.thought, raw=record.raw,

@@ -17,6 +17,8 @@ import numpy as np
 from PIL import Image
 from pydantic import BaseModel, Field
 
+from vagent.actions import files
+from vagent.actions.secrets import redact_url
 from vagent.actions.context import png_bytes
 
 from .render import notebook
@@ -28,12 +30,15 @@ _SECRET = re.compile(r"(^|[_\-.])(api[_-]?key|key|token|secret|password|passwd|a
 
 
 def redact(value: Any) -> Any:
-    """A copy of a JSON-like value with every secret-looking key's value replaced."""
+    """A copy of a JSON-like value with every secret-looking key's value replaced, and the
+    credentials of every URL in its text."""
     if isinstance(value, dict):
         return {k: ("<redacted>" if _SECRET.search(str(k)) and v else redact(v))
                 for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [redact(v) for v in value]
+    if isinstance(value, str):
+        return redact_url(value)  # http://user:KEY@host: a key written into a URL
     return value
 
 
@@ -121,14 +126,17 @@ class Trajectory(BaseModel):
         if not (out / "trajectory.jsonl").exists():
             raise FileNotFoundError(f"no trajectory.jsonl in {out}")
         meta_path = out / "meta.json"
-        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+        meta = files.read_json(meta_path, "run's meta.json") if meta_path.exists() else {}
+        if not isinstance(meta, dict):
+            raise files.DataFileError(f"{meta_path}: not a run's meta.json (not an object)")
         steps = []
-        for line in (out / "trajectory.jsonl").read_text(encoding="utf-8").splitlines():
+        text = files.decode(files.read_bytes(out / "trajectory.jsonl"), out / "trajectory.jsonl")
+        for line in text.splitlines():
             if not line.strip():
                 continue
             try:
                 steps.append(StepRecord.model_validate_json(line))
-            except ValueError:
+            except (ValueError, RecursionError):
                 break  # a line cut short by a kill: everything before it is whole
         return cls(out=out, meta=meta, steps=steps)
 
@@ -140,4 +148,4 @@ class Trajectory(BaseModel):
         rec = self.steps[step]
         if self.out is None or rec.screenshot is None:
             return None
-        return np.asarray(Image.open(self.out / rec.screenshot).convert("RGB"))
+        return np.asarray(files.open_image(self.out / rec.screenshot))

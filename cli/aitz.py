@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from vagent.cli.benchmark_options import out_option, report, spread_options
-from vagent.cli.options import PolicyOptions, make_policy, policy_options
+from vagent.cli.options import SEED_MAX, PolicyOptions, make_policy, policy_options
 
 
 def register(app: Any, eval_app: Any, sim_app: Any) -> None:
@@ -20,7 +20,7 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         out: Annotated[Path, out_option("aitz")] = Path("runs/aitz"),
         subset: Annotated[str | None, typer.Option(help="Only this subset (general, google_apps, install, web_shopping).")] = None,
         episodes: Annotated[int | None, typer.Option("--episodes", "--limit", min=1, help="At most N episodes from each subset (default: all).")] = None,
-        seed: Annotated[int, typer.Option(min=0, help="Recorded in settings.json only: AITZ's steps are fixed, nothing is drawn.")] = 0,
+        seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Recorded in settings.json only: AITZ's steps are fixed, nothing is drawn.")] = 0,
         workers: Annotated[int, typer.Option(min=1, max=256, help="Steps asked at once (worker threads, or one act_batch call).")] = 8,
         parse_retries: Annotated[int, typer.Option(min=0, max=10, help="Ask again after unparsable output (papers: 0).")] = 0,
         retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Run again the episodes with a step whose request failed without a model answer.")] = False,

@@ -173,27 +173,35 @@ def parse_cmd(
              "1003520 unless told otherwise).")] = None,
     frame: Annotated[str | None, typer.Option(
         help="Override the format's coordinate frame: pixels, rel1000, resized, unit.")] = None,
+    space: Annotated[str, typer.Option(
+        help="The action space the calls must belong to: gui (every GUI action), mobile or "
+             "desktop.")] = "gui",
+    tool: Annotated[list[str] | None, typer.Option(
+        "--tool", help="A tool name the model may call besides the space's actions "
+                       "(repeatable); its calls are printed as parsed.")] = None,
+    lenient: Annotated[bool, typer.Option(
+        "--lenient", help="Print calls outside the space (or with bad fields) as parsed "
+                          "instead of failing.")] = False,
 ) -> None:
-    """Parse a model's output into actions in screen pixels (printed as a JSON array)."""
+    """Parse a model's output into actions in screen pixels (printed as a JSON array).
+
+    Every call must be an action of --space with valid fields (as the agent loop requires),
+    else one line and exit 1; --lenient prints such calls as parsed."""
     from vagent.actions import Frame, to_screen
     from vagent.actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
-    from vagent.actions.errors import VagentError
-    from vagent.actions.models import GUI_ACTIONS
+    from vagent.actions.errors import ActionError, VagentError
+    from vagent.actions.models import SPACES
     from vagent.actions.parsing import FORMATS, detect_format, parse
+    from vagent.policies import formats
     from vagent.actions.tools import validate_call
 
-    # The policies' formats (their prompts' modules) are imported only when one may be named;
-    # a policy format wins over the parser of the same name.
-    fmt = None
-    if format != "auto":
-        from vagent.policies import formats
-
-        if format in formats.FORMATS:
-            fmt = formats.get(format)
-        elif format not in FORMATS:
-            raise typer.BadParameter(f"unknown format {format!r} — choose one of: auto, "
-                                     + ", ".join(dict.fromkeys([*formats.FORMATS, *FORMATS])),
-                                     param_hint="--format")
+    if format != "auto" and format not in FORMATS and format not in formats.FORMATS:
+        raise typer.BadParameter(f"unknown format {format!r} — choose one of: auto, "
+                                 + ", ".join(dict.fromkeys([*formats.FORMATS, *FORMATS])),
+                                 param_hint="--format")
+    if space not in SPACES:
+        raise typer.BadParameter(f"unknown space {space!r} — choose one of: "
+                                 + ", ".join(SPACES), param_hint="--space")
     kinds = ("pixels", "rel1000", "resized", "unit")
     if frame is not None and frame not in kinds:
         raise typer.BadParameter(f"unknown frame {frame!r} — choose one of: "
@@ -210,7 +218,8 @@ def parse_cmd(
     pixels = {"min_pixels": min_pixels or DEFAULT_MIN_PIXELS,
               "max_pixels": max_pixels or DEFAULT_MAX_PIXELS}
     given = None
-    if fmt is not None:  # a policy format: its parser, and its frame whatever the text
+    if format in formats.FORMATS:  # a policy format: its parser, and its frame whatever the text
+        fmt = formats.get(format)
         parser = fmt.parser
         given = fmt.frame(**pixels)
     else:
@@ -221,35 +230,144 @@ def parse_cmd(
     model_frame = parsed.frame
     if model_frame.kind == "resized":
         model_frame = model_frame.model_copy(update=pixels)
-    gui = {model.action_name(): model for model in GUI_ACTIONS}  # no gymnasium: starts fast
+    models = {model.action_name(): model for model in SPACES[space]}
+    tools = set(tool or [])
     out = []
-    for call in parsed.calls:
-        try:
-            action = validate_call(call, gui, "gui")
-        except VagentError:
-            out.append(call)  # a tool or an action outside the GUI set: as parsed
+    for n, call in enumerate(parsed.calls, 1):
+        if call.get("action") in tools:
+            out.append(call)  # a tool of the user's: its arguments are the tool's business
             continue
-        out.append(to_screen(action, model_frame, w, h).action.dump())
+        try:
+            action = validate_call(call, models, space)
+            out.append(to_screen(action, model_frame, w, h).action.dump())
+        except VagentError as e:
+            if not lenient:
+                where = f"call {n}: " if len(parsed.calls) > 1 else ""
+                raise ActionError(f"{where}{e} (--lenient prints it as parsed; --tool NAME "
+                                  "accepts a tool's calls)") from None
+            out.append(call)
     line = json.dumps(out, ensure_ascii=False) + "\n"
     sys.stdout.buffer.write(line.encode("utf-8", "backslashreplace"))
     sys.stdout.flush()
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: turns the project's errors into one line and exit code 1."""
-    from vagent.actions.errors import VagentError
+def _ValidationError() -> Any:  # noqa: N802 — pydantic's, if a command imported pydantic
+    pydantic = sys.modules.get("pydantic")
+    return pydantic.ValidationError if pydantic is not None else ()
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())[:1000] or "failed"
+
+
+def _internal(exc: BaseException) -> int:
+    """An error no check foresaw: one line, and the traceback in a log file for a bug report."""
+    import tempfile
+    import traceback
 
     try:
-        app(args=argv, prog_name="vagent")  # click handles usage errors itself: exit 2
-    except VagentError as e:
-        print(f"vagent: {e}", file=sys.stderr)
-        sys.exit(1)
-    except FileNotFoundError as e:
-        print(f"vagent: {e}", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
+        fd, name = tempfile.mkstemp(prefix="vagent-error-", suffix=".log")
+        with open(fd, "w", encoding="utf-8") as f:
+            f.write(f"vagent {_version()} {sys.argv!r}\n")
+            traceback.print_exception(type(exc), exc, exc.__traceback__, file=f)
+        where = f" — traceback in {name}"
+    except OSError:
+        where = ""
+    print(f"vagent: internal error ({type(exc).__name__}: {_one_line(str(exc))[:200]}){where} "
+          "— please report it", file=sys.stderr)
+    return 1
+
+
+def _click_exceptions() -> Any:
+    try:  # typer ≥ 0.26 runs a vendored click, whose exceptions it does not re-export
+        from typer._click import exceptions
+    except ImportError:
+        from click import exceptions
+    return exceptions
+
+
+def _usage(e: Any) -> int:
+    """A usage error on one line (click's own display spans several)."""
+    click = _click_exceptions()
+    ctx = getattr(e, "ctx", None)
+    cmd = ctx.command_path if ctx is not None else "vagent"
+    if isinstance(e, click.NoArgsIsHelpError):
+        print(ctx.get_help() if ctx is not None else "", file=sys.stderr)
+        return 2
+    print(f"vagent: {_one_line(e.format_message())} (see '{cmd} --help')", file=sys.stderr)
+    return e.exit_code if isinstance(e.exit_code, int) and e.exit_code else 2
+
+
+_SIGNALLED: list[int] = []
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    _SIGNALLED.append(signum)
+    raise KeyboardInterrupt  # unwinds as Ctrl-C does: every finally (env.close) runs
+
+
+def run(argv: list[str] | None = None) -> int:
+    """The command's exit code: 0 done, 1 runtime error, 2 usage error, 130 interrupted (128 +
+    the signal for SIGTERM / SIGHUP, which stop a run as Ctrl-C does: envs closed, Xvfb and
+    launched apps stopped). Every error prints one line on stderr; nothing reaches the user as
+    a traceback."""
+    import signal
+    import threading
+
+    saved = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if sig is not None:
+                saved[sig] = signal.signal(sig, _on_signal)
+    _SIGNALLED.clear()
+    try:
+        code = _run(argv)
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+    if _SIGNALLED:
+        print(f"vagent: stopped by {signal.Signals(_SIGNALLED[0]).name}", file=sys.stderr)
+        return 128 + _SIGNALLED[0]
+    if code == 130:
         print("vagent: interrupted", file=sys.stderr)
-        sys.exit(130)
+    return code
 
 
-__all__ = ["app", "main"]
+def _run(argv: list[str] | None) -> int:
+    from vagent.actions.errors import OptionError, VagentError
+
+    click = _click_exceptions()
+    try:
+        code = app(args=argv, prog_name="vagent", standalone_mode=False)
+        return code if isinstance(code, int) else 0
+    except click.UsageError as e:  # includes BadParameter: exit 2
+        return _usage(e)
+    except OptionError as e:  # found where the option is used (an env's own options)
+        print(f"vagent: {_one_line(str(e))}", file=sys.stderr)
+        return 2
+    except click.ClickException as e:
+        print(f"vagent: {_one_line(e.format_message())}", file=sys.stderr)
+        return e.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        return 130
+    except VagentError as e:
+        print(f"vagent: {_one_line(str(e))}", file=sys.stderr)
+        return 1
+    except _ValidationError() as e:  # a pydantic model at a boundary: its first problem
+        err = e.errors(include_url=False)[0]
+        field = ".".join(str(p) for p in err.get("loc", ()))
+        print(f"vagent: {field + ': ' if field else ''}{_one_line(err['msg'])}", file=sys.stderr)
+        return 1
+    except OSError as e:  # the machine's answer (a path, a permission, a full disk)
+        print(f"vagent: {_one_line(str(e))}", file=sys.stderr)
+        return 1
+    except Exception as e:  # noqa: BLE001 — the last net: one line and a log, never a traceback
+        return _internal(e)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point (the ``vagent`` script): ``run`` and exit with its code."""
+    sys.exit(run(argv))
+
+
+__all__ = ["app", "main", "run"]

@@ -17,16 +17,18 @@ from typing import Annotated, Any
 
 import typer
 
+from vagent.cli.options import SEED_MAX, check_out_folder
+
 Episodes = Annotated[int | None, typer.Option(
     "--episodes", "--limit", min=1, help="Run only the first N episodes (default: all).")]
-Seed = Annotated[int, typer.Option(min=0, help="Seed of what the benchmark draws or "
+Seed = Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Seed of what the benchmark draws or "
                                    "generates (recorded in settings.json).")]
 Workers = Annotated[int, typer.Option(min=1, max=256, help="Episodes at once: one environment "
                                       "each, the policy shared (for a served model).")]
 
 
 def out_option(benchmark: str) -> Any:
-    return typer.Option("--out", "-o", help=f"Results folder (default runs/{benchmark}); a "
+    return typer.Option("--out", "-o", callback=check_out_folder, help=f"Results folder (default runs/{benchmark}); a "
                         "rerun resumes it, a rerun with other settings is refused.")
 
 

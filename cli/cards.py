@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from vagent.cli.benchmark_options import out_option, report, spread_options
-from vagent.cli.options import PolicyOptions, make_policy, policy_options
+from vagent.cli.options import SEED_MAX, PolicyOptions, make_policy, policy_options
 
 CHOICES = ("numberline", "blackjack", "ezpoints", "points24", "all")
 
@@ -20,12 +20,12 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
     def cards_cmd(
         game: Annotated[str, typer.Option(help="numberline, blackjack, ezpoints, points24 or all.")] = "all",
         episodes: Annotated[int, typer.Option("--episodes", "--limit", min=1, max=100000, help="Episodes per game.")] = 100,
-        seed: Annotated[int, typer.Option(min=0, help="Seed of the deals (episode i of a game always gets the same one).")] = 0,
+        seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Seed of the deals (episode i of a game always gets the same one).")] = 0,
         out: Annotated[Path, out_option("cards")] = Path("runs/cards"),
         workers: Annotated[int, typer.Option(min=1, max=256, help="Episodes at once (threads; for policies that wait on a server).")] = 1,
         thoughts: Annotated[bool, typer.Option("--thoughts/--no-thoughts", help="RL4VLM's prompt with or without the thought fields.")] = True,
         strict: Annotated[bool, typer.Option("--strict", help="Count an ambiguous or empty answer as a failed episode instead of playing a random action.")] = False,
-        max_steps: Annotated[int, typer.Option(min=1, help="Steps per episode (gym_cards caps episodes at 300).")] = 300,
+        max_steps: Annotated[int, typer.Option(min=1, max=100000, help="Steps per episode (gym_cards caps episodes at 300).")] = 300,
         policy_opts: PolicyOptions = PolicyOptions(),
     ) -> None:
         """RL4VLM card games: success rate (summed reward > 0) per game, with a 95% CI.

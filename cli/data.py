@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from vagent.cli.options import SEED_MAX, check_out_file, check_out_folder
+
 data_app = typer.Typer(no_args_is_help=True, help="Training data from trajectories.")
 
 #: ``--preset`` name -> the history settings of a policy the data is rendered for
@@ -29,7 +31,7 @@ def _repeats(items: list[str], hint: str = "--repeat", what: str = "FOLDER",
 @data_app.command("export")
 def export_cmd(
     traj_dirs: Annotated[list[Path], typer.Argument(help="Run folders, or folders of them.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="The JSONL file to write.")],
+    out: Annotated[Path, typer.Option("--out", "-o", callback=check_out_file, help="The JSONL file to write.")],
     format: Annotated[str, typer.Option("--format", help="swift (ms-swift) or sharegpt "
                                         "(LLaMA-Factory).")] = "swift",
     prompt_format: Annotated[str, typer.Option(help="The policy's prompt format: qwen2vl, "
@@ -37,17 +39,17 @@ def export_cmd(
     preset: Annotated[str | None, typer.Option(help="Render as this policy prompts: tiny (the "
                                                "bundled model; replaces the four options "
                                                "below).")] = None,
-    keep_images: Annotated[int, typer.Option(help="Screenshots shown per step, as the "
+    keep_images: Annotated[int, typer.Option(min=1, max=1000, help="Screenshots shown per step, as the "
                                              "policy's --keep-images.")] = 1,
-    min_pixels: Annotated[int | None, typer.Option(help="As the policy's.")] = None,
-    max_pixels: Annotated[int | None, typer.Option(help="As the policy's.")] = None,
+    min_pixels: Annotated[int | None, typer.Option(min=1, help="As the policy's.")] = None,
+    max_pixels: Annotated[int | None, typer.Option(min=1, help="As the policy's.")] = None,
     system: Annotated[str | None, typer.Option(help="A system prompt replacing the format's "
                                                "(as the policy's --opt system=...).")] = None,
     tokenizer: Annotated[Path | None, typer.Option(help="The checkpoint folder whose tokenizer "
                                                    "counts the history's tokens (as --policy "
                                                    "qwen-vl does).")] = None,
-    context_tokens: Annotated[int, typer.Option(help="As the policy's.")] = 32768,
-    max_new_tokens: Annotated[int, typer.Option(help="As the policy's.")] = 256,
+    context_tokens: Annotated[int, typer.Option(min=1, max=10_000_000, help="As the policy's.")] = 32768,
+    max_new_tokens: Annotated[int, typer.Option(min=1, max=1_000_000, help="As the policy's.")] = 256,
     repeat: Annotated[list[str] | None, typer.Option(
         metavar="FOLDER=N", help="Write the samples of the run folder named FOLDER N times "
         "(to weight a mix).")] = None,
@@ -80,10 +82,10 @@ def export_cmd(
 def generate_cmd(
     env: Annotated[str, typer.Argument(help="phone-sim (the simulated phone's tasks) or a "
                                        "card game (numberline, blackjack, ...).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the run folders.")],
-    episodes: Annotated[int, typer.Option(help="How many episodes.")] = 200,
-    seed: Annotated[int, typer.Option(help="Data seed: same seed, same episodes.")] = 0,
-    max_steps: Annotated[int, typer.Option(help="Stop an episode after this many steps.")] = 15,
+    out: Annotated[Path, typer.Option("--out", "-o", callback=check_out_folder, help="Folder for the run folders.")],
+    episodes: Annotated[int, typer.Option(min=1, max=1_000_000, help="How many episodes.")] = 200,
+    seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Data seed: same seed, same episodes.")] = 0,
+    max_steps: Annotated[int, typer.Option(min=1, max=100000, help="Stop an episode after this many steps.")] = 15,
     split: Annotated[str, typer.Option(help="phone-sim: train (the training grammar, values "
                                        "composed from large pools) or train-v1 (the first, "
                                        "small lists).")] = "train",

@@ -22,7 +22,7 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         episodes: Episodes = None,
         seed: Seed = 0,
         workers: Workers = 1,
-        max_steps: Annotated[int, typer.Option(min=1, help="Steps per item (1 scores the first call only; 3 lets the model read the tool result and answer).")] = 1,
+        max_steps: Annotated[int, typer.Option(min=1, max=100000, help="Steps per item (1 scores the first call only; 3 lets the model read the tool result and answer).")] = 1,
         example_size: Annotated[int, typer.Option(min=1, max=100000, help="Items in the generated example set.")] = 60,
         policy_opts: PolicyOptions = PolicyOptions(),
     ) -> None:

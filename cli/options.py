@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
+import re
 import typing
+from pathlib import Path
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -16,6 +19,45 @@ import typer
 from pydantic import BaseModel, Field
 
 from vagent.actions.errors import VagentError
+
+
+# -- option checks (typer callbacks): a bad value is a usage error, exit 2, before anything loads
+_DEVICE = re.compile(r"cpu|auto|mps|cuda(:\d{1,2})?")
+
+#: seeds are numpy's: 0 .. 2**32 - 1
+SEED_MAX = 2**32 - 1
+
+
+def check_device(value: str | None) -> str | None:
+    if value is not None and not _DEVICE.fullmatch(value):
+        raise typer.BadParameter(f"{value!r} is not a device — give cpu, cuda, cuda:N, mps or "
+                                 "auto")
+    return value
+
+
+def check_out_folder(value: Path | None) -> Path | None:
+    """``--out`` naming a folder to write into: not an existing file (``/dev/null``)."""
+    if value is not None and value.exists() and not value.is_dir():
+        raise typer.BadParameter(f"{value} is a file — give a folder")
+    return value
+
+
+def check_out_file(value: Path | None) -> Path | None:
+    """``--out`` naming a file to write: not a folder, not a device."""
+    if value is None:
+        return value
+    if value.is_dir():
+        raise typer.BadParameter(f"{value} is a folder — give a file name")
+    if value.exists() and not value.is_file():
+        raise typer.BadParameter(f"{value} is not a regular file — give a file name")
+    return value
+
+
+def check_positive(value: float | None) -> float | None:
+    """A finite number above 0 (a rate, a number of epochs, a time budget)."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise typer.BadParameter(f"must be a finite number above 0, not {value}")
+    return value
 
 
 class PolicyOptions(BaseModel):
@@ -40,6 +82,15 @@ class PolicyOptions(BaseModel):
         return {**{k: v for k, v in data.items() if v is not None}, **self.extra}
 
 
+DTYPES = ("float32", "bfloat16", "float16")
+
+
+def _choice(value: str | None, name: str, choices: tuple[str, ...]) -> str | None:
+    if value is not None and value not in choices:
+        raise typer.BadParameter(f"choose one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 _OPTIONS: list[tuple[str, Any, Any, Any]] = [
     ("policy", str, "oracle", typer.Option("--policy", "-p", help="Policy name (see 'vagent policies').")),
     ("actions", str | None, None, typer.Option(help="replay: JSON/JSONL file of pixel actions.")),
@@ -47,14 +98,14 @@ _OPTIONS: list[tuple[str, Any, Any, Any]] = [
     ("api_base", str | None, None, typer.Option(help="openai: the endpoint, e.g. http://127.0.0.1:8000/v1.")),
     ("api_key_env", str | None, None, typer.Option(help="openai: the environment variable holding the API key.")),
     ("format", str | None, None, typer.Option("--format", help="Prompt format: qwen2vl, qwen25vl, uitars (default: from the model).")),
-    ("min_pixels", int | None, None, typer.Option(help="Smallest image area the model sees (pixels).")),
-    ("max_pixels", int | None, None, typer.Option(help="Largest image area the model sees (pixels).")),
-    ("max_new_tokens", int | None, None, typer.Option(help="Tokens to generate per step.")),
-    ("device", str | None, None, typer.Option(help="Local models: cpu, cuda, auto (device_map).")),
-    ("dtype", str | None, None, typer.Option(help="Local models: float32, bfloat16, float16.")),
-    ("context_tokens", int | None, None, typer.Option(help="Model policies: the context window in tokens (default 32768).")),
-    ("keep_images", int | None, None, typer.Option(help="Model policies: screenshots shown as images, the current one included (default 3).")),
-    ("policy_seed", int | None, None, typer.Option("--policy-seed", help="Seed of a sampling policy.")),
+    ("min_pixels", int | None, None, typer.Option(min=1, help="Smallest image area the model sees (pixels).")),
+    ("max_pixels", int | None, None, typer.Option(min=1, help="Largest image area the model sees (pixels).")),
+    ("max_new_tokens", int | None, None, typer.Option(min=1, max=1_000_000, help="Tokens to generate per step.")),
+    ("device", str | None, None, typer.Option(callback=check_device, help="Local models: cpu, cuda, auto (device_map).")),
+    ("dtype", str | None, None, typer.Option(callback=lambda v: _choice(v, "--dtype", DTYPES), help="Local models: float32, bfloat16, float16.")),
+    ("context_tokens", int | None, None, typer.Option(min=1, max=10_000_000, help="Model policies: the context window in tokens (default 32768).")),
+    ("keep_images", int | None, None, typer.Option(min=1, max=1000, help="Model policies: screenshots shown as images, the current one included (default 3).")),
+    ("policy_seed", int | None, None, typer.Option("--policy-seed", min=0, max=SEED_MAX, help="Seed of a sampling policy.")),
     ("opt", list[str] | None, None, typer.Option("--opt", help="Any other policy option as KEY=VALUE (repeatable).")),
 ]
 

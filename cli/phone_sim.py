@@ -20,7 +20,7 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         episodes: Annotated[int, typer.Option("--episodes", "--limit", min=1, max=100000, help="How many tasks to draw (episode i is the i-th draw of --seed).")] = 200,
         seed: Seed = 1000,
         workers: Workers = 1,
-        max_steps: Annotated[int, typer.Option(min=1, help="Steps per episode.")] = 15,
+        max_steps: Annotated[int, typer.Option(min=1, max=100000, help="Steps per episode.")] = 15,
         split: Annotated[str, typer.Option(help="held_out (the benchmark), novel (task values from pools disjoint from training's, held-out seeds) or train (an in-distribution check).")] = "held_out",
         policy_opts: PolicyOptions = PolicyOptions(),
     ) -> None:

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from vagent.cli.options import PolicyOptions, make_policy, policy_options
+from vagent.cli.options import (SEED_MAX, PolicyOptions, check_out_folder, check_positive,
+                                make_policy, policy_options)
 
 
 def register(app: Any, eval_app: Any, sim_app: Any) -> None:
@@ -17,11 +18,11 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
     def run_cmd(
         task: Annotated[str, typer.Argument(help="What the agent should do.")],
         env: Annotated[str, typer.Option("--env", "-e", help="Environment (see 'vagent envs').")] = "android-sim",
-        max_steps: Annotated[int, typer.Option(help="Stop after this many steps.")] = 20,
-        out: Annotated[Path | None, typer.Option(help="Run folder (default runs/<time>).")] = None,
-        seed: Annotated[int | None, typer.Option(help="Seed of the env's reset.")] = None,
-        time_budget: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
-        parse_retries: Annotated[int, typer.Option(help="Retries after a parse error.")] = 1,
+        max_steps: Annotated[int, typer.Option(min=1, max=100000, help="Stop after this many steps.")] = 20,
+        out: Annotated[Path | None, typer.Option(callback=check_out_folder, help="Run folder (default runs/<time>).")] = None,
+        seed: Annotated[int | None, typer.Option(min=0, max=SEED_MAX, help="Seed of the env's reset.")] = None,
+        time_budget: Annotated[float | None, typer.Option(callback=check_positive, help="Stop after this many seconds.")] = None,
+        parse_retries: Annotated[int, typer.Option(min=0, max=10, help="Retries after a parse error.")] = 1,
         serial: Annotated[str | None, typer.Option(help="android: device HOST:PORT or USB serial.")] = None,
         xvfb: Annotated[str | None, typer.Option(help="desktop: start Xvfb with this WxH for the run.")] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="desktop: record, do not act.")] = False,
@@ -36,6 +37,7 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         from vagent import envs
         from rich.console import Console
 
+        from vagent.actions.errors import OptionError
         from vagent.agent.loop import Agent
 
         console = Console(stderr=False, highlight=False)
@@ -49,12 +51,21 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
             env_kwargs["confirm"] = True
         for item in env_opt or []:
             key, sep, value = item.partition("=")
-            if not sep:
+            if not sep or not key.strip():
                 raise typer.BadParameter(f"--env-opt takes KEY=VALUE, got {item!r}")
             env_kwargs[key.replace("-", "_")] = value
+        if env not in envs.names():
+            try:
+                envs.registry.gym_id(env)  # a gymnasium id works too
+            except envs.registry.UnknownEnv as e:
+                raise typer.BadParameter(str(e), param_hint="--env") from None
         out = out or Path("runs") / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         # The env first: a missing device should fail before a model spends time loading.
-        environment = envs.make(env, **env_kwargs)
+        try:
+            environment = envs.make(env, **env_kwargs)
+        except TypeError as e:  # gymnasium passes options on as keyword arguments
+            raise OptionError(f"env {env!r} does not take these options ({e}) — see "
+                              "docs for its --env-opt names") from None
         try:
             policy = make_policy(policy_opts)
         except BaseException:

@@ -7,17 +7,19 @@ from typing import Annotated
 
 import typer
 
+from vagent.cli.options import SEED_MAX
+
 
 def register(app: typer.Typer, eval_app: typer.Typer, sim_app: typer.Typer) -> None:
     @sim_app.command("phone")
     def sim_phone(
-        port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1 (0 picks a free one).")] = 5555,
+        port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port on 127.0.0.1 (0 picks a free one).")] = 5555,
         state_file: Annotated[Path | None, typer.Option(help="Keep the phone's state in this JSON file.")] = None,
         log: Annotated[Path | None, typer.Option(help="Append one JSON line per shell command.")] = None,
         auth: Annotated[bool, typer.Option("--auth", help="Require RSA key auth (new keys are accepted unless --authorized-keys is given).")] = False,
         authorized_keys: Annotated[Path | None, typer.Option(help="adbkey.pub lines: the only host keys to accept (implies --auth).")] = None,
         task: Annotated[str | None, typer.Option(help="Start from this task's start state (see README).")] = None,
-        seed: Annotated[int | None, typer.Option(help="With --task: a randomised start state.")] = None,
+        seed: Annotated[int | None, typer.Option(min=0, max=SEED_MAX, help="With --task: a randomised start state.")] = None,
     ) -> None:
         """Serve the simulated phone over the ADB wire protocol until Ctrl-C."""
         from vagent.actions.errors import VagentError
@@ -37,11 +39,23 @@ def register(app: typer.Typer, eval_app: typer.Typer, sim_app: typer.Typer) -> N
             state = PhoneState.model_validate(inst.start)
         keys = None
         if authorized_keys is not None:
-            if not authorized_keys.exists():
-                raise VagentError(f"no file {authorized_keys} — give adbkey.pub lines")
-            keys = [ln for ln in authorized_keys.read_text().splitlines() if ln.strip()]
+            from vagent.actions import files
+
+            keys = [ln for ln in files.read_text(authorized_keys, "authorized keys file"
+                                                 ).splitlines() if ln.strip()]
+            if not keys:
+                raise VagentError(f"{authorized_keys} holds no keys — give adbkey.pub lines")
+            from vagent.envs.android.sim.protocol import ProtocolError, decode_android_pubkey
+
+            for n, key in enumerate(keys, 1):
+                try:
+                    decode_android_pubkey(key)
+                except ProtocolError as e:
+                    raise VagentError(f"{authorized_keys}:{n}: {e} — give adbkey.pub lines"
+                                      ) from None
+        device = Device(state, state_file=state_file, log=log)  # says why a path cannot be written
         try:
-            server = PhoneServer(port=port, device=Device(state, state_file=state_file, log=log),
+            server = PhoneServer(port=port, device=device,
                                  require_auth=auth or keys is not None, authorized_keys=keys,
                                  accept_new_keys=keys is None, verbose=True)
         except OSError as e:

@@ -8,6 +8,9 @@ from typing import Annotated
 
 import typer
 
+from vagent.cli.options import (SEED_MAX, check_device, check_out_folder,
+                                 check_positive)
+
 train_app = typer.Typer(no_args_is_help=True, help="Train Qwen2-VL-family checkpoints.")
 
 
@@ -15,19 +18,19 @@ train_app = typer.Typer(no_args_is_help=True, help="Train Qwen2-VL-family checkp
 def sft_cmd(
     data: Annotated[Path, typer.Option(help="Swift JSONL from 'vagent data export'.")],
     model: Annotated[str, typer.Option(help="Checkpoint folder or hub id to start from.")],
-    out: Annotated[Path, typer.Option(help="Output folder (checkpoints, final model).")],
+    out: Annotated[Path, typer.Option(callback=check_out_folder, help="Output folder (checkpoints, final model).")],
     lora: Annotated[bool, typer.Option("--lora", help="Train LoRA adapters (peft).")] = False,
-    epochs: Annotated[float, typer.Option(help="Passes over the data.")] = 1.0,
-    lr: Annotated[float, typer.Option(help="Peak learning rate.")] = 1e-4,
-    batch_size: Annotated[int, typer.Option(help="Samples per step.")] = 1,
-    grad_accum: Annotated[int, typer.Option(help="Batches per optimizer step.")] = 1,
-    save_every: Annotated[int, typer.Option(help="Checkpoint every N steps.")] = 200,
-    max_steps: Annotated[int | None, typer.Option(help="Stop after N steps.")] = None,
-    time_budget: Annotated[float | None, typer.Option(help="Stop after N seconds.")] = None,
+    epochs: Annotated[float, typer.Option(callback=check_positive, max=10000, help="Passes over the data.")] = 1.0,
+    lr: Annotated[float, typer.Option(callback=check_positive, max=10, help="Peak learning rate.")] = 1e-4,
+    batch_size: Annotated[int, typer.Option(min=1, max=4096, help="Samples per step.")] = 1,
+    grad_accum: Annotated[int, typer.Option(min=1, max=4096, help="Batches per optimizer step.")] = 1,
+    save_every: Annotated[int, typer.Option(min=1, help="Checkpoint every N steps.")] = 200,
+    max_steps: Annotated[int | None, typer.Option(min=1, help="Stop after N steps.")] = None,
+    time_budget: Annotated[float | None, typer.Option(callback=check_positive, help="Stop after N seconds.")] = None,
     stop_at: Annotated[int | None, typer.Option(min=1, help="End at step N of the schedule, "
                                                 "which still runs to --max-steps.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the data order and init.")] = 0,
-    device: Annotated[str | None, typer.Option(help="cpu or cuda (default: cuda if any).")
+    seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Seed of the data order and init.")] = 0,
+    device: Annotated[str | None, typer.Option(callback=check_device, help="cpu or cuda (default: cuda if any).")
                       ] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from OUT's newest "
                                          "checkpoint.")] = False,
@@ -48,8 +51,8 @@ def sft_cmd(
 @train_app.command("tiny-base")
 def tiny_base_cmd(
     data: Annotated[Path, typer.Option(help="JSONL from 'vagent data export --preset tiny'.")],
-    out: Annotated[Path, typer.Option(help="Folder for the untrained checkpoint.")],
-    seed: Annotated[int, typer.Option(help="Seed of the initial weights.")] = 0,
+    out: Annotated[Path, typer.Option(callback=check_out_folder, help="Folder for the untrained checkpoint.")],
+    seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Seed of the initial weights.")] = 0,
 ) -> None:
     """The bundled model's untrained start: its sizes, a tokenizer trained on DATA's text."""
     from vagent.training.bundled import build_base

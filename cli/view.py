@@ -12,7 +12,7 @@ def view_cmd(
     folder: Annotated[Path, typer.Argument(help="A run folder or a benchmark's results folder.")],
     serve: Annotated[bool, typer.Option(
         "--serve", help="Serve the page on 127.0.0.1, live while the run goes on.")] = False,
-    port: Annotated[int, typer.Option(help="Port for --serve (0: any free port).")] = 8765,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port for --serve (0: any free port).")] = 8765,
 ) -> None:
     """Write DIR/index.html: a run's steps with the actions drawn, or an evaluation's results."""
     from vagent import view

@@ -25,7 +25,7 @@ def register(app: Any, eval_app: Any, sim_app: Any) -> None:
         episodes: Episodes = None,
         seed: Seed = 0,
         workers: Workers = 1,
-        max_steps: Annotated[int, typer.Option(min=1, help="Moves (and decisions) per episode.")] = 15,
+        max_steps: Annotated[int, typer.Option(min=1, max=100000, help="Moves (and decisions) per episode.")] = 15,
         scans: Annotated[int, typer.Option(min=1, max=200, help="Synthetic: scans to generate.")] = 3,
         paths_per_scan: Annotated[int, typer.Option(min=1, max=100, help="Synthetic: reference paths per scan (3 instructions each).")] = 4,
         policy_opts: PolicyOptions = PolicyOptions(),

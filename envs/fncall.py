@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
-from vagent.actions import Action, ActionSpace, Terminate, Tool
+from vagent.actions import Action, ActionSpace, Terminate, Tool, files
 from vagent.actions.errors import VagentError
 from vagent.actions.example_tools import EXAMPLE_TOOLS
 
@@ -63,10 +62,7 @@ class FnCallEnv(Env):
         root = Path(options.get("root", "."))
         image = None
         if self.item.get("image"):
-            path = root / self.item["image"]
-            if not path.exists():
-                raise VagentError(f"no image at {path}")
-            image = np.asarray(Image.open(path).convert("RGB"))
+            image = np.asarray(files.open_image(root / self.item["image"]))
         self.screen_size = None if image is None else (image.shape[1], image.shape[0])
         self._oracle_step = 0
         self._last_obs = {"screenshot": image,

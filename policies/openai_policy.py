@@ -31,7 +31,8 @@ from pydantic import Field
 
 from vagent.actions.context import png_bytes
 from vagent.actions.coords import DEFAULT_MIN_PIXELS
-from vagent.actions.errors import VagentError
+from vagent.actions.errors import OptionError, VagentError
+from vagent.actions.secrets import redact_url
 from vagent.policies.history import ImagePart, Prompt
 
 from . import formats
@@ -138,13 +139,16 @@ class OpenAIPolicy(ModelPolicy):
                               "as each model was trained (see docs/models-and-formats.md)")
         self.options = parse_options(OpenAIOptions, "openai", options)
         o: OpenAIOptions = self.options
-        self.api_base = str(o.api_base).rstrip("/")
+        api_base = str(o.api_base).rstrip("/")
+        # Shown in every message and stored in meta.json: never with a key written into it.
+        self.api_base = redact_url(api_base)
+        host, port = _endpoint(api_base, self.api_base)
         self.fmt = formats.get(o.format or formats.for_model(None, o.model or ""))
         self._min = o.min_pixels or DEFAULT_MIN_PIXELS
         self._max = o.max_pixels or OPENAI_MAX_PIXELS
         if self._min > self._max:
             raise VagentError(f"--min-pixels {self._min} is above --max-pixels {self._max}")
-        self.key_env = o.api_key_env or default_key_env(self.api_base)
+        self.key_env = o.api_key_env or default_key_env(api_base)
         key = "EMPTY"  # vLLM and most local servers take any key
         if self.key_env:
             key = os.environ.get(self.key_env) or ""
@@ -154,8 +158,9 @@ class OpenAIPolicy(ModelPolicy):
         if client is None:
             import openai
 
+            _reachable(host, port, self.api_base, min(o.timeout, 10.0))
             # Retries are ours (with the step-level policy above), not the client's.
-            client = openai.OpenAI(base_url=self.api_base, api_key=key, timeout=o.timeout,
+            client = openai.OpenAI(base_url=api_base, api_key=key, timeout=o.timeout,
                                    max_retries=0)
         del key  # from here on the key lives only in the client
         self.client = client
@@ -346,6 +351,35 @@ class _LogScrubber(logging.Filter):
 
 
 _LOG_SCRUBBER = _LogScrubber()
+
+
+def _endpoint(url: str, shown: str) -> tuple[str, int]:
+    """The host and port of an endpoint URL, or one line saying it is not one."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as e:
+        raise OptionError(f"--api-base {shown!r} is not a URL ({e}) — give e.g. "
+                          "http://127.0.0.1:8000/v1") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise OptionError(f"--api-base {shown!r} is not an http(s) URL — give e.g. "
+                          "http://127.0.0.1:8000/v1")
+    return parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+def _reachable(host: str, port: int, shown: str, timeout: float) -> None:
+    """Fail at start, in one line, when nothing listens at the endpoint (rather than at every
+    step, after its retries)."""
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except socket.gaierror:
+        raise VagentError(f"cannot reach {shown}: no host {host!r} — fix --api-base") from None
+    except OSError as e:
+        why = "" if isinstance(e, ConnectionRefusedError) else f" ({e.strerror or e})"
+        raise VagentError(f"cannot reach {shown}{why} — start the server (e.g. vllm serve "
+                          "MODEL) or fix --api-base") from None
 
 
 def _refused(error: BaseException) -> bool:

@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from vagent.actions import Terminate
+from vagent.actions import Terminate, files
 from vagent.actions.errors import VagentError
 
 from .base import Context, Decision, Policy
@@ -46,15 +46,13 @@ def load_actions(path: str | Path) -> list[dict[str, Any]]:
     p = Path(path)
     if not p.exists():
         raise VagentError(f"no actions file at {p} — give a JSON array or JSONL of actions")
-    text = p.read_text(encoding="utf-8")
-    try:
-        if text.lstrip().startswith("["):
-            data = json.loads(text)
-        else:
-            data = [json.loads(line) for line in text.splitlines() if line.strip()]
-    except json.JSONDecodeError as e:
-        raise VagentError(f"{p}: not JSON or JSONL ({e.msg} at line {e.lineno})") from None
-    if not all(isinstance(a, dict) and "action" in a for a in data):
+    text = files.read_text(p, "actions file")
+    if text.lstrip().startswith("["):
+        data = files.loads(text, str(p))
+    else:
+        data = [value for _, value in files.read_jsonl(p, "actions file")]
+    if not isinstance(data, list) or not all(isinstance(a, dict) and isinstance(
+            a.get("action"), str) for a in data):
         raise VagentError(f"{p}: every entry must be an object with an 'action' field")
     return data
 

@@ -133,6 +133,8 @@ def test_several_calls_user_tools_and_stdin(vagent_cmd, subprocess_env):
             '\n</tool_call>\n<tool_call>\n{"name": "mobile_use", "arguments": {"action": "type",'
             ' "text": "it\'s \\"quoted\\" $(rm -rf /) ✓\\n"}}\n</tool_call>')
     res = run(vagent_cmd, subprocess_env, "-", stdin=text)
+    assert res.returncode == 1 and b"get_weather" in res.stderr  # not an action of the space
+    res = run(vagent_cmd, subprocess_env, "-", "--tool", "get_weather", stdin=text)
     assert res.returncode == 0, res.stderr.decode()
     assert json.loads(res.stdout) == [
         {"action": "get_weather", "city": "Paris"},

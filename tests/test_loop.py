@@ -209,7 +209,7 @@ def test_cli_run_and_errors(tmp_path: Path, vagent_cmd, subprocess_env) -> None:
     assert "success" in r.stdout
     r = subprocess.run([*vagent_cmd, "run", "x", "--env", "nowhere"], capture_output=True,
                        text=True, env=subprocess_env)
-    assert r.returncode == 1 and "choose one of" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "choose one of" in r.stderr and "Traceback" not in r.stderr
     r = subprocess.run([*vagent_cmd, "run", "x", "--bogus"], capture_output=True, text=True,
                        env=subprocess_env)
     assert r.returncode == 2

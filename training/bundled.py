@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -56,8 +55,10 @@ def build_base(data: str | Path, out: str | Path, seed: int = 0) -> Path:
 
     corpus: list[str] = []
     seen: set[str] = set()
-    for line in Path(data).read_text(encoding="utf-8").splitlines():
-        for m in json.loads(line)["messages"]:
+    from vagent.training.sft import load_samples
+
+    for sample in load_samples(data):
+        for m in sample["messages"]:
             for piece in m["content"].split("<image>"):
                 if piece and piece not in seen:
                     seen.add(piece)

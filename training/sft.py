@@ -22,8 +22,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from vagent.actions import files
 from vagent.actions.errors import VagentError
 
 IGNORE = -100
@@ -59,25 +60,32 @@ class SFTConfig(BaseModel):
 
 
 # -- data -------------------------------------------------------------------------------------------
+class SwiftMessage(BaseModel):
+    role: StrictStr
+    content: StrictStr
+
+
+class SwiftSample(BaseModel):
+    """One line of a swift JSONL (what 'vagent data export' writes)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    messages: list[SwiftMessage] = Field(min_length=1)
+    images: list[StrictStr] = Field(default_factory=list)
+
+
 def load_samples(path: str | Path) -> list[dict[str, Any]]:
     """The swift JSONL's samples; image paths relative to the file are resolved against it."""
     path = Path(path)
     if not path.exists():
         raise TrainError(f"no data file {path} — write one with 'vagent data export'")
     rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            messages = row["messages"]
-        except (json.JSONDecodeError, KeyError, TypeError):
-            raise TrainError(f"{path}:{n}: not a swift sample (a JSON object with 'messages')"
-                             ) from None
-        if not any(m.get("role") == "assistant" for m in messages):
+    for n, value in files.read_jsonl(path, "data file"):
+        row = files.validate(SwiftSample, value, f"{path}:{n}")
+        messages = [m.model_dump() for m in row.messages]
+        if not any(m["role"] == "assistant" for m in messages):
             raise TrainError(f"{path}:{n}: no assistant turn to learn from")
-        images = [str(p if Path(p).is_absolute() else path.parent / p)
-                  for p in row.get("images", [])]
+        images = [str(p if Path(p).is_absolute() else path.parent / p) for p in row.images]
         if sum(m["content"].count("<image>") for m in messages) != len(images):
             raise TrainError(f"{path}:{n}: the <image> markers and the images list differ")
         rows.append({"messages": messages, "images": images})
@@ -133,17 +141,11 @@ class Collator:
         self._images: dict[str, Any] = {}
 
     def image(self, path: str) -> Any:
-        from PIL import Image
-
         if path not in self._images:
             # full-size screenshots are large (a phone's is 7.7 MB decoded): keep only a few
             if len(self._images) >= 16:
                 self._images.clear()
-            try:
-                with Image.open(path) as im:
-                    self._images[path] = im.convert("RGB")
-            except OSError as e:
-                raise TrainError(f"cannot read image {path}: {e}") from None
+            self._images[path] = files.open_image(path)
         return self._images[path]
 
     def encode(self, sample: dict[str, Any]) -> dict[str, Any]:

@@ -10,20 +10,19 @@ train). Several step fields are JSON *strings* (``ui_positions``, ``ui_text``, `
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from PIL import Image
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from vagent.actions import files
 from vagent.actions.errors import VagentError
 
 from .actions import Gesture, ground_truth_action, ground_truth_gesture
 
 
-class DataError(VagentError):
+class DataError(files.DataFileError):
     """The AITZ folder is missing or not in the expected layout."""
 
 
@@ -67,60 +66,78 @@ class Episode(BaseModel):
     steps: list[Step]
 
 
-def _json_field(raw: dict[str, Any], name: str, where: str) -> Any:
-    value = raw.get(name)
+def _json_text(value: Any) -> Any:
+    """AITZ keeps several list fields as JSON text; a list given as a list is taken as is."""
     if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            raise DataError(f"{where}: field {name!r} is not JSON ({value[:40]!r})") from None
+        return files.loads(value, "the field's text") if value.strip() else None
     return value
 
 
-def _point(value: Any, name: str, where: str) -> tuple[float, float]:
-    if not (isinstance(value, list) and len(value) == 2):
-        raise DataError(f"{where}: {name} must be [y, x], got {value!r}")
-    return (float(value[0]), float(value[1]))
+class RawStep(BaseModel):
+    """One step as AITZ's JSON holds it (the boundary: every field checked here)."""
+
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+    episode_id: Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v)]
+    step_id: int = Field(ge=0, le=100_000)
+    instruction: str
+    result_action_type: int
+    result_action_text: str | None = None
+    image_path: str | None = None
+    coat_action_desc: str | None = None
+    ui_positions: Annotated[list[tuple[float, float, float, float]] | None,
+                            BeforeValidator(_json_text)] = None
+    ui_text: Annotated[list[str | int | float] | None, BeforeValidator(_json_text)] = None
+    ui_types: Annotated[list[str | int | float] | None, BeforeValidator(_json_text)] = None
+    result_touch_yx: Annotated[tuple[float, float] | None, BeforeValidator(_json_text)] = None
+    result_lift_yx: Annotated[tuple[float, float] | None, BeforeValidator(_json_text)] = None
 
 
-def _step(raw: dict[str, Any], subset: str, folder: Path, where: str) -> Step:
-    missing = {"episode_id", "step_id", "instruction", "result_action_type"} - set(raw)
+def _step(value: Any, subset: str, folder: Path, where: str) -> Step:
+    if not isinstance(value, dict):
+        raise DataError(f"{where}: a step is a JSON object — is this AITZ data?")
+    missing = {"episode_id", "step_id", "instruction", "result_action_type"} - set(value)
     if missing:
         raise DataError(f"{where}: missing {', '.join(sorted(missing))} — is this AITZ data?")
-    step_id = int(raw["step_id"])
+    try:
+        raw = files.validate(RawStep, value, where)
+    except files.DataFileError as e:
+        raise DataError(str(e)) from None
     # The screenshot lies beside the JSON; image_path names it relative to the split folder.
-    name = Path(str(raw.get("image_path") or f"{folder.name}_{step_id}.png")).name
+    name = Path(raw.image_path or f"{folder.name}_{raw.step_id}.png").name
     image = folder / name
     if not image.exists():
         raise DataError(f"{where}: no screenshot {image} — the PNGs must lie beside the JSON")
-    with Image.open(image) as im:
-        width, height = im.size
-    positions = _json_field(raw, "ui_positions", where) or []
-    touch = _point(_json_field(raw, "result_touch_yx", where) or [-1, -1], "touch", where)
-    lift = _point(_json_field(raw, "result_lift_yx", where) or [-1, -1], "lift", where)
-    gesture = ground_truth_gesture(int(raw["result_action_type"]),
-                                   str(raw.get("result_action_text") or ""), touch, lift,
-                                   width, height)
+    width, height = files.image_size(image)
+    touch = raw.result_touch_yx or (-1.0, -1.0)
+    lift = raw.result_lift_yx or (-1.0, -1.0)
+    gesture = ground_truth_gesture(raw.result_action_type, raw.result_action_text or "", touch,
+                                   lift, width, height)
     action = ground_truth_action(gesture, width, height).dump()
-    return Step(subset=subset, episode_id=str(raw["episode_id"]), step_id=step_id,
-                instruction=str(raw["instruction"]), image=image, width=width, height=height,
-                gesture=gesture, action=action,
-                ui_positions=[tuple(float(v) for v in p) for p in positions],
-                ui_text=[str(t) for t in (_json_field(raw, "ui_text", where) or [])],
-                ui_types=[str(t) for t in (_json_field(raw, "ui_types", where) or [])],
-                action_desc=str(raw.get("coat_action_desc") or ""))
+    return Step(subset=subset, episode_id=raw.episode_id, step_id=raw.step_id,
+                instruction=raw.instruction, image=image, width=width, height=height,
+                gesture=gesture, action=action, ui_positions=raw.ui_positions or [],
+                ui_text=[str(t) for t in raw.ui_text or []],
+                ui_types=[str(t) for t in raw.ui_types or []],
+                action_desc=raw.coat_action_desc or "")
 
 
 def load_episode(path: Path, subset: str) -> Episode:
     """One episode from its JSON file (a list of steps)."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise DataError(f"{path}: not JSON ({e.msg} at line {e.lineno})") from None
+        raw = files.read_json(path, "AITZ episode file")
+    except files.DataFileError as e:
+        raise DataError(str(e)) from None
     if not isinstance(raw, list) or not raw:
         raise DataError(f"{path}: an episode file holds a non-empty list of steps")
     steps = sorted((_step(r, subset, path.parent, f"{path}[{i}]") for i, r in enumerate(raw)),
                    key=lambda s: s.step_id)
+    ids = {s.episode_id for s in steps}
+    if len(ids) > 1:
+        raise DataError(f"{path}: steps of several episodes ({', '.join(sorted(ids)[:3])}) — "
+                        "one episode per file")
+    if len({s.step_id for s in steps}) < len(steps):
+        raise DataError(f"{path}: a step_id appears twice — one step per id")
     return Episode(subset=subset, episode_id=steps[0].episode_id,
                    instruction=steps[0].instruction, steps=steps)
 

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from vagent.actions import ActionError, ActionSpace, get_space
+from vagent.actions import files
 from vagent.actions.errors import VagentError
 from vagent.actions.context import Context, Decision, StepView
 from vagent.agent.step import NO_ACTION, decide
@@ -45,7 +45,7 @@ def history_view(step: Step) -> StepView:
 
 
 def build_context(step: Step, previous: Sequence[Step], space: ActionSpace) -> Context:
-    screenshot = np.asarray(Image.open(step.image).convert("RGB"))
+    screenshot = np.asarray(files.open_image(step.image))
     bound = space.with_screen(step.width, step.height)
     return Context(task=step.instruction, space=bound,
                    observation={"screenshot": screenshot, "text": ""},
@@ -210,15 +210,10 @@ def read_predictions(path: str | Path) -> dict[tuple[str, int], dict[str, Any]]:
         raise VagentError(f"no predictions file at {p} — give a JSONL file of "
                           '{"episode_id", "step_id", "action"} lines')
     preds: dict[tuple[str, int], dict[str, Any]] = {}
-    for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
+    for n, item in files.read_jsonl(p, "predictions file"):
         try:
-            item = json.loads(line)
             key = (str(item["episode_id"]), int(item["step_id"]))
-        except json.JSONDecodeError as e:
-            raise VagentError(f"{p}:{n}: not JSON ({e.msg})") from None
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             raise VagentError(f"{p}:{n}: each line needs episode_id, step_id and action") from None
         if key in preds:
             raise VagentError(f"{p}:{n}: a second prediction for episode {key[0]} step {key[1]}"

@@ -9,10 +9,12 @@ Each item is one record of ``OUT/episodes.jsonl`` (the shape of ``benchmarks.run
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
+
+from vagent.actions import files
 from vagent.actions.errors import VagentError
 
 from ..run import BenchmarkRun, EpisodeRecord, RunPaths
@@ -20,27 +22,45 @@ from ..run import BenchmarkRun, EpisodeRecord, RunPaths
 from .metrics import exact_match, type_match
 
 
+class Expected(BaseModel):
+    name: str = Field(min_length=1)
+    arguments: dict[str, Any] = Field(default_factory=dict)
+
+
+class Item(BaseModel):
+    """One line of a function-calling set (the boundary: checked here, not mid-run)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: Annotated[StrictStr, BeforeValidator(
+        lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v)]
+    question: StrictStr
+    expected: Expected
+    image: StrictStr | None = None
+    tools: list[StrictStr | dict[str, Any]] | None = None
+
+
 def load_items(path: str | Path) -> list[dict[str, Any]]:
+    """The items of a JSONL set; each one's tools resolved and its image decoded, so that a bad
+    line stops the run before it starts, naming the line."""
+    from vagent.envs.fncall import resolve_tools
+
     p = Path(path)
     if not p.exists():
         raise VagentError(f"no dataset at {p} — give a JSONL file or omit --data for the example")
     items = []
-    for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
+    for n, value in files.read_jsonl(p, "dataset"):
+        where = f"{p}:{n}"
+        if not isinstance(value, dict):
+            raise files.DataFileError(f"{where}: each line is a JSON object")
+        item = files.validate(Item, value, where)
         try:
-            item = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise VagentError(f"{p}:{n}: not JSON ({e.msg})") from None
-        if not isinstance(item, dict):
-            raise VagentError(f"{p}:{n}: each line is a JSON object")
-        missing = {"id", "question", "expected"} - set(item)
-        if missing:
-            raise VagentError(f"{p}:{n}: missing {', '.join(sorted(missing))}")
-        if isinstance(item["id"], bool) or not isinstance(item["id"], (str, int)):
-            raise VagentError(f"{p}:{n}: id must be a string or an integer")
-        item["id"] = str(item["id"])
-        items.append(item)
+            resolve_tools(item.tools or [])
+        except (VagentError, ValueError, TypeError, KeyError) as e:
+            raise files.DataFileError(f"{where}: tools: {e}") from None
+        if item.image:
+            files.open_image(p.parent / item.image)
+        items.append(item.model_dump(exclude_none=True))
     return items
 
 

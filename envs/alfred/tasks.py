@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from vagent.actions.errors import VagentError
+from vagent.actions import files
 
 TaskType = Literal[
     "pick_and_place_simple", "pick_two_obj_and_place", "look_at_obj_in_light",
@@ -28,7 +28,7 @@ TaskType = Literal[
 TASK_TYPES: tuple[str, ...] = TaskType.__args__  # type: ignore[attr-defined]
 
 
-class DataError(VagentError):
+class DataError(files.DataFileError):
     """A task file that cannot be read; the message names the file."""
 
 
@@ -119,12 +119,7 @@ def parse_task(data: dict[str, Any], where: str = "<task>") -> AlfredTask:
 
 def load_task(path: str | Path) -> AlfredTask:
     p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataError(f"no task file at {p}") from None
-    except json.JSONDecodeError as e:
-        raise DataError(f"{p}: not JSON ({e.msg} at line {e.lineno})") from None
+    data = files.read_json(p, "task file")
     if not isinstance(data, dict):
         raise DataError(f"{p}: a traj_data.json holds one JSON object")
     return parse_task(data, str(p))
@@ -146,10 +141,10 @@ def load_split(data: str | Path, split: str) -> list[AlfredTask]:
         have = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
         raise DataError(f"no split {split!r} under {root}"
                         + (f" — it has: {', '.join(have)}" if have else " (no such folder)"))
-    files = sorted(folder.rglob("traj_data.json"))
-    if not files:
+    paths = sorted(folder.rglob("traj_data.json"))
+    if not paths:
         raise DataError(f"{folder}: no traj_data.json files below it")
-    return episodes([load_task(f) for f in files])
+    return episodes([load_task(f) for f in paths])
 
 
 def write_split(tasks: list[AlfredTask], data: str | Path, split: str) -> Path:

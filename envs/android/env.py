@@ -28,6 +28,8 @@ from vagent.actions.space import MOBILE, ActionSpace
 
 from ..base import Env, observation_space
 from . import tasks as T
+from vagent.actions.errors import OptionError
+
 from .adb import AdbError, Device
 from .text import ADB_KEYBOARD, ADB_KEYBOARD_PACKAGE, KeyboardMissing, broadcast_commands
 from .text import input_text_commands, runs
@@ -45,7 +47,7 @@ def _float(value: Any, name: str) -> float:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise ActionError(f"android: option {name} must be a number, not {value!r}") from None
+        raise OptionError(f"android: option {name} must be a number, not {value!r}") from None
 
 
 class AndroidEnv(Env):
@@ -57,10 +59,10 @@ class AndroidEnv(Env):
                  randomize: bool | str = True, render_mode: str | None = "rgb_array",
                  **unknown: Any):
         if unknown:
-            raise ActionError(f"android: unknown option(s) {', '.join(unknown)} — it takes "
+            raise OptionError(f"android: unknown option(s) {', '.join(unknown)} — it takes "
                               "serial, settle, screencap, key, timeout, auth_timeout, randomize")
         if screencap not in ("auto", "png", "raw"):
-            raise ActionError(f"android: screencap must be auto, png or raw, not {screencap!r}")
+            raise OptionError(f"android: screencap must be auto, png or raw, not {screencap!r}")
         self.serial = serial
         self.settle = _float(settle, "settle")
         self.screencap_mode = screencap
@@ -236,7 +238,7 @@ class AndroidEnv(Env):
                 name = k.lower().removeprefix("keycode_")
                 if name in KEY_NAMES:
                     codes.append(str(KEY_NAMES[name]))
-                elif k.isdigit():
+                elif k.isascii() and k.isdigit():  # ١٢٣ or ² are digits, not keycodes
                     codes.append(k)
                 elif re.fullmatch(r"[a-z0-9]", name):
                     codes.append("KEYCODE_" + name.upper())

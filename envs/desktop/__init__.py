@@ -2,8 +2,8 @@
 
 from .env import DesktopConfig, DesktopEnv
 from .errors import DesktopError, FailSafe
-from .safety import DEFAULT_DENY, Confirmer, DenyList
+from .safety import DEFAULT_DENY, DEFAULT_DENY_TEXT, Confirmer, DenyList, TextDenyList
 from .xvfb import Xvfb
 
-__all__ = ["DEFAULT_DENY", "Confirmer", "DenyList", "DesktopConfig", "DesktopEnv",
-           "DesktopError", "FailSafe", "Xvfb"]
+__all__ = ["DEFAULT_DENY", "DEFAULT_DENY_TEXT", "Confirmer", "DenyList", "DesktopConfig",
+           "DesktopEnv", "DesktopError", "FailSafe", "TextDenyList", "Xvfb"]

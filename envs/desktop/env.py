@@ -34,10 +34,10 @@ from vagent.actions import (
 from ..base import Env, observation_space
 from . import clipboard
 from .driver import Driver
-from .errors import DesktopError
+from .errors import DesktopError, DesktopOptionError
 from .keys import label, normalize, to_pyautogui
-from .safety import Confirmer, DenyList
-from .xvfb import Xvfb, parse_size
+from .safety import Confirmer, DenyList, TextDenyList
+from .xvfb import Xvfb, die_with_parent, parse_size
 
 # What pyautogui can type key by key on any layout: printable ASCII, tab and newline.
 _TYPEABLE = {chr(c) for c in range(0x20, 0x7F)} | {"\t", "\n", "\r"}
@@ -56,6 +56,7 @@ class DesktopConfig(BaseModel):
     dry_run: bool = False
     confirm: bool = False
     deny: str | list[str] | None = None  # None: the default deny list
+    deny_text: str | list[str] | None = None  # None: the default typed-text patterns
     failsafe: bool = True
     pause: float = Field(0.05, ge=0, le=5)  # pyautogui's pause after each call
     settle: float = Field(0.15, ge=0, le=30)  # wait after an action before the screenshot
@@ -80,7 +81,9 @@ class DesktopConfig(BaseModel):
                 w, h = (int(p) for p in v.lower().split("x"))
             except ValueError:
                 raise ValueError(f"resize takes WxH, e.g. 1280x720, not {v!r}") from None
-            return w, h
+            v = (w, h)
+        if v is not None and not all(0 < side <= 100_000 for side in v):
+            raise ValueError(f"resize sides must be 1..100000 pixels, not {v[0]}x{v[1]}")
         return v
 
     @field_validator("region", mode="before")
@@ -104,8 +107,9 @@ class DesktopEnv(Env):
         except ValidationError as e:
             err = e.errors()[0]
             where = ".".join(str(p) for p in err["loc"]) or "options"
-            raise DesktopError(f"desktop env option {where}: {err['msg']}") from None
+            raise DesktopOptionError(f"desktop env option {where}: {err['msg']}") from None
         self.deny = DenyList(cfg.deny)
+        self.deny_text = TextDenyList(cfg.deny_text)
         self.confirmer = Confirmer(confirm_input, confirm_output)
         self.log: list[dict[str, Any]] = []  # every action and what became of it
         self.task = ""
@@ -177,7 +181,8 @@ class DesktopEnv(Env):
         before = _viewable_windows(self.display)
         try:
             self._launched = subprocess.Popen(shlex.split(command), env=dict(os.environ),
-                                              stdin=subprocess.DEVNULL)
+                                              stdin=subprocess.DEVNULL,
+                                              preexec_fn=die_with_parent)
         except OSError as e:
             raise DesktopError(f"cannot launch {command!r}: {e.strerror}") from None
         deadline = time.monotonic() + self.config.launch_timeout
@@ -351,6 +356,9 @@ class DesktopEnv(Env):
         text = act.text
         by_keys = all(c in _TYPEABLE for c in text)
         entry["typed_by"] = "keys" if by_keys else "clipboard"
+        pattern = self.deny_text.match(text)
+        if pattern is not None:
+            entry["denied"] = f"typed text matching {pattern!r}"
         shown = text if len(text) <= 60 else text[:57] + "..."
         what = f"type {shown!r}" + (" and press enter" if act.submit else "")
         if not by_keys:

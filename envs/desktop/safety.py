@@ -13,9 +13,60 @@ import sys
 from collections.abc import Iterable
 from typing import Literal, TextIO
 
+from .errors import DesktopOptionError
 from .keys import label, normalize, parse_chord
 
-DEFAULT_DENY = ("ctrl+alt+delete", "super+l", "ctrl+alt+backspace")
+#: lock the screen, kill X, the three-finger salute, close the window (the whole app, the run's
+#: own terminal), switch to a text console (the agent could not see its way back)
+DEFAULT_DENY = ("ctrl+alt+delete", "super+l", "ctrl+alt+backspace", "alt+f4",
+                *(f"ctrl+alt+f{n}" for n in range(1, 13)))
+
+#: typed text never sent (regular expressions, case-insensitive): shell commands that destroy
+#: data or stop the machine, whatever window has the focus
+DEFAULT_DENY_TEXT = (
+    r"\brm\s+(-\S+\s+)*-\w*[rR]",               # recursive rm: rm -rf, rm -r, rm -fr
+    r"\bmkfs(\.\w+)?\s",                          # make a filesystem over one
+    r"\bdd\s[^\n]*\bof=/dev/",                    # write over a device
+    r">\s*/dev/(sd|nvme|hd|vd)",                   # redirect over a disk
+    r":\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:",      # the fork bomb
+    r"\b(shutdown|poweroff|reboot|halt)\s+(-|now\b)",
+    r"\bchmod\s+(-\w+\s+)*[0-7]{3,4}\s+/(\s|$)",   # open up the root folder
+)
+
+
+class TextDenyList:
+    """Typed text the env refuses to type: a ``type`` step whose text matches any pattern.
+    ``None`` gives the defaults; ``"default,PATTERN"`` adds to them; ``""`` denies nothing;
+    other text (comma-separated) or a list replaces them."""
+
+    def __init__(self, entries: str | Iterable[str] | None = None):
+        import re
+
+        if entries is None:
+            items = list(DEFAULT_DENY_TEXT)
+        else:
+            raw = entries.split(",") if isinstance(entries, str) else list(entries)
+            items = []
+            for e in (x.strip() for x in raw):
+                if e.lower() == "default":
+                    items.extend(DEFAULT_DENY_TEXT)
+                elif e:
+                    items.append(e)
+        try:
+            self.patterns = [re.compile(p, re.IGNORECASE) for p in dict.fromkeys(items)]
+        except re.error as e:
+            raise DesktopOptionError(f"deny_text: {e.pattern!r} is not a regular expression "
+                                     f"({e})") from None
+
+    def match(self, text: str) -> str | None:
+        """The pattern the text matches (the first), or None when it may be typed."""
+        for p in self.patterns:
+            if p.search(text):
+                return p.pattern
+        return None
+
+    def __iter__(self):  # noqa: ANN204
+        return (p.pattern for p in self.patterns)
 
 
 class DenyList:

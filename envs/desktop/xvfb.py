@@ -13,14 +13,31 @@ import shutil
 import socket
 import struct
 import subprocess
+import sys
 import tempfile
 import time
 import weakref
 from pathlib import Path
 
-from .errors import DesktopError
+from .errors import DesktopError, DesktopOptionError
 
 DEFAULT_SIZE = (1280, 800)
+
+
+def die_with_parent() -> None:
+    """``preexec_fn`` of the env's children (Xvfb, launched apps): on Linux the kernel stops
+    them when vagent dies, even by ``kill -9``, which no handler sees (SIGTERM, SIGHUP and Ctrl-C
+    close the env normally)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # best effort: close() and the finalizer still stop them
 
 
 def parse_size(value: str | tuple[int, int] | bool | None) -> tuple[int, int]:
@@ -34,9 +51,9 @@ def parse_size(value: str | tuple[int, int] | bool | None) -> tuple[int, int]:
         try:
             w, h = (int(v) for v in str(value).lower().split("x"))
         except ValueError:
-            raise DesktopError(f"--xvfb takes WxH, e.g. 1280x800, not {value!r}") from None
+            raise DesktopOptionError(f"--xvfb takes WxH, e.g. 1280x800, not {value!r}") from None
     if not (16 <= w <= 16384 and 16 <= h <= 16384):
-        raise DesktopError(f"--xvfb size {w}x{h} is out of range (16..16384 per side)")
+        raise DesktopOptionError(f"--xvfb size {w}x{h} is out of range (16..16384 per side)")
     return int(w), int(h)
 
 
@@ -107,7 +124,8 @@ class Xvfb:
                "-nolisten", "tcp", "-auth", str(auth)]
         try:
             proc = subprocess.Popen(cmd, pass_fds=(write_fd,), stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                    preexec_fn=die_with_parent)
         finally:
             os.close(write_fd)
         # Stop the server even if the caller forgets close() (or the interpreter exits).

@@ -19,11 +19,12 @@ the agent is shown, which viewpoints are goals (SR, OSR, SPL) and where the orac
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel
+
+from vagent.actions import files
 
 from .graph import NavGraph, VLNDataError
 from .images import ImageStore
@@ -83,10 +84,12 @@ class SceneData:
             table: dict[str, dict[str, str]] = {}
             for path in sorted(p for folder in BOX_FOLDERS
                                for p in (self.root / folder).glob(f"{scan}_*.json")):
-                try:
-                    data = json.loads(path.read_text(encoding="utf-8"))
-                except json.JSONDecodeError as e:
-                    raise VLNDataError(f"{path}: not JSON ({e.msg})") from None
+                data = files.read_json(path, "bbox file")
+                if not isinstance(data, dict) or not all(
+                        isinstance(objs, dict) and all(isinstance(o, dict) for o in objs.values())
+                        for objs in data.values()):
+                    raise VLNDataError(f"{path}: a bbox file maps viewpoints to {{object id: "
+                                       "object}} objects")
                 for vp, objs in data.items():
                     table.setdefault(vp, {}).update(
                         {str(oid): str(o.get("name", "object")).replace("#", " ")

@@ -19,11 +19,12 @@ scored here and there is no oracle.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from vagent.actions import files
 
 from vagent.envs.vln.data import Episode
 from vagent.envs.vln.graph import VLNDataError
@@ -33,6 +34,8 @@ R2R_SCORED_INSTRUCTIONS = 3  # eval.py: range(3) instr_ids per path
 
 
 class _R2RItem(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
     scan: str
     path_id: int | str
     path: list[str]
@@ -46,6 +49,8 @@ class _R2RItem(BaseModel):
 
 
 class _ReverieItem(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
     scan: str
     id: str
     path: list[str]
@@ -62,10 +67,7 @@ class _ReverieItem(BaseModel):
 def _read(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         raise VLNDataError(f"no annotation file {path}")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise VLNDataError(f"{path}: not JSON ({e.msg} at line {e.lineno})") from None
+    data = files.read_json(path, "annotation file")
     if not isinstance(data, list):
         raise VLNDataError(f"{path}: expected a JSON array of items")
     return data

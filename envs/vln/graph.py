@@ -15,42 +15,38 @@ elevation is positive upwards.
 from __future__ import annotations
 
 import functools
-import json
 import math
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
-from vagent.actions.errors import VagentError
+from vagent.actions import files
 
 
-class VLNDataError(VagentError):
+class VLNDataError(files.DataFileError):
     """VLN data (connectivity, images, annotations) that is missing or malformed."""
 
 
 def _position(entry: dict[str, Any], where: str) -> tuple[float, float, float]:
     pose = entry.get("pose")
-    if not isinstance(pose, list) or len(pose) != 16:
-        raise VLNDataError(f"{where}: 'pose' must be a 4×4 matrix as 16 numbers")
+    if (not isinstance(pose, list) or len(pose) != 16
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                       and math.isfinite(v) for v in pose)):
+        raise VLNDataError(f"{where}: 'pose' must be a 4×4 matrix as 16 finite numbers")
     return float(pose[3]), float(pose[7]), float(pose[11])
 
 
 def load_connectivity(path: str | Path) -> nx.Graph:
     """A scan's graph: nodes carry ``position`` (x, y, z); edges carry ``weight`` in metres."""
     p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise VLNDataError(f"no connectivity file {p}") from None
-    except json.JSONDecodeError as e:
-        raise VLNDataError(f"{p}: not JSON ({e.msg} at line {e.lineno})") from None
+    data = files.read_json(p, "connectivity file")
     if not isinstance(data, list):
         raise VLNDataError(f"{p}: a connectivity file is a JSON array of viewpoints")
     graph = nx.Graph()
     for i, entry in enumerate(data):
-        if not isinstance(entry, dict) or "image_id" not in entry:
-            raise VLNDataError(f"{p}: entry {i} has no 'image_id'")
+        if not isinstance(entry, dict) or not isinstance(entry.get("image_id"), str):
+            raise VLNDataError(f"{p}: entry {i} has no 'image_id' string")
         if entry.get("included", True):
             graph.add_node(entry["image_id"], position=_position(entry, f"{p} entry {i}"),
                            height=entry.get("height"))
@@ -58,7 +54,7 @@ def load_connectivity(path: str | Path) -> nx.Graph:
         if not entry.get("included", True):
             continue
         flags = entry.get("unobstructed") or []
-        if len(flags) != len(data):
+        if not isinstance(flags, list) or len(flags) != len(data):
             raise VLNDataError(f"{p}: entry {i} has {len(flags)} 'unobstructed' flags for "
                                f"{len(data)} viewpoints")
         for j, open_ in enumerate(flags):

@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from vagent.actions import files
+
 from .graph import VLNDataError
 
 HORIZON = tuple(range(12, 24))
@@ -112,8 +114,7 @@ def _read(root: Path, scan: str, viewpoint: str, view: int) -> np.ndarray:
         for ext in EXTENSIONS:
             path = folder / f"{index}{ext}"
             if path.exists():
-                with Image.open(path) as img:
-                    arr = np.asarray(img.convert("RGB"), dtype=np.uint8)
+                arr = np.asarray(files.open_image(path), dtype=np.uint8)
                 arr.setflags(write=False)
                 return arr
     raise ImagesMissing(f"no image for view {view} at {folder} — expected {LAYOUT}")

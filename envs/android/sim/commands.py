@@ -22,6 +22,8 @@ from . import content as C
 from .phone import ADBIME, LATINIME, Phone, PhoneState
 from .shell import Shell
 
+from vagent.actions.errors import VagentError
+
 PROPS = {
     "ro.product.name": "vagent_sim",
     "ro.product.model": "vagent simulated phone",
@@ -55,6 +57,25 @@ def decode_input_text(arg: str) -> str:
     return "".join(out)
 
 
+class PathError(VagentError, OSError):
+    """A state file or log the simulated phone cannot write (said at start, not mid-run)."""
+
+
+def _check_writable(path: Path, what: str) -> None:
+    """Fail now, with the reason, rather than on the first command."""
+    if path.is_dir():
+        raise PathError(f"the {what} {path} is a folder — give a file path")
+    if path.exists() and not path.is_file():
+        raise PathError(f"the {what} {path} is not a regular file — give a file path")
+    if not path.parent.is_dir():
+        raise PathError(f"cannot write the {what} {path}: no folder {path.parent}")
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as e:
+        raise PathError(f"cannot write the {what} {path} ({e.strerror or e})") from None
+
+
 class Device:
     """A simulated phone behind a shell: thread-safe; writes the state file and command log."""
 
@@ -64,6 +85,9 @@ class Device:
         self.lock = threading.RLock()
         self.state_file = Path(state_file) if state_file else None
         self.log_file = Path(log) if log else None
+        for path, what in ((self.state_file, "state file"), (self.log_file, "log")):
+            if path is not None:
+                _check_writable(path, what)
         self.png_level = png_level
         self.shell = Shell(self._run_one)
         self._frame: tuple[int, Any] | None = None
