@@ -108,20 +108,21 @@ def replay_actions(sb: Path, content: bytes) -> list[str]:
             "--out", str(sb / "out")]
 
 
-def aitz_episode(sb: Path, content: bytes) -> list[str]:
+def _aitz_episode_with(sb: Path, name: str, content: bytes) -> list[str]:
+    """The AITZ test episode copied, with its file ``name`` replaced by ``content``."""
     src = AITZ_DATA / "general" / "GENERAL-1000000001"
     folder = sb / "in" / "aitz" / "general" / "GENERAL-1000000001"
     shutil.copytree(src, folder, dirs_exist_ok=True)
-    _write(folder / "GENERAL-1000000001.json", content)
+    _write(folder / name, content)
     return ["eval", "aitz", "--data", str(sb / "in" / "aitz"), "--out", str(sb / "out")]
+
+
+def aitz_episode(sb: Path, content: bytes) -> list[str]:
+    return _aitz_episode_with(sb, "GENERAL-1000000001.json", content)
 
 
 def aitz_image(sb: Path, content: bytes) -> list[str]:
-    src = AITZ_DATA / "general" / "GENERAL-1000000001"
-    folder = sb / "in" / "aitz" / "general" / "GENERAL-1000000001"
-    shutil.copytree(src, folder, dirs_exist_ok=True)
-    _write(folder / "GENERAL-1000000001_0.png", content)
-    return ["eval", "aitz", "--data", str(sb / "in" / "aitz"), "--out", str(sb / "out")]
+    return _aitz_episode_with(sb, "GENERAL-1000000001_0.png", content)
 
 
 def aitz_predictions(sb: Path, content: bytes) -> list[str]:
