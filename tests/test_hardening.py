@@ -62,6 +62,19 @@ def test_every_loader_refuses_a_bad_file_in_one_line(name: str, content: bytes) 
     assert not outcome.problems(ok), (name, content[:80], outcome.problems(ok), outcome.stderr)
 
 
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("content", [deep(), b'{"a":' * 50_000 + b"1" + b"}" * 50_000],
+                         ids=["deep-list", "deep-object"])
+def test_every_loader_refuses_100k_deep_json(name: str, content: bytes) -> None:
+    """Every loader meets the deepest nesting (the sampled cases above may not draw it):
+    json would recurse past Python's limit — the one reader refuses it first."""
+    with tempfile.TemporaryDirectory() as tmp:
+        sb = Path(tmp)
+        outcome = invoke(CASES[name](sb, content), sb)
+    ok = (0, 1, 2) if name in ("parse", "view meta.json") else (1, 2)
+    assert not outcome.problems(ok), (name, outcome.problems(ok), outcome.stderr)
+
+
 @pytest.mark.parametrize(("argv", "value"), OPTION_CASES,
                          ids=[f"{' '.join(a[:2])} {a[-1]} {v}" for a, v in OPTION_CASES])
 def test_out_of_range_options_are_usage_errors(argv: list[str], value: str) -> None:

@@ -8,7 +8,6 @@ benchmark adds (AITZ's prediction and ground truth, a task's own flags) reach th
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from vagent.actions import files
 from vagent.actions.errors import VagentError
 
 
@@ -41,8 +41,8 @@ def read_lines(path: Path) -> Lines:
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
+            rec = files.loads(line, path.name)  # (a 100k-deep line is refused, not recursed)
+        except ValueError:
             out.bad += 1
             continue
         if isinstance(rec, dict):
@@ -55,7 +55,7 @@ def read_lines(path: Path) -> Lines:
 def read_json(path: Path) -> tuple[dict[str, Any], str | None]:
     """A JSON object file, and a note when it exists but cannot be read."""
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
+        value = files.loads(path.read_text(encoding="utf-8"), path.name)
     except FileNotFoundError:
         return {}, None
     except (OSError, ValueError) as e:
