@@ -35,7 +35,10 @@ def test_openai_policy_plays_numberline_under_rl4vlm(tmp_path: Path, openai_serv
                       "--seed", "1", "--policy", "openai", "--api-base", server.url,
                       "--model", "scripted-model", "--workers", "2", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
-    records = [json.loads(line) for line in (out / "episodes.jsonl").read_text().splitlines()]
+    # two workers write the records as their episodes finish: any order, each once
+    records = sorted((json.loads(line) for line in
+                      (out / "episodes.jsonl").read_text().splitlines()),
+                     key=lambda r: r["episode"])
     assert [r["episode"] for r in records] == list(range(8))
     assert [r["id"] for r in records] == [f"numberline-{i:04d}" for i in range(8)]
     for r in records:
