@@ -12,8 +12,9 @@ everything recursive after it: pydantic, ``json.dumps``) would raise ``Recursion
 from __future__ import annotations
 
 import json
-from struct import error as struct_error
 from collections.abc import Iterator
+from contextlib import contextmanager
+from struct import error as struct_error
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,6 +28,18 @@ M = TypeVar("M")
 
 class DataFileError(VagentError, ValueError):
     """A data file that cannot be read as what it should hold; the message names the file."""
+
+
+@contextmanager
+def raising(error: type[Exception]) -> Iterator[None]:
+    """Inside it, a ``DataFileError`` of these readers is raised as ``error`` (a loader's own
+    error, which its callers catch), with the same one-line message."""
+    try:
+        yield
+    except DataFileError as e:
+        if isinstance(e, error):
+            raise
+        raise error(str(e)) from None
 
 
 def _where(path: str | Path, line: int | None = None) -> str:

@@ -79,6 +79,11 @@ def load_samples(path: str | Path) -> list[dict[str, Any]]:
     path = Path(path)
     if not path.exists():
         raise TrainError(f"no data file {path} — write one with 'vagent data export'")
+    with files.raising(TrainError):
+        return _samples(path)
+
+
+def _samples(path: Path) -> list[dict[str, Any]]:
     rows = []
     for n, value in files.read_jsonl(path, "data file"):
         row = files.validate(SwiftSample, value, f"{path}:{n}")

@@ -124,10 +124,8 @@ def _step(value: Any, subset: str, folder: Path, where: str) -> Step:
 
 def load_episode(path: Path, subset: str) -> Episode:
     """One episode from its JSON file (a list of steps)."""
-    try:
+    with files.raising(DataError):
         raw = files.read_json(path, "AITZ episode file")
-    except files.DataFileError as e:
-        raise DataError(str(e)) from None
     if not isinstance(raw, list) or not raw:
         raise DataError(f"{path}: an episode file holds a non-empty list of steps")
     steps = sorted((_step(r, subset, path.parent, f"{path}[{i}]") for i, r in enumerate(raw)),

@@ -119,10 +119,8 @@ def parse_task(data: dict[str, Any], where: str = "<task>") -> AlfredTask:
 
 def load_task(path: str | Path) -> AlfredTask:
     p = Path(path)
-    try:
+    with files.raising(DataError):
         data = files.read_json(p, "task file")
-    except files.DataFileError as e:  # as this loader's own error, which callers catch
-        raise DataError(str(e)) from None
     if not isinstance(data, dict):
         raise DataError(f"{p}: a traj_data.json holds one JSON object")
     return parse_task(data, str(p))

@@ -84,7 +84,8 @@ class SceneData:
             table: dict[str, dict[str, str]] = {}
             for path in sorted(p for folder in BOX_FOLDERS
                                for p in (self.root / folder).glob(f"{scan}_*.json")):
-                data = files.read_json(path, "bbox file")
+                with files.raising(VLNDataError):
+                    data = files.read_json(path, "bbox file")
                 if not isinstance(data, dict) or not all(
                         isinstance(objs, dict) and all(isinstance(o, dict) for o in objs.values())
                         for objs in data.values()):

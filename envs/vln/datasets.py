@@ -67,7 +67,8 @@ class _ReverieItem(BaseModel):
 def _read(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         raise VLNDataError(f"no annotation file {path}")
-    data = files.read_json(path, "annotation file")
+    with files.raising(VLNDataError):
+        data = files.read_json(path, "annotation file")
     if not isinstance(data, list):
         raise VLNDataError(f"{path}: expected a JSON array of items")
     return data

@@ -40,7 +40,8 @@ def _position(entry: dict[str, Any], where: str) -> tuple[float, float, float]:
 def load_connectivity(path: str | Path) -> nx.Graph:
     """A scan's graph: nodes carry ``position`` (x, y, z); edges carry ``weight`` in metres."""
     p = Path(path)
-    data = files.read_json(p, "connectivity file")
+    with files.raising(VLNDataError):
+        data = files.read_json(p, "connectivity file")
     if not isinstance(data, list):
         raise VLNDataError(f"{p}: a connectivity file is a JSON array of viewpoints")
     graph = nx.Graph()
