@@ -190,5 +190,7 @@ DESKTOP: tuple[type[Action], ...] = (PointerClick, Move, Drag, Scroll, Type, Key
 SPACES: dict[str, tuple[type[Action], ...]] = {
     "mobile": MOBILE,
     "desktop": DESKTOP,
-    "gui": GUI_ACTIONS,
+    # every GUI action, with the desktop's click (its point may be left out: a superset of the
+    # phone's), so that what any GUI space takes, this one takes
+    "gui": (PointerClick, *GUI_ACTIONS[1:]),
 }

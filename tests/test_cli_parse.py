@@ -194,3 +194,17 @@ def test_the_policy_format_decides_the_uitars_frame(form, want, spelling, vagent
     assert res.returncode == 0, res.stderr.decode()
     (call,) = json.loads(res.stdout)
     assert (call["x"], call["y"]) == want
+
+
+def test_computer_use_pointer_actions_parse_in_the_default_space(vagent_cmd, subprocess_env):
+    """A click without coordinate (at the pointer) and an end-only left_click_drag are GUI
+    actions: the default space (gui) takes them; the phone's space refuses the pointer click."""
+    text = ('<tool_call>{"name": "computer_use", "arguments": {"action": "right_click"}}'
+            '</tool_call>\n<tool_call>{"name": "computer_use", "arguments": '
+            '{"action": "left_click_drag", "coordinate": [100, 200]}}</tool_call>')
+    res = run(vagent_cmd, subprocess_env, text, "--format", "qwen25vl", "--screen", "1092x2408")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout) == [{"action": "click", "button": "right", "clicks": 1},
+                                      {"action": "drag", "x2": 100, "y2": 200}]
+    res = run(vagent_cmd, subprocess_env, text, "--format", "qwen25vl", "--space", "mobile")
+    assert res.returncode == 1 and b"field 'x' is required" in res.stderr
