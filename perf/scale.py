@@ -118,6 +118,20 @@ def speedups(benches: list[str], workers: list[int], latency: float, episodes: i
     return rows
 
 
+def _frame_caches(clear: bool = False) -> str:
+    """The phone's frame caches' hits and misses since the last clear (the warm-up's frames
+    stay cached: they are other episodes' screens, as in a longer run)."""
+    from vagent.envs.android.env import DECODED
+    from vagent.envs.android.sim.draw import FRAMES
+
+    line = (f"simulator frames drawn {FRAMES.misses}, reused {FRAMES.hits}; "
+            f"screenshots decoded {DECODED.misses}, reused {DECODED.hits}")
+    if clear:
+        for cache in (FRAMES, DECODED):
+            cache.hits = cache.misses = 0
+    return line
+
+
 def framework(benches: list[str], episodes: int) -> list[str]:
     from vagent.benchmarks import run as run_module
 
@@ -152,6 +166,7 @@ def framework(benches: list[str], episodes: int) -> list[str]:
                 _eval([bench, *_args(bench, 2, 15), *seed, "--policy", "oracle",
                        "--workers", "1", "--out", str(Path(tmp) / "warm")])
                 out = Path(tmp) / "out"
+                _frame_caches(clear=True)
                 spent[0] = 0.0
                 c = time.process_time()
                 _eval([bench, *_args(bench, episodes, 15), "--policy", "oracle",
@@ -161,6 +176,8 @@ def framework(benches: list[str], episodes: int) -> list[str]:
             rows.append(f"| {bench} | {n} | {steps} | {1000 * spent[0] / steps:.1f} | "
                         f"{1000 * cpu / steps:.1f} |")
             print(rows[-1], flush=True)
+            if bench == "phone-sim":
+                print("  " + _frame_caches(), flush=True)
     finally:
         run_module.run_episodes = dispatch  # type: ignore[assignment]
     return rows
