@@ -180,11 +180,7 @@ def open_screenshot(path: str | Path) -> Any:
     """An image file as read-only H×W×3 uint8 pixels. An RGB PNG comes as an ``EncodedImage``
     holding the file's bytes, so a trajectory writes the file as it is instead of encoding the
     pixels again; any other image is converted to RGB."""
-    import io
-
-    import numpy as np
-    from PIL import Image
-
+    from . import png
     from .context import EncodedImage
 
     p = Path(path)
@@ -192,13 +188,10 @@ def open_screenshot(path: str | Path) -> Any:
         raise DataFileError(f"no image {p}" if not p.exists() else f"{p} is not an image file")
     data = read_bytes(p, "image")
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            im.load()
-            keep = im.format == "PNG" and im.mode == "RGB"
-            pixels = np.asarray(im if keep else im.convert("RGB"))
+        pixels, rgb = png.decode(data)
     except _pil_errors() as e:
         raise _undecodable(p, e) from None
-    image = EncodedImage.of(pixels, data) if keep else pixels
+    image = EncodedImage.of(pixels, data) if rgb else pixels
     image.setflags(write=False)
     return image
 
