@@ -53,7 +53,39 @@ BENCHES: dict[str, list[str]] = {
 def _args(bench: str, episodes: int, steps: int) -> list[str]:
     values = {"episodes": episodes, "steps": steps, "per_type": max(1, episodes // 7),
               "paths": max(1, episodes // 6)}
-    return [a.format(**values) for a in BENCHES[bench]]
+    args = [a.format(**values) for a in BENCHES[bench]]
+    if bench == "aitz" and episodes > 5:
+        args[args.index("--data") + 1] = str(_aitz_set(episodes))
+    return args
+
+
+def _aitz_set(episodes: int) -> Path:
+    """At least ``episodes`` AITZ episodes in the real layout (``SUBSET/PREFIX-ID/PREFIX-ID.json``
+    with its ``PREFIX-ID_N.png`` screenshots): copies of the repository's 5 test episodes under
+    new ids, written once into the temp folder (the set here is too small to keep 8 or 16
+    workers busy)."""
+    copies = -(-episodes // 5)
+    root = Path(tempfile.gettempdir()) / f"vagent-scale-aitz-{copies}"
+    if (root / "done").exists():
+        return root
+    for src in sorted(AITZ.glob("*/*/*.json")):
+        prefix, old = src.stem.split("-")
+        text = src.read_text(encoding="utf-8")
+        for k in range(copies):
+            steps = json.loads(text)
+            new = str(int(old) + 100_000 * k)
+            folder = root / src.parent.parent.name / f"{prefix}-{new}"
+            folder.mkdir(parents=True, exist_ok=True)
+            for step in steps:
+                step["episode_id"] = new
+                for key in ("image_path", "image_full_path"):
+                    step[key] = step[key].replace(f"{prefix}-{old}", f"{prefix}-{new}")
+            (folder / f"{prefix}-{new}.json").write_text(json.dumps(steps, indent=1),
+                                                          encoding="utf-8")
+            for png in src.parent.glob("*.png"):
+                (folder / png.name.replace(old, new)).write_bytes(png.read_bytes())
+    (root / "done").write_text("")
+    return root
 
 
 def _eval(args: list[str]) -> None:
