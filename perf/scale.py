@@ -151,16 +151,13 @@ def speedups(benches: list[str], workers: list[int], latency: float, episodes: i
 
 
 def _frame_caches(clear: bool = False) -> str:
-    """The phone's frame caches' hits and misses since the last clear (the warm-up's frames
-    stay cached: they are other episodes' screens, as in a longer run)."""
+    """AndroidEnv's decoded-frame cache: hits and misses since the last clear (the warm-up's
+    frames stay cached: they are other episodes' screens, as in a longer run)."""
     from vagent.envs.android.env import DECODED
-    from vagent.envs.android.sim.draw import FRAMES
 
-    line = (f"simulator frames drawn {FRAMES.misses}, reused {FRAMES.hits}; "
-            f"screenshots decoded {DECODED.misses}, reused {DECODED.hits}")
+    line = f"screenshots decoded {DECODED.misses}, reused {DECODED.hits}"
     if clear:
-        for cache in (FRAMES, DECODED):
-            cache.hits = cache.misses = 0
+        DECODED.hits = DECODED.misses = 0
     return line
 
 

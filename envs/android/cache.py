@@ -1,8 +1,5 @@
-"""A small thread-safe least-recently-used cache for frames (``LRU.get(key, make)``).
-
-Used twice on a phone's path: the simulator keeps its encoded frames by what the screen shows,
-and ``AndroidEnv`` keeps decoded frames by their PNG bytes. Both are shared by every phone of
-the process, so workers that see the same screens pay for them once.
+"""A small thread-safe least-recently-used cache (``LRU.get(key, make)``): ``AndroidEnv``
+keeps decoded frames by their PNG bytes in one, shared by every phone of the process.
 """
 
 from __future__ import annotations

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 from PIL import Image, ImageDraw
 
-from vagent.actions import png
 from vagent.envs.draw import font
 
-from ..cache import LRU
 from . import content as C
 from .phone import DIALOG_BOX, DIALOGS, H, KB_TOP, NAV_TOP, STATUS_H, W, Element, Phone
 
@@ -24,23 +21,6 @@ def _fit(text: str, size: int, width: int, bold: bool = False) -> str:
     while text and f.getlength(text + "…") > width:
         text = text[:-1]
     return text + "…"
-
-
-#: PhoneState fields the renderer never reads: the phone's history (events, typed texts, the
-#: back stack, where each app was left, sent mail). Two states that differ only in them show
-#: the same picture (tests/test_android_env.py checks it over many screens).
-HISTORY = frozenset({"events", "typed", "back", "resume", "sent"})
-#: Encoded frames by what the screen shows (the state minus ``HISTORY``), shared by every
-#: simulated phone of the process (~0.1 MB each). Episodes start again and again from the same
-#: screens (the home screen, an app's first screen, the same dialog) and every worker's phone
-#: draws the same ones: a picture is drawn and encoded once, not at every step that shows it.
-FRAMES: LRU[bytes] = LRU(kept=128)
-
-
-def screen_png(phone: Phone) -> bytes:
-    """The current screen as PNG bytes (``FRAMES`` first)."""
-    return FRAMES.get(phone.state.model_dump_json(exclude=HISTORY),
-                      lambda: png.encode(np.asarray(render(phone))))
 
 
 def render(phone: Phone) -> Image.Image:
