@@ -34,37 +34,22 @@ demo: setup
 	$(BIN)/vagent run "find restaurants in San Diego" --out runs/demo
 
 # Reproduces the bundled tiny model (policies/bundled/tiny-qwen2vl; settings in
-# training/bundled.py) in four SFT rounds on the CPU; the model card says what each did.
-# Rounds 1-2 (as first shipped): oracle runs on the phone's first, small training lists
+# training/bundled.py) in three SFT rounds on the CPU. Rounds 1-2 (as first shipped): oracle runs on the phone's first, small training lists
 # (--split train-v1) and on NumberLine (data seed 0), exported as the tiny policy's prompts; a
 # base checkpoint with a tokenizer trained on that text; round 1 from it, round 2 from round 1
 # with a lower schedule and the NumberLine samples three times. Round 3, from round 2: oracle
 # runs on the training grammar with values composed from large pools (--split train, data
-# seeds 0 and 1), where only copying the task's words pays, and NumberLine. Round 4, from round
-# 3 with a tokenizer that no longer joins a space to a word (vagent train words-apart: a value
-# is then the same tokens in the task and in the answer): 400 runs per data seed 0-6 of the
-# same split, NumberLine three times, `type` samples twice. Then installed.
-# The data is the same on every run; a killed generation restarts its folder, a killed
-# training resumes from its newest checkpoint.
+# seeds 0 and 1), where only copying the task's words pays, and NumberLine. Then installed.
+# The data is the same on every run; a killed training resumes from its newest checkpoint.
 TINY := build/tiny
 TINY_PHONE ?= 1200
 TINY_NUMBERLINE ?= 300
 TINY_STEPS ?= 2000
 TINY_PHONE3 ?= 270
 TINY_STEPS3 ?= 450
-TINY_SEEDS4 ?= 0 1 2 3 4 5 6
-TINY_PHONE4 ?= 400
-TINY_STEPS4 ?= 1200
 TINY_RUNS := $(TINY)/runs/phone $(TINY)/runs/numberline
 TINY_RUNS3 := $(TINY)/runs/phone2a $(TINY)/runs/phone2b $(TINY)/runs/numberline
-TINY_RUNS4 := $(foreach s,$(TINY_SEEDS4),$(TINY)/runs/phone-s$(s)) $(TINY)/runs/numberline
-
-$(TINY)/runs/phone-s%/done: | setup
-	$(BIN)/vagent data generate phone-sim --split train --episodes $(TINY_PHONE4) --seed $* \
-		--workers 2 --out $(@D)
-	touch $@
-
-train-tiny: setup $(addsuffix /done,$(filter $(TINY)/runs/phone-s%,$(TINY_RUNS4)))
+train-tiny: setup
 	$(BIN)/vagent data generate phone-sim --split train-v1 --episodes $(TINY_PHONE) --seed 0 \
 		--out $(TINY)/runs/phone
 	$(BIN)/vagent data generate numberline --episodes $(TINY_NUMBERLINE) --seed 0 \
@@ -77,8 +62,6 @@ train-tiny: setup $(addsuffix /done,$(filter $(TINY)/runs/phone-s%,$(TINY_RUNS4)
 	$(BIN)/vagent data export $(TINY_RUNS) --preset tiny --out $(TINY)/mix.jsonl \
 		--repeat numberline=3
 	$(BIN)/vagent data export $(TINY_RUNS3) --preset tiny --out $(TINY)/mix3.jsonl
-	$(BIN)/vagent data export $(TINY_RUNS4) --preset tiny --out $(TINY)/mix4.jsonl \
-		--repeat numberline=3 --repeat-action type=2
 	test -f $(TINY)/base/config.json || \
 		$(BIN)/vagent train tiny-base --data $(TINY)/train.jsonl --out $(TINY)/base
 	$(BIN)/vagent train sft --data $(TINY)/train.jsonl --model $(TINY)/base --out $(TINY)/sft \
@@ -89,11 +72,7 @@ train-tiny: setup $(addsuffix /done,$(filter $(TINY)/runs/phone-s%,$(TINY_RUNS4)
 	$(BIN)/vagent train sft --data $(TINY)/mix3.jsonl --model $(TINY)/sft2 --out $(TINY)/sft3 \
 		--epochs 100 --lr 5e-4 --batch-size 8 --max-steps $(TINY_STEPS3) --save-every 100 \
 		--resume --seed 2
-	$(BIN)/vagent train words-apart $(TINY)/sft3 --out $(TINY)/apart3
-	$(BIN)/vagent train sft --data $(TINY)/mix4.jsonl --model $(TINY)/apart3 --out $(TINY)/sft4 \
-		--epochs 100 --lr 7e-4 --batch-size 8 --max-steps $(TINY_STEPS4) --save-every 100 \
-		--resume --seed 4
-	$(BIN)/vagent train tiny-install $(TINY)/sft4
+	$(BIN)/vagent train tiny-install $(TINY)/sft3
 
 # Ends with one line naming the skipped tests' reasons (tests/conftest.py).
 test: setup system-packages
