@@ -63,6 +63,18 @@ def tiny_base_cmd(
     print(build_base(data, out, seed))
 
 
+@train_app.command("words-apart")
+def words_apart_cmd(
+    src: Annotated[Path, typer.Argument(help="A checkpoint folder (sft's --out).")],
+    out: Annotated[Path, typer.Option(callback=check_out_folder, help="Folder for the copy.")],
+) -> None:
+    """Copy a checkpoint with a tokenizer that cuts a word the same way after a space as
+    anywhere else (the bundled model's round 4: copying a task's words token for token)."""
+    from vagent.training.bundled import words_apart
+
+    print(json.dumps(words_apart(src, out)))
+
+
 @train_app.command("tiny-install")
 def tiny_install_cmd(
     src: Annotated[Path, typer.Argument(help="The trained checkpoint folder (sft's --out).")],

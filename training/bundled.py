@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,51 @@ def build_base(data: str | Path, out: str | Path, seed: int = 0) -> Path:
                                  **SIZES)
 
 
+def _byte_chars() -> dict[str, int]:
+    """Byte-level BPE's alphabet: the printable character that stands for each byte."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1),
+                 *range(ord("®"), ord("ÿ") + 1)]
+    chars = {b: b for b in printable}
+    for n, b in enumerate(b for b in range(256) if b not in chars):
+        chars[b] = 256 + n
+    return {chr(c): b for b, c in chars.items()}
+
+
+def words_apart(src: str | Path, out: str | Path) -> dict[str, int]:
+    """Copy checkpoint ``src`` to ``out`` with a tokenizer that never joins a space to a word.
+
+    The tokenizer of rounds 1-3 learned pieces such as " hotels": a value's words are one set
+    of tokens in the task (after a space) and, for the first word, another in the ``type``
+    answer (after the JSON quote), so writing a word the model never wrote in training meant
+    mapping " f" to "f" — it did not learn to. Dropping every merge whose piece holds a space
+    and a letter makes byte-level BPE (which applies the remaining merges in the same order)
+    cut a word into the same pieces wherever it stands: copying becomes token for token. The
+    vocabulary and its ids stay, so the weights load unchanged; the dropped pieces are simply
+    never produced again (what the next round of training adapts to).
+    """
+    src, out = Path(src), Path(out)
+    if not (src / "tokenizer.json").is_file():
+        raise VagentError(f"{src} holds no tokenizer.json — pass a checkpoint folder")
+    byte = _byte_chars()
+
+    def joins_space_and_word(piece: str) -> bool:
+        codes = [byte[c] for c in piece if c in byte]
+        return 0x20 in codes and any(chr(b).isalpha() or b >= 0x80 for b in codes)
+
+    spec = json.loads((src / "tokenizer.json").read_text(encoding="utf-8"))
+    merges = spec["model"]["merges"]
+    pairs = [m if isinstance(m, list) else m.split(" ", 1) for m in merges]
+    kept = [m for m, (a, b) in zip(merges, pairs) if not joins_space_and_word(a + b)]
+    spec["model"]["merges"] = kept
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(src, tmp, ignore=shutil.ignore_patterns("checkpoint-*", *_NOT_SHIPPED))
+    (tmp / "tokenizer.json").write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    return {"merges": len(merges), "kept": len(kept), "dropped": len(merges) - len(kept)}
+
+
 def install(src: str | Path, dest: Path = BUNDLED) -> int:
     """Copy what loading needs (weights, configs, tokenizer, processor) into the package;
     return how many files. The hand-written model card in ``dest`` stays."""
@@ -92,4 +138,4 @@ def install(src: str | Path, dest: Path = BUNDLED) -> int:
     return len(keep)
 
 
-__all__ = ["EXPORT", "IMAGE_PIXELS", "SIZES", "build_base", "export", "install"]
+__all__ = ["EXPORT", "IMAGE_PIXELS", "SIZES", "build_base", "export", "install", "words_apart"]
