@@ -15,7 +15,8 @@ enough to finish within the token budget: strings are bounded, numbers are small
 box-token points match ``<|box_start|>(x,y)<|box_end|>``, pixel points are two integers. A GUI
 tool whose ``action`` is an enum (mobile_use, computer_use) becomes one object per action with
 the fields that action needs (``NEEDS``, the tools' documented arguments), so a constrained
-click always carries its coordinate.
+click always carries its coordinate. The JSON grammar is written here in EBNF (``JsonEbnf``),
+not by xgrammar's schema converter, so that bounded strings take JSON's escapes.
 
 xgrammar compiles the grammar against the checkpoint's tokenizer and masks the logits at every
 step (a transformers logits processor); compiled grammars are kept per grammar text.
@@ -133,7 +134,8 @@ def _digits(lo: str, hi: str) -> str:
         return f"{_ebnf_str(lo[0])} ({_digits(lo[1:], hi[1:])})"
     out = [f"{_ebnf_str(lo[0])} ({_digits(lo[1:], '9' * (n - 1))})"]
     if int(lo[0]) + 1 < int(hi[0]):
-        out.append(_digits(str(int(lo[0]) + 1) + "0" * (n - 1), str(int(hi[0]) - 1) + "9" * (n - 1)))
+        out.append(_digits(str(int(lo[0]) + 1) + "0" * (n - 1),
+                           str(int(hi[0]) - 1) + "9" * (n - 1)))
     out.append(f"{_ebnf_str(hi[0])} ({_digits('0' * (n - 1), hi[1:])})")
     return " | ".join(f"({o})" for o in out)
 
@@ -166,6 +168,7 @@ class JsonEbnf:
         self._objects = 0
 
     def rule(self, body: str, hint: str = "v") -> str:
+        """The name of a rule with this body (one rule per distinct body)."""
         if body not in self._named:
             name = f"{hint}_{len(self.rules)}"
             self.rules[name] = body
@@ -193,6 +196,7 @@ class JsonEbnf:
             return "(" + " | ".join(self.value({**s, "type": k}) for k in kind) + ")"
         if kind is None and not any(k in s for k in ("properties", "items", "$ref", "allOf")):
             kind = "scalar"  # anything: a bounded scalar
+        # numbers are written as integers (tighten() makes them so; a reply's short form)
         build = {"string": self._string, "integer": self._integer, "number": self._integer,
                  "boolean": lambda s: '("true" | "false")', "null": lambda s: '"null"',
                  "array": self._array, "object": self._object,
@@ -249,7 +253,8 @@ class JsonEbnf:
                 write = ("" if first else '", " ') + _ebnf_str(_json(name) + ": ") + " " + (
                     self.value(sub)) + (" " + after if after else "")
                 skip = rest(i + 1, first)
-                body = write if name in required else f'({write}) | {skip or chr(34) * 2}'
+                nothing = '""'  # the empty string, in EBNF
+                body = write if name in required else f"({write}) | {skip or nothing}"
                 memo[i, first] = self.rule(body, f"{hint}_{i}")
             return memo[i, first]
 

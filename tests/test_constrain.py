@@ -108,7 +108,8 @@ def test_integers_are_exactly_their_range() -> None:
     info = xgr.TokenizerInfo([chr(c) for c in range(32, 127)])
     compiler = xgr.GrammarCompiler(info)
     for lo, hi in [(-10000, 10000), (0, 10000), (1, 10000), (5, 123), (-37, -4), (0, 0)]:
-        compiled = compiler.compile_grammar(xgr.Grammar.from_ebnf(f"root ::= {integer_ebnf(lo, hi)}"))
+        grammar = xgr.Grammar.from_ebnf(f"root ::= {integer_ebnf(lo, hi)}")
+        compiled = compiler.compile_grammar(grammar)
 
         def ok(text: str) -> bool:
             m = xgr.GrammarMatcher(compiled)
