@@ -213,7 +213,11 @@ class JsonEbnf:
             if s["pattern"] not in _PATTERNS:
                 raise ValueError(f"cannot constrain a string to the pattern {s['pattern']!r}")
             return self.rule(_PATTERNS[s["pattern"]], "box")
-        most = min(int(s.get("maxLength", MAX_STRING)), MAX_STRING)
+        # A bound the schema gives is kept (a tool's arguments were already tightened to
+        # MAX_STRING; an env protocol's own bound, such as RL4VLM's 160-character thoughts,
+        # is the protocol's to set: cut at 48, the bundled model's NumberLine thoughts broke
+        # off mid-sentence and its score fell from 78 % to 65 %).
+        most = int(s.get("maxLength", MAX_STRING))
         least = min(int(s.get("minLength", 0)), most)
         return self.rule(f'"\\"" json_char{{{least},{most}}} "\\""', "str")
 

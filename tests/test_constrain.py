@@ -137,6 +137,11 @@ def test_a_protocols_json_schema_bounds_strings_with_escapes() -> None:
     assert not ok({"thoughts": "x" * 11}) and not ok({"tag": "a"})  # too long; required
     assert not ok({"thoughts": "x", "tag": "c"}) and not ok({"thoughts": "x", "other": 1})
     assert not ok({"n": 1, "thoughts": "x"})  # the schema's order
+    # the protocol's own bound holds even above the tool arguments' MAX_STRING
+    long = {**schema, "properties": {**schema["properties"],
+                                     "thoughts": {"type": "string", "maxLength": 160}}}
+    compiled = xgr.GrammarCompiler(info).compile_grammar(schema_ebnf(long))
+    assert ok({"thoughts": "y" * 160}) and not ok({"thoughts": "y" * 161})
 
 
 def test_tightened_schemas_bound_every_value() -> None:
