@@ -7,7 +7,6 @@ tool too (``Tool.from_model``).
 
 from __future__ import annotations
 
-import concurrent.futures
 import inspect
 import json
 import re
@@ -157,6 +156,8 @@ class Tool:
         kwargs = action.model_dump(exclude={"action"})
         if self.timeout is None:
             return _as_text(self.fn(**kwargs))
+        import concurrent.futures  # here: vagent parse imports this module and starts faster
+
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
         try:
             future = pool.submit(self.fn, **kwargs)

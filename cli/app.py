@@ -9,9 +9,12 @@ its own ``--help`` is asked for. Listing the commands (``vagent --help``) reads 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
+import os
 import sys
+from collections.abc import Iterator
 from typing import Annotated, Any, ClassVar
 
 import typer
@@ -187,18 +190,44 @@ def parse_cmd(
 
     Every call must be an action of --space with valid fields (as the agent loop requires),
     else one line and exit 1; --lenient prints such calls as parsed."""
+    with _without_pydantic_plugins():
+        _parse(text, format, screen, min_pixels, max_pixels, frame, space, tool, lenient)
+
+
+@contextlib.contextmanager
+def _without_pydantic_plugins() -> Iterator[None]:
+    """pydantic looks for plugins in the entry points of every installed distribution when it
+    builds its first validator (20 ms of `vagent parse` with this project's dependencies); a
+    parse has no use for them. typer builds its own validators the same way. A value the user
+    set is kept."""
+    if "PYDANTIC_DISABLE_PLUGINS" in os.environ:
+        yield
+        return
+    os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
+    try:
+        yield
+    finally:
+        os.environ.pop("PYDANTIC_DISABLE_PLUGINS", None)
+
+
+def _parse(text: str, format: str, screen: str, min_pixels: int | None, max_pixels: int | None,
+           frame: str | None, space: str, tool: list[str] | None, lenient: bool) -> None:
     from vagent.actions import Frame, to_screen
     from vagent.actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
     from vagent.actions.errors import ActionError, VagentError
     from vagent.actions.models import SPACES
     from vagent.actions.parsing import FORMATS, detect_format, parse
-    from vagent.policies import formats
     from vagent.actions.tools import validate_call
 
-    if format != "auto" and format not in FORMATS and format not in formats.FORMATS:
-        raise typer.BadParameter(f"unknown format {format!r} — choose one of: auto, "
-                                 + ", ".join(dict.fromkeys([*formats.FORMATS, *FORMATS])),
-                                 param_hint="--format")
+    fmt = None  # a policy's prompt format (imported only when --format names something)
+    if format != "auto":
+        from vagent.policies import formats
+
+        if format not in FORMATS and format not in formats.FORMATS:
+            raise typer.BadParameter(f"unknown format {format!r} — choose one of: auto, "
+                                     + ", ".join(dict.fromkeys([*formats.FORMATS, *FORMATS])),
+                                     param_hint="--format")
+        fmt = formats.get(format) if format in formats.FORMATS else None
     if space not in SPACES:
         raise typer.BadParameter(f"unknown space {space!r} — choose one of: "
                                  + ", ".join(SPACES), param_hint="--space")
@@ -218,8 +247,7 @@ def parse_cmd(
     pixels = {"min_pixels": min_pixels or DEFAULT_MIN_PIXELS,
               "max_pixels": max_pixels or DEFAULT_MAX_PIXELS}
     given = None
-    if format in formats.FORMATS:  # a policy format: its parser, and its frame whatever the text
-        fmt = formats.get(format)
+    if fmt is not None:  # a policy format: its parser, and its frame whatever the text
         parser = fmt.parser
         given = fmt.frame(**pixels)
     else:

@@ -1,6 +1,7 @@
 """Parse failures with and without constrained decoding, per prompt format.
 
     python -m vagent.perf.constrained [--steps 200] [--workers 8] [--formats qwen2vl qwen25vl uitars]
+                                      [--budget-s SECONDS]
 
 A random-weight tiny checkpoint (``qwen2vl`` family for the qwen2vl and uitars formats,
 ``qwen25vl`` for qwen25vl; built into .cache/tiny-models on first use) answers ``--steps``
@@ -8,7 +9,8 @@ first steps of phone tasks (each its own task wording and random screenshot), fr
 ``constrain=true``; the answers are parsed by the format's parser. ``--workers`` threads ask at
 once, so the steps run in batches. Prints failures, the seconds per step, and the mean length
 of the answers. Free runs get fewer new tokens (``--free-max-new-tokens``): enough for any valid
-call, and a random model's free answers fail whatever their length.
+call, and a random model's free answers fail whatever their length. On a crowded machine
+``--budget-s`` bounds each run: no step starts after it, and the row counts the steps done.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ WORDS = ["open", "the", "clock", "settings", "find", "restaurants", "in", "San",
          "mum", "turn", "on", "wifi", "search", "weather", "Paris", "set", "alarm"]
 
 
-def decisions(policy: Any, steps: int, workers: int) -> list[Any]:
+def decisions(policy: Any, steps: int, workers: int, until: float = float("inf")) -> list[Any]:
+    """The decisions of up to ``steps`` first steps (those started before ``until``)."""
     from vagent.actions import get_space
     from vagent.actions.context import Context
 
@@ -40,7 +43,7 @@ def decisions(policy: Any, steps: int, workers: int) -> list[Any]:
     def work() -> None:
         while True:
             with lock:
-                if not todo:
+                if not todo or time.perf_counter() > until:
                     return
                 i = todo.pop()
             rng = np.random.default_rng(i)
@@ -54,7 +57,7 @@ def decisions(policy: Any, steps: int, workers: int) -> list[Any]:
         th.start()
     for th in threads:
         th.join()
-    return out
+    return [d for d in out if d is not None]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -68,6 +71,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--free-max-new-tokens", type=int, default=64,
                     help="free runs: a valid call fits; a random model fails either way")
     ap.add_argument("--formats", nargs="+", default=list(FAMILY))
+    ap.add_argument("--budget-s", type=float, default=float("inf"),
+                    help="seconds per run after which no step starts (the row says how many ran)")
     ap.add_argument("--torch-threads", type=int, default=1,
                     help="torch's intra-op threads (two contend badly on a loaded 2-core machine)")
     args = ap.parse_args(argv)
@@ -89,7 +94,8 @@ def main(argv: list[str] | None = None) -> None:
                                    max_pixels=16 * 28 * 28)
             t = time.perf_counter()
             steps = args.steps if constrain else (args.free_steps or args.steps)
-            ds = decisions(policy, steps, args.workers)
+            ds = decisions(policy, steps, args.workers, until=t + args.budget_s)
+            steps = len(ds)
             per = (time.perf_counter() - t) / steps
             failed = sum(d.error is not None for d in ds)
             length = statistics.mean(d.timings.get("generated_len", 0) for d in ds)

@@ -15,7 +15,8 @@ enough to finish within the token budget: strings are bounded, numbers are small
 box-token points match ``<|box_start|>(x,y)<|box_end|>``, pixel points are two integers. A GUI
 tool whose ``action`` is an enum (mobile_use, computer_use) becomes one object per action with
 the fields that action needs (``NEEDS``, the tools' documented arguments), so a constrained
-click always carries its coordinate.
+click always carries its coordinate. The JSON grammar is written here in EBNF (``JsonEbnf``),
+not by xgrammar's schema converter, so that bounded strings take JSON's escapes.
 
 xgrammar compiles the grammar against the checkpoint's tokenizer and masks the logits at every
 step (a transformers logits processor); compiled grammars are kept per grammar text.
@@ -105,46 +106,207 @@ def argument_schemas(parameters: dict[str, Any], point_kind: str) -> list[dict[s
     return out
 
 
-def _json_calls(functions: list[dict[str, Any]], point_kind: str, head: Any) -> Any:
-    """The union over functions (and over a GUI tool's actions) of ``head(name, schema)``."""
+# -- JSON in EBNF -----------------------------------------------------------------------------
+# The policy writes the JSON grammar itself instead of handing the schema to xgrammar's
+# converter: xgrammar 0.2.8 bounds a string (maxLength, or any pattern) by repeating a character
+# class without escapes, so a bounded string could hold neither "\n" (the submit the bundled
+# model ends its typed text with: "text": "Spotify\n") nor \" or \\. Here a bounded string
+# repeats a character *or an escape*, each counting as one character of the decoded text. The
+# layout is xgrammar's (and json.dumps'): ", " between items, ": " after a key.
+_JSON_BASE = [
+    r'json_char ::= [^"\\\0-\x1f] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4,4})',
+    r'box_num ::= [0-9]{1,3}',
+]
+# The patterns tighten() gives, as EBNF (a schema's other patterns are refused).
+_PATTERNS = {_BOX: ('"\\"<|box_start|>(" box_num "," box_num ")" ("," "(" box_num "," box_num '
+                    '")")? "<|box_end|>\\""')}
+
+
+def _digits(lo: str, hi: str) -> str:
+    """EBNF of the decimal strings from ``lo`` to ``hi`` (as many digits each)."""
+    n = len(lo)
+    if lo == hi:
+        return _ebnf_str(lo)
+    if lo[1:] == "0" * (n - 1) and hi[1:] == "9" * (n - 1):
+        head = f"[{lo[0]}-{hi[0]}]"
+        return head + (f" [0-9]{{{n - 1},{n - 1}}}" if n > 1 else "")
+    if lo[0] == hi[0]:
+        return f"{_ebnf_str(lo[0])} ({_digits(lo[1:], hi[1:])})"
+    out = [f"{_ebnf_str(lo[0])} ({_digits(lo[1:], '9' * (n - 1))})"]
+    if int(lo[0]) + 1 < int(hi[0]):
+        out.append(_digits(str(int(lo[0]) + 1) + "0" * (n - 1),
+                           str(int(hi[0]) - 1) + "9" * (n - 1)))
+    out.append(f"{_ebnf_str(hi[0])} ({_digits('0' * (n - 1), hi[1:])})")
+    return " | ".join(f"({o})" for o in out)
+
+
+def _natural(lo: int, hi: int) -> list[str]:
+    """Alternatives for the whole numbers lo..hi (0 ≤ lo ≤ hi), without leading zeros."""
+    out = []
+    for n in range(len(str(lo)), len(str(hi)) + 1):
+        a, b = max(lo, 10 ** (n - 1) if n > 1 else 0), min(hi, 10 ** n - 1)
+        if a <= b:
+            out.append(_digits(str(a), str(b)))
+    return out
+
+
+def integer_ebnf(lo: int, hi: int) -> str:
+    """EBNF of exactly the integers lo..hi in JSON (no leading zeros, no ``-0``)."""
+    alts = [f"({a})" for a in _natural(max(lo, 0), hi)] if hi >= 0 else []
+    if lo < 0:
+        alts.append('"-" (' + " | ".join(f"({a})" for a in _natural(max(1, -hi), -lo)) + ")")
+    return " | ".join(alts)
+
+
+class JsonEbnf:
+    """EBNF rules for the JSON values of (tightened) schemas; ``value(schema)`` gives the
+    expression of one, adding the rules it needs to ``rules``."""
+
+    def __init__(self) -> None:
+        self.rules: dict[str, str] = {}  # name → body
+        self._named: dict[str, str] = {}  # body → name
+        self._objects = 0
+
+    def rule(self, body: str, hint: str = "v") -> str:
+        """The name of a rule with this body (one rule per distinct body)."""
+        if body not in self._named:
+            name = f"{hint}_{len(self.rules)}"
+            self.rules[name] = body
+            self._named[body] = name
+        return self._named[body]
+
+    def ebnf(self, root: str) -> str:
+        return "\n".join([f"root ::= {root}", *_JSON_BASE,
+                          *(f"{k} ::= {v}" for k, v in self.rules.items())])
+
+    def value(self, schema: Any) -> str:
+        s = schema if isinstance(schema, dict) else {}
+        if "const" in s:
+            return _ebnf_str(_json(s["const"]))
+        if "enum" in s:
+            return "(" + " | ".join(_ebnf_str(_json(v)) for v in s["enum"]) + ")"
+        for key in ("anyOf", "oneOf"):
+            if key in s:
+                rest = {k: v for k, v in s.items() if k not in (key, "default")}
+                return "(" + " | ".join(self.value({**rest, **v}) for v in s[key]) + ")"
+        if "allOf" in s and len(s["allOf"]) == 1:
+            return self.value({**{k: v for k, v in s.items() if k != "allOf"}, **s["allOf"][0]})
+        kind = s.get("type")
+        if isinstance(kind, list):
+            return "(" + " | ".join(self.value({**s, "type": k}) for k in kind) + ")"
+        if kind is None and not any(k in s for k in ("properties", "items", "$ref", "allOf")):
+            kind = "scalar"  # anything: a bounded scalar
+        # numbers are written as integers (tighten() makes them so; a reply's short form)
+        build = {"string": self._string, "integer": self._integer, "number": self._integer,
+                 "boolean": lambda s: '("true" | "false")', "null": lambda s: '"null"',
+                 "array": self._array, "object": self._object,
+                 "scalar": lambda s: "(" + " | ".join([self._string({}), self._integer({}),
+                                                      '"true"', '"false"', '"null"']) + ")"}
+        if kind not in build and "properties" in s:
+            kind = "object"
+        if kind not in build:
+            raise ValueError(f"cannot constrain to the JSON schema {json.dumps(s)[:200]}")
+        return build[kind](s)
+
+    def _string(self, s: dict[str, Any]) -> str:
+        if "pattern" in s:
+            if s["pattern"] not in _PATTERNS:
+                raise ValueError(f"cannot constrain a string to the pattern {s['pattern']!r}")
+            return self.rule(_PATTERNS[s["pattern"]], "box")
+        # A bound the schema gives is kept (a tool's arguments were already tightened to
+        # MAX_STRING; an env protocol's own bound, such as RL4VLM's 160-character thoughts,
+        # is the protocol's to set: cut at 48, the bundled model's NumberLine thoughts broke
+        # off mid-sentence and its score fell from 78 % to 65 %).
+        most = int(s.get("maxLength", MAX_STRING))
+        least = min(int(s.get("minLength", 0)), most)
+        return self.rule(f'"\\"" json_char{{{least},{most}}} "\\""', "str")
+
+    def _integer(self, s: dict[str, Any]) -> str:
+        lo = int(max(s.get("minimum", -MAX_NUMBER), -MAX_NUMBER))
+        hi = int(min(s.get("maximum", MAX_NUMBER), MAX_NUMBER))
+        if lo > hi:
+            raise ValueError(f"no integer between {lo} and {hi}")
+        return self.rule(integer_ebnf(lo, hi), "int")
+
+    def _array(self, s: dict[str, Any]) -> str:
+        item = self.value(s.get("items", {"type": "integer"}))
+        most = min(int(s.get("maxItems", 4)), 4)
+        least = min(int(s.get("minItems", 0)), most)
+        if most == 0:
+            return '"[]"'
+        more = f'(", " {item}){{{max(least - 1, 0)},{most - 1}}}'
+        body = f'"[" {item} {more} "]"'
+        return self.rule(body if least else f'"[]" | ({body})', "arr")
+
+    def _object(self, s: dict[str, Any]) -> str:
+        """The properties in the schema's order: the required ones always, the others
+        optional. ``rest(i, first)`` is the rule of properties i.. (``first``: none written
+        yet, so no comma before the next)."""
+        props = list((s.get("properties") or {}).items())
+        required = set(s.get("required", ()))
+        self._objects += 1
+        hint = f"obj{self._objects}"
+        memo: dict[tuple[int, bool], str | None] = {}
+
+        def rest(i: int, first: bool) -> str | None:
+            if i == len(props):
+                return None
+            if (i, first) not in memo:
+                name, sub = props[i]
+                after = rest(i + 1, False)
+                write = ("" if first else '", " ') + _ebnf_str(_json(name) + ": ") + " " + (
+                    self.value(sub)) + (" " + after if after else "")
+                skip = rest(i + 1, first)
+                nothing = '""'  # the empty string, in EBNF
+                body = write if name in required else f"({write}) | {skip or nothing}"
+                memo[i, first] = self.rule(body, f"{hint}_{i}")
+            return memo[i, first]
+
+        inner = rest(0, True)
+        return '"{" ' + inner + ' "}"' if inner else '"{}"'
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def schema_ebnf(schema: dict[str, Any]) -> str:
+    """An EBNF grammar (xgrammar's dialect) of the JSON values ``schema`` allows, strings
+    bounded with escapes allowed."""
+    j = JsonEbnf()
+    return j.ebnf(j.value(schema))
+
+
+def _json_calls(functions: list[dict[str, Any]], point_kind: str,
+                head: Any) -> Any:
+    """The union over functions (and over a GUI tool's actions) of ``head(name, value)``,
+    ``value`` the EBNF of one arguments object."""
     import xgrammar as xgr
 
-    options = [head(f["name"], schema) for f in functions
+    j = JsonEbnf()
+    options = [head(f["name"], j.value(schema)) for f in functions
                for schema in argument_schemas(f.get("parameters") or {"type": "object"},
                                               point_kind)]
     if not options:
         raise ValueError("no function to constrain the answer to")
-    return options[0] if len(options) == 1 else xgr.Grammar.union(*options)
-
-
-def _schema_grammar(schema: dict[str, Any]) -> Any:
-    import xgrammar as xgr
-
-    return xgr.Grammar.from_json_schema(schema, any_whitespace=False, strict_mode=True)
+    return xgr.Grammar.from_ebnf(j.ebnf(" | ".join(f"({o})" for o in options)))
 
 
 def qwen_agent_grammar(functions: list[dict[str, Any]], point_kind: str) -> Any:
     """``✿FUNCTION✿: NAME\\n✿ARGS✿: {...}``"""
-    import xgrammar as xgr
 
-    def head(name: str, schema: dict[str, Any]) -> Any:
-        lead = xgr.Grammar.from_ebnf(f"root ::= {_ebnf_str(f'✿FUNCTION✿: {name}' + chr(10) + '✿ARGS✿: ')}")
-        return xgr.Grammar.concat(lead, _schema_grammar(schema))
+    def head(name: str, args: str) -> str:
+        return _ebnf_str("✿FUNCTION✿: " + name + "\n✿ARGS✿: ") + " " + args
 
     return _json_calls(functions, point_kind, head)
 
 
 def nous_grammar(functions: list[dict[str, Any]], point_kind: str) -> Any:
     """``<tool_call>\\n{"name": NAME, "arguments": {...}}\\n</tool_call>``"""
-    import xgrammar as xgr
 
-    def head(name: str, schema: dict[str, Any]) -> Any:
-        whole = {"type": "object", "additionalProperties": False,
-                 "properties": {"name": {"const": name}, "arguments": schema},
-                 "required": ["name", "arguments"]}
-        return xgr.Grammar.concat(xgr.Grammar.from_ebnf('root ::= "<tool_call>\\n"'),
-                                  _schema_grammar(whole),
-                                  xgr.Grammar.from_ebnf('root ::= "\\n</tool_call>"'))
+    def head(name: str, args: str) -> str:
+        lead = '<tool_call>\n{"name": ' + _json(name) + ', "arguments": '
+        return _ebnf_str(lead) + " " + args + " " + _ebnf_str("}\n</tool_call>")
 
     return _json_calls(functions, point_kind, head)
 
@@ -232,7 +394,7 @@ class Constrainer:
         import xgrammar as xgr
 
         if isinstance(grammar, dict):  # a JSON schema
-            grammar = _schema_grammar(grammar)
+            grammar = schema_ebnf(grammar)
         key = str(grammar)
         with self._lock:
             if key not in self._compiled:

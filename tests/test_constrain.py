@@ -3,6 +3,7 @@ and a random-weight checkpoint held to it writes answers that parse."""
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -12,9 +13,10 @@ import pytest
 from vagent import policies
 from vagent.actions import get_space
 from vagent.actions.context import Context
-from vagent.actions.parsing import render
+from vagent.actions.parsing import parse, render
 from vagent.policies import formats
-from vagent.policies.constrain import argument_schemas, format_grammar, tighten
+from vagent.policies.constrain import (MAX_STRING, argument_schemas, format_grammar,
+                                       integer_ebnf, schema_ebnf, tighten)
 
 xgr = pytest.importorskip("xgrammar")
 
@@ -56,6 +58,90 @@ def test_grammar_admits_the_offered_actions_as_the_format_writes_them(
     for wrong in ("✿FUNCTION✿: mobile_use\n✿ARGS✿: {\"action\": \"click\"}",  # no point
                   "Sure! I will click.", "<tool_call>\n{\"name\": \"fly\"}"):
         assert not matcher(path, grammar).accept_string(wrong)
+
+
+# A typed text the model submits with a JSON "\n" (the bundled model's habit), with a quote and
+# a backslash escaped too: a bounded string must still take JSON's escapes.
+TYPED = 'say "hi" \\ now\n'
+
+
+def typed_answer(fmt_name: str, text: str) -> str:
+    args = json.dumps({"action": "type", "text": text}, ensure_ascii=False)
+    if fmt_name == "qwen2vl":
+        return f"✿FUNCTION✿: mobile_use\n✿ARGS✿: {args}"
+    if fmt_name == "qwen25vl":
+        return f'<tool_call>\n{{"name": "mobile_use", "arguments": {args}}}\n</tool_call>'
+    quoted = text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n")
+    return f"Thought: type it\nAction: type(content='{quoted}')"
+
+
+@pytest.mark.parametrize("fmt_name,fixture", CASES)
+def test_a_typed_text_holds_escapes_token_by_token(fmt_name: str, fixture: str,
+                                                   request: pytest.FixtureRequest) -> None:
+    from transformers import AutoTokenizer
+
+    path = request.getfixturevalue(fixture)
+    tok = AutoTokenizer.from_pretrained(path)
+    fmt = formats.get(fmt_name)
+    frame = fmt.frame(SMALL["min_pixels"], SMALL["max_pixels"])
+    grammar = format_grammar(fmt, SPACE, (640, 400), frame)
+    answer = typed_answer(fmt_name, TYPED)
+    call = parse(answer, fmt.parser, frame=frame).calls[0]  # the "\n" submits the text
+    assert (call["text"], call["submit"]) == (TYPED.rstrip("\n"), True)
+    m = matcher(path, grammar)
+    for n, token in enumerate(tok(answer, add_special_tokens=False).input_ids):
+        assert m.accept_token(token), (answer, n, tok.decode([token]))
+    assert m.accept_token(m.stop_token_ids[0]) and m.is_terminated()
+    # bounded all the same: one character more than MAX_STRING is refused, as are a raw
+    # newline inside a JSON string, an unknown escape and prose
+    too_long = typed_answer(fmt_name, "x" * (MAX_STRING + 1))
+    assert matcher(path, grammar).accept_string(typed_answer(fmt_name, "x" * MAX_STRING))
+    assert not matcher(path, grammar).accept_string(too_long)
+    if fmt_name != "uitars":
+        raw = answer.replace("\\n", "\n", 1)
+        assert not matcher(path, grammar).accept_string(raw)
+        assert not matcher(path, grammar).accept_string(answer.replace("\\n", "\\x", 1))
+    assert not matcher(path, grammar).accept_string("I will type it now.")
+
+
+def test_integers_are_exactly_their_range() -> None:
+    info = xgr.TokenizerInfo([chr(c) for c in range(32, 127)])
+    compiler = xgr.GrammarCompiler(info)
+    for lo, hi in [(-10000, 10000), (0, 10000), (1, 10000), (5, 123), (-37, -4), (0, 0)]:
+        grammar = xgr.Grammar.from_ebnf(f"root ::= {integer_ebnf(lo, hi)}")
+        compiled = compiler.compile_grammar(grammar)
+
+        def ok(text: str) -> bool:
+            m = xgr.GrammarMatcher(compiled)
+            return m.accept_string(text) and m.is_completed()
+
+        probe = {lo - 1, lo, lo + 1, hi - 1, hi, hi + 1, 0, 9, 10, 99, 100, 999, 1000, 9999}
+        assert [v for v in sorted(probe) if ok(str(v)) != (lo <= v <= hi)] == [], (lo, hi)
+        assert not any(ok(t) for t in ("-0", "00", "01", "+1", "1.0", ""))
+
+
+def test_a_protocols_json_schema_bounds_strings_with_escapes() -> None:
+    schema = {"type": "object", "properties": {
+        "thoughts": {"type": "string", "maxLength": 10}, "n": {"type": "integer"},
+        "tag": {"anyOf": [{"enum": ["a", "b"]}, {"type": "null"}]}},
+        "required": ["thoughts"], "additionalProperties": False}
+    info = xgr.TokenizerInfo([chr(c) for c in range(32, 127)] + ["\n"])
+    compiled = xgr.GrammarCompiler(info).compile_grammar(schema_ebnf(schema))
+
+    def ok(value: dict) -> bool:
+        m = xgr.GrammarMatcher(compiled)
+        return m.accept_string(json.dumps(value)) and m.is_completed()
+
+    assert ok({"thoughts": 'a "b"\n\\'}) and ok({"thoughts": "", "tag": None})
+    assert ok({"thoughts": "x", "n": -3, "tag": "b"}) and ok({"thoughts": "x" * 10})
+    assert not ok({"thoughts": "x" * 11}) and not ok({"tag": "a"})  # too long; required
+    assert not ok({"thoughts": "x", "tag": "c"}) and not ok({"thoughts": "x", "other": 1})
+    assert not ok({"n": 1, "thoughts": "x"})  # the schema's order
+    # the protocol's own bound holds even above the tool arguments' MAX_STRING
+    long = {**schema, "properties": {**schema["properties"],
+                                     "thoughts": {"type": "string", "maxLength": 160}}}
+    compiled = xgr.GrammarCompiler(info).compile_grammar(schema_ebnf(long))
+    assert ok({"thoughts": "y" * 160}) and not ok({"thoughts": "y" * 161})
 
 
 def test_tightened_schemas_bound_every_value() -> None:

@@ -38,6 +38,22 @@ def test_light_commands_import_no_heavy_library(args: list[str]) -> None:
     assert imported(*args) == ["vagent.cli.app"]
 
 
+def test_parse_of_auto_format_reads_neither_policy_formats_nor_pydantic_plugins() -> None:
+    answer = '✿FUNCTION✿: mobile_use\n✿ARGS✿: {"action": "click", "coordinate": [500, 500]}'
+    mods = imported("parse", answer, heavy=("vagent", "concurrent"))
+    assert "vagent.actions.models" in mods  # the probe sees what parse imported
+    assert not [m for m in mods if m.startswith(("vagent.policies", "concurrent"))]
+    # pydantic's plugin search (every installed distribution's entry points) is skipped, and
+    # the setting that skips it does not outlive the command
+    code = ("import os, sys\nfrom vagent.cli.app import main\n"
+            "try:\n    main(['parse', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
+            "from pydantic.plugin import _loader\n"
+            "print(_loader._plugins is None, os.environ.get('PYDANTIC_DISABLE_PLUGINS'))")
+    done = subprocess.run([sys.executable, "-c", code, answer], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.splitlines()[-1] == "True None", done.stderr
+
+
 @pytest.mark.parametrize("args", [["eval"], ["sim", "--help"]])
 def test_listing_commands_builds_none_of_them(args: list[str]) -> None:
     assert imported(*args) == ["vagent.cli.app"]
