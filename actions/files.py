@@ -146,9 +146,24 @@ def read_model(path: str | Path, model: type[M], what: str = "file") -> M:
     return validate(model, read_json(path, what), str(path))
 
 
+def _pil_errors() -> tuple[type[BaseException], ...]:
+    """What PIL raises for a file that is not a whole image."""
+    from PIL import Image, UnidentifiedImageError
+
+    return (UnidentifiedImageError, OSError, ValueError, SyntaxError, struct_error,
+            Image.DecompressionBombError)
+
+
+def _undecodable(p: Path, e: BaseException) -> DataFileError:
+    from PIL import UnidentifiedImageError
+
+    reason = "not an image" if isinstance(e, UnidentifiedImageError) else str(e)[:80]
+    return DataFileError(f"{p}: the image does not decode ({reason})")
+
+
 def open_image(path: str | Path, mode: str | None = "RGB") -> Any:
     """A decoded PIL image (loaded, converted to ``mode``), or a one-line error naming the file."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     p = Path(path)
     if not p.is_file():
@@ -157,17 +172,35 @@ def open_image(path: str | Path, mode: str | None = "RGB") -> Any:
         with Image.open(p) as im:
             im.load()
             return im.convert(mode) if mode else im.copy()
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, struct_error,
-            Image.DecompressionBombError) as e:
-        reason = "not an image" if isinstance(e, UnidentifiedImageError) else str(e)[:80]
-        raise DataFileError(f"{p}: the image does not decode ({reason})") from None
+    except _pil_errors() as e:
+        raise _undecodable(p, e) from None
+
+
+def open_screenshot(path: str | Path) -> Any:
+    """An image file as read-only H×W×3 uint8 pixels. An RGB PNG comes as an ``EncodedImage``
+    holding the file's bytes, so a trajectory writes the file as it is instead of encoding the
+    pixels again; any other image is converted to RGB."""
+    from . import png
+    from .context import EncodedImage
+
+    p = Path(path)
+    if not p.is_file():
+        raise DataFileError(f"no image {p}" if not p.exists() else f"{p} is not an image file")
+    data = read_bytes(p, "image")
+    try:
+        pixels, rgb = png.decode(data)
+    except _pil_errors() as e:
+        raise _undecodable(p, e) from None
+    image = EncodedImage.of(pixels, data) if rgb else pixels
+    image.setflags(write=False)
+    return image
 
 
 def image_size(path: str | Path) -> tuple[int, int]:
     """``(width, height)`` of an image file whose structure checks out (PIL's ``verify``: the
     chunks and their checksums, without decoding the pixels — a loader may size thousands of
     screenshots; ``open_image`` still names the file if the pixels then do not decode)."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     p = Path(path)
     if not p.is_file():
@@ -176,13 +209,11 @@ def image_size(path: str | Path) -> tuple[int, int]:
         with Image.open(p) as im:
             size: tuple[int, int] = im.size
             im.verify()
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, struct_error,
-            Image.DecompressionBombError) as e:
-        reason = "not an image" if isinstance(e, UnidentifiedImageError) else str(e)[:80]
-        raise DataFileError(f"{p}: the image does not decode ({reason})") from None
+    except _pil_errors() as e:
+        raise _undecodable(p, e) from None
     return size
 
 
 __all__ = ["DataFileError", "MAX_DEPTH", "decode", "depth", "image_size", "loads",
-           "open_image", "read_bytes", "read_json", "read_jsonl", "read_model", "read_text",
-           "validate"]
+           "open_image", "open_screenshot", "read_bytes", "read_json", "read_jsonl",
+           "read_model", "read_text", "validate"]

@@ -7,6 +7,8 @@ framework runs itself rather than actions the env executes.
 
 from __future__ import annotations
 
+import functools
+import json
 import random
 import types
 import typing
@@ -23,6 +25,25 @@ from .models import Scroll, Swipe, Terminate, Type, Wait
 from .tools import Tool, validate_call
 
 Member = Union[type[Action], Tool]
+
+
+@functools.lru_cache(maxsize=1024)
+def _parameters(model: type[Action]) -> str:
+    """The JSON schema of an action's fields (without ``action``), as JSON text: built once per
+    model class (pydantic takes ~10 ms a space, and prompts ask at every step); each caller
+    gets its own parsed copy to change."""
+    schema = model.model_json_schema()
+    props = dict(schema.get("properties", {}))
+    props.pop("action", None)
+    for prop in props.values():
+        prop.pop("title", None)
+    required = [r for r in schema.get("required", []) if r != "action"]
+    params: dict[str, Any] = {"type": "object", "properties": props}
+    if required:
+        params["required"] = required
+    if "$defs" in schema:
+        params["$defs"] = schema["$defs"]
+    return json.dumps(params)
 
 
 class ActionSpace(gymnasium.spaces.Space):
@@ -105,19 +126,9 @@ class ActionSpace(gymnasium.spaces.Space):
         """One JSON schema per action, ``{"name", "description", "parameters"}``, for prompts."""
         out = []
         for name, model in self.models.items():
-            schema = model.model_json_schema()
-            props = dict(schema.get("properties", {}))
-            props.pop("action", None)
-            for prop in props.values():
-                prop.pop("title", None)
-            required = [r for r in schema.get("required", []) if r != "action"]
-            params: dict[str, Any] = {"type": "object", "properties": props}
-            if required:
-                params["required"] = required
-            if "$defs" in schema:
-                params["$defs"] = schema["$defs"]
             desc = self.tools[name].description if name in self.tools else (model.__doc__ or "")
-            out.append({"name": name, "description": " ".join(desc.split()), "parameters": params})
+            out.append({"name": name, "description": " ".join(desc.split()),
+                        "parameters": json.loads(_parameters(model))})
         return out
 
     # -- sampling -----------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
 from vagent.actions import Action, ActionSpace, Terminate, Tool, files
 from vagent.actions.errors import VagentError
@@ -62,7 +61,7 @@ class FnCallEnv(Env):
         root = Path(options.get("root", "."))
         image = None
         if self.item.get("image"):
-            image = np.asarray(files.open_image(root / self.item["image"]))
+            image = files.open_screenshot(root / self.item["image"])
         self.screen_size = None if image is None else (image.shape[1], image.shape[0])
         self._oracle_step = 0
         self._last_obs = {"screenshot": image,

@@ -29,6 +29,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
+from vagent.actions import png
 from vagent.actions.context import png_bytes
 from vagent.actions.coords import DEFAULT_MIN_PIXELS
 from vagent.actions.errors import OptionError, VagentError
@@ -106,18 +107,19 @@ def encode(part: ImagePart, fmt: str = "png") -> str:
     """The screenshot resized to its smart_resize size, as a data URL."""
     from PIL import Image
 
-    png = png_bytes(part.array)
-    if png is not None and fmt == "png" and part.array.shape[:2] == (part.height, part.width):
-        return "data:image/png;base64," + base64.b64encode(png).decode("ascii")  # as it came
+    kept = png_bytes(part.array)
+    if kept is not None and fmt == "png" and part.array.shape[:2] == (part.height, part.width):
+        return "data:image/png;base64," + base64.b64encode(kept).decode("ascii")  # as it came
     img = Image.fromarray(part.array)
     if img.size != (part.width, part.height):
         img = img.resize((part.width, part.height), Image.Resampling.BICUBIC)
-    buf = io.BytesIO()
     if fmt == "jpeg":
+        buf = io.BytesIO()
         img.convert("RGB").save(buf, format="JPEG", quality=90)
+        data = buf.getvalue()
     else:
-        img.save(buf, format="PNG", compress_level=1)
-    return f"data:image/{fmt};base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+        data = png.encode(np.asarray(img.convert("RGB")))  # half Pillow's encoding time
+    return f"data:image/{fmt};base64," + base64.b64encode(data).decode("ascii")
 
 
 class OpenAIPolicy(ModelPolicy):

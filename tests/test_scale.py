@@ -146,3 +146,56 @@ def test_a_shard_summary_counts_only_its_own_episodes(tmp_path: Path,
         assert summary["episodes"] == bench.episodes // 2 and summary["unfinished"] == 0
         assert summary["settings"]["shard"] == "1/2"
         assert all(v == 100.0 for k, v in summary["metrics"].items() if "match" in k), summary
+
+
+def test_a_killed_threaded_run_resumes_with_nothing_lost_or_counted_twice(
+        tmp_path: Path, vagent_cmd: list[str], subprocess_env: dict[str, str]) -> None:
+    """``kill -9`` of ``vagent eval cards --workers 4`` while episodes are in flight (the model
+    answers after 0.1 s), then the same command again: every episode once, and the summary of a
+    run that was never killed."""
+    import signal
+    import subprocess
+    import time
+
+    from vagent.policies.scripted_server import Reply, ScriptedServer
+
+    # an unparsable answer: the card games play their seeded random fallback, so the results
+    # are the same whatever the order or the interruption
+    with ScriptedServer(lambda body: Reply(content="I cannot tell.", delay=0.1)) as server:
+        def command(out: Path, workers: int) -> list[str]:
+            return [*vagent_cmd, "eval", "cards", "--game", "numberline", "--episodes", "24",
+                    "--max-steps", "3", "--policy", "openai", "--api-base", server.url,
+                    "--model", "scripted-model", "--workers", str(workers), "--out", str(out)]
+
+        killed = tmp_path / "killed"
+        proc = subprocess.Popen(command(killed, 4), env=subprocess_env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        records = killed / "episodes.jsonl"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if records.exists() and len(records.read_text(encoding="utf-8").splitlines()) >= 4:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run ended before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        whole = []  # a line cut by the kill is dropped when the run reopens
+        for line in records.read_text(encoding="utf-8").splitlines():
+            try:
+                whole.append(json.loads(line)["id"])
+            except (ValueError, KeyError, TypeError):
+                pass
+        before = len(set(whole))
+        assert 4 <= before < 24 and not (killed / "summary.json").exists()
+
+        subprocess.run(command(killed, 4), env=subprocess_env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+        clean = tmp_path / "clean"
+        subprocess.run(command(clean, 1), env=subprocess_env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+
+    ids = [json.loads(x)["id"] for x in records.read_text(encoding="utf-8").splitlines()
+           if x.strip()]
+    assert sorted(ids) == sorted(set(ids)) and len(ids) == 24  # nothing lost, nothing twice
+    assert _summary(killed) == _summary(clean)
+    assert json.loads((killed / "summary.json").read_text())["ran"] == 24 - before

@@ -10,7 +10,6 @@ state``); on any other device ``success`` is None and there is no oracle.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import struct
@@ -18,10 +17,10 @@ import time
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from vagent.actions import (Action, Button, Click, Key, LongPress, OpenApp, Scroll, Swipe, Terminate,
                      Type, Wait)
+from vagent.actions import png
 from vagent.actions.context import EncodedImage
 from vagent.actions.errors import ActionError
 from vagent.actions.space import MOBILE, ActionSpace
@@ -31,6 +30,7 @@ from . import tasks as T
 from vagent.actions.errors import OptionError
 
 from .adb import AdbError, Device
+from .cache import LRU
 from .text import ADB_KEYBOARD, ADB_KEYBOARD_PACKAGE, KeyboardMissing, broadcast_commands
 from .text import input_text_commands, runs
 
@@ -41,6 +41,21 @@ KEY_NAMES = {"home": 3, "back": 4, "enter": 66, "return": 66, "backspace": 67, "
              "volume_up": 24, "volume_down": 25, "power": 26, "search": 84,
              "forward_delete": 112, "ctrl": 113, "control": 113, "shift": 59, "alt": 57,
              "meta": 117, "win": 117, "cmd": 117}
+
+
+#: Decoded screenshots by their PNG bytes, shared by every AndroidEnv of the process (7.8 MB
+#: each at 1080×2400): a screen seen again (an episode's start screen, a step that changed
+#: nothing, another worker's phone on the same screen) is not decoded again.
+DECODED: LRU[np.ndarray] = LRU(kept=12)
+
+
+def _decoded(data: bytes) -> np.ndarray:
+    """Read-only pixels of a screencap PNG; an RGB PNG keeps its bytes (``EncodedImage``: the
+    trajectory writes them as they came, nothing encodes the frame again)."""
+    pixels, rgb = png.decode(data)
+    image = EncodedImage.of(pixels, data) if rgb else pixels
+    image.setflags(write=False)  # shared by every observation that shows this frame
+    return image
 
 
 def _float(value: Any, name: str) -> float:
@@ -154,10 +169,7 @@ class AndroidEnv(Env):
         if mode == "png":
             data = self.device.exec_out("screencap -p")
             try:
-                image = Image.open(io.BytesIO(data))
-                pixels = np.asarray(image.convert("RGB") if image.mode != "RGB" else image)
-                # an RGB PNG is kept as it came: the trajectory writes these bytes
-                return EncodedImage.of(pixels, data) if image.mode == "RGB" else pixels
+                return DECODED.get(data, lambda: _decoded(data))
             except Exception:  # noqa: BLE001 — PIL raises several kinds
                 raise AdbError(f"{self.serial}: screencap -p returned {len(data)} bytes that "
                                f"are not a PNG ({data[:60]!r})") from None

@@ -14,6 +14,7 @@ graphs and annotations alone.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import tempfile
@@ -44,12 +45,19 @@ class Stop(Action):
     object_id: str | None = None
 
 
-def _choice(base: type[Action], field: str, values: list[str], required: bool) -> type[Action]:
-    """A subclass of ``base`` whose ``field`` accepts only ``values``."""
-    allowed: Any = Literal[tuple(values)]  # type: ignore[valid-type]
-    spec = (allowed, ...) if required else (Optional[allowed], None)  # noqa: UP007
-    return create_model(base.__name__, __base__=base, __doc__=base.__doc__,
-                        **{field: spec})  # type: ignore[call-overload]
+@functools.lru_cache(maxsize=4096)
+def _choice(base: type[Action], field: str, values: tuple[str, ...] | None,
+            required: bool) -> type[Action]:
+    """A subclass of ``base`` whose ``field`` accepts only ``values`` (None: only None).
+    Cached: building a pydantic model costs ~2 ms, and a viewpoint's choices are the same at
+    every visit (the classes are never changed, so episodes and threads share them)."""
+    allowed: Any = Literal[values] if values is not None else Literal[None]  # type: ignore[valid-type]
+    spec = ((allowed, ...) if required else
+            (Optional[allowed] if values is not None else allowed, None))  # noqa: UP007
+    model = create_model(base.__name__, __base__=base, __doc__=base.__doc__,
+                         **{field: spec})  # type: ignore[call-overload]
+    model.model_rebuild()  # complete it now, once, not on its first validation
+    return model
 
 
 class VLNEnv(Env):
@@ -217,10 +225,8 @@ class VLNEnv(Env):
     def _rebuild_space(self, cands: list[dict[str, Any]], objects: dict[str, str]) -> None:
         members: list[type[Action]] = []
         if cands:
-            members.append(_choice(Go, "viewpoint", [c["viewpoint"] for c in cands], True))
-        members.append(_choice(Stop, "object_id", sorted(objects), False) if objects else
-                       create_model("Stop", __base__=Stop, __doc__=Stop.__doc__,
-                                    object_id=(Literal[None], None)))  # type: ignore[call-overload]
+            members.append(_choice(Go, "viewpoint", tuple(c["viewpoint"] for c in cands), True))
+        members.append(_choice(Stop, "object_id", tuple(sorted(objects)) or None, False))
         self.action_space = ActionSpace("vln", members)
 
     @staticmethod

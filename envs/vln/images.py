@@ -114,7 +114,5 @@ def _read(root: Path, scan: str, viewpoint: str, view: int) -> np.ndarray:
         for ext in EXTENSIONS:
             path = folder / f"{index}{ext}"
             if path.exists():
-                arr = np.asarray(files.open_image(path), dtype=np.uint8)
-                arr.setflags(write=False)
-                return arr
+                return files.open_screenshot(path)  # read-only; a PNG keeps its bytes
     raise ImagesMissing(f"no image for view {view} at {folder} — expected {LAYOUT}")

@@ -80,7 +80,7 @@ class Device:
     """A simulated phone behind a shell: thread-safe; writes the state file and command log."""
 
     def __init__(self, state: PhoneState | None = None, state_file: str | Path | None = None,
-                 log: str | Path | None = None, png_level: int = 1):
+                 log: str | Path | None = None):
         self.phone = Phone(state)
         self.lock = threading.RLock()
         self.state_file = Path(state_file) if state_file else None
@@ -88,7 +88,6 @@ class Device:
         for path, what in ((self.state_file, "state file"), (self.log_file, "log")):
             if path is not None:
                 _check_writable(path, what)
-        self.png_level = png_level
         self.shell = Shell(self._run_one)
         self._frame: tuple[int, Any] | None = None
         self._encoded: tuple[tuple[int, str], bytes] | None = None  # the last screencap output
@@ -144,15 +143,15 @@ class Device:
         kind = "png" if "-p" in args else "raw"
         key = (self.phone.version, kind)
         if self._encoded is None or self._encoded[0] != key:
-            img = self.image()
             if kind == "png":
-                import io
+                import numpy as np
 
-                buf = io.BytesIO()
-                # level 1: a few times faster to encode than the default, ~30% more bytes
-                img.save(buf, format="PNG", compress_level=self.png_level)
-                data = buf.getvalue()
+                from vagent.actions import png
+
+                # rows unfiltered, deflate level 1: half the time of Pillow's encoder
+                data = png.encode(np.asarray(self.image()))
             else:
+                img = self.image()
                 import struct
 
                 # width, height, format (1 = RGBA_8888), colour space (0 = unknown), pixels

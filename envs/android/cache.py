@@ -1,0 +1,46 @@
+"""A small thread-safe least-recently-used cache (``LRU.get(key, make)``): ``AndroidEnv``
+keeps decoded frames by their PNG bytes in one, shared by every phone of the process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+
+class LRU(Generic[V]):
+    """At most ``kept`` values; ``make`` runs outside the lock (two threads may both make a
+    missing value: the same value, the second kept)."""
+
+    def __init__(self, kept: int):
+        self.kept = kept
+        self._values: OrderedDict[Hashable, V] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: Hashable, make: Callable[[], V]) -> V:
+        with self._lock:
+            value = self._values.get(key)
+            if value is not None:
+                self._values.move_to_end(key)
+                self.hits += 1
+                return value
+            self.misses += 1
+        value = make()
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self.kept:
+                self._values.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+            self.hits = self.misses = 0

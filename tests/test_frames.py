@@ -1,0 +1,182 @@
+"""Frames on the step's path: the project's PNG writer and reader (``actions.png``), the
+simulated phone's screencaps, AndroidEnv's decoded-frame cache, image files that keep their
+bytes, and the cheaper copies of ALFRED's metadata and VLN's action models — each giving what
+the slow path gave, pixel for pixel."""
+
+from __future__ import annotations
+
+import copy
+import io
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from vagent.actions import files, png
+from vagent.actions.context import png_bytes
+from vagent.envs.android.cache import LRU
+from vagent.envs.android.sim import draw
+from vagent.envs.android.sim.commands import Device
+
+
+def _pil(data: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(data)) as im:
+        return np.asarray(im.convert(im.mode))
+
+
+# -- actions.png ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("shape", [(7, 5, 3), (1, 1, 3), (40, 33, 4), (9, 17)])
+def test_encode_is_a_png_pillow_reads_back_pixel_for_pixel(shape) -> None:
+    pixels = np.random.default_rng(3).integers(0, 256, shape, dtype=np.uint8)
+    data = png.encode(pixels)
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert np.array_equal(_pil(data), pixels)
+    if len(shape) == 3 and shape[2] == 3:
+        decoded, rgb = png.decode(data)
+        assert rgb and np.array_equal(decoded, pixels) and decoded.flags.writeable
+
+
+def test_encode_refuses_what_is_not_uint8_pixels() -> None:
+    for bad in (np.zeros((4, 4, 3), np.float32), np.zeros((4, 4, 2), np.uint8),
+                np.zeros(5, np.uint8)):
+        with pytest.raises(ValueError, match="uint8 pixels"):
+            png.encode(bad)
+
+
+def test_decode_hands_other_pngs_and_images_to_pillow() -> None:
+    rng = np.random.default_rng(5)
+    rgb = rng.integers(0, 256, (30, 20, 3), dtype=np.uint8)
+    for mode, kw in (("RGB", {}), ("RGB", {"compress_level": 9}), ("RGBA", {}), ("L", {}),
+                     ("P", {})):
+        im = Image.fromarray(rgb).convert(mode)
+        buf = io.BytesIO()
+        im.save(buf, format="PNG", **kw)  # Pillow filters its rows: not the fast reader's case
+        pixels, is_rgb = png.decode(buf.getvalue())
+        assert is_rgb == (mode == "RGB")
+        assert np.array_equal(pixels, np.asarray(im.convert("RGB")))
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="JPEG")
+    pixels, is_rgb = png.decode(buf.getvalue())
+    assert not is_rgb and pixels.shape == (30, 20, 3)
+
+
+def test_decode_of_a_damaged_png_raises_or_falls_back_never_returns_wrong_pixels() -> None:
+    pixels = np.random.default_rng(7).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    data = png.encode(pixels)
+    damaged = [data[:cut] for cut in range(0, len(data), 5)]
+    damaged += [data[:i] + bytes([data[i] ^ 0x40]) + data[i + 1:] for i in range(8, len(data), 9)]
+    outcomes = set()
+    for bad in damaged:
+        try:
+            decoded, _ = png.decode(bad)
+        except Exception:  # noqa: BLE001 - Pillow's own errors for a cut or bent file
+            outcomes.add("raised")
+            continue
+        assert np.array_equal(decoded, pixels)  # only a harmless byte (a CRC, IEND) was lost
+        outcomes.add("same pixels")
+    assert outcomes == {"raised", "same pixels"}
+    with pytest.raises(Exception):  # noqa: B017
+        png.decode(b"not an image at all")
+    # a filtered row in an otherwise unfiltered file: the fast reader leaves it to Pillow
+    h, w = pixels.shape[:2]
+    rows = np.zeros((h, w * 3 + 1), np.uint8)
+    rows[:, 1:] = pixels.reshape(h, -1)
+    rows[3, 0] = 1  # Sub filter on row 3: its bytes are now differences
+    rows[3, 4:] = (pixels[3].reshape(-1)[3:].astype(int) - pixels[3].reshape(-1)[:-3]) % 256
+    head = png.SIGNATURE + png._chunk(b"IHDR", bytes.fromhex("00000010000000100802000000"))
+    filtered = head + png._chunk(b"IDAT", zlib.compress(rows.tobytes())) + png._chunk(b"IEND", b"")
+    decoded, _ = png.decode(filtered)
+    assert np.array_equal(decoded, pixels) and np.array_equal(_pil(filtered), pixels)
+
+
+# -- the simulated phone's frames -----------------------------------------------------------------
+def test_screencap_follows_every_change_pixel_for_pixel() -> None:
+    a = Device()
+    first = a.run_line("screencap -p")
+    assert a.run_line("screencap -p") is first  # the same screen: not encoded again
+    assert np.array_equal(_pil(first), np.asarray(draw.render(a.phone)))
+    for line in ("input keyevent 3", "input tap 165 570", "input keyevent 4",
+                 "input swipe 540 1800 540 600 300", "input tap 540 2030"):
+        before = a.run_line("screencap -p")
+        a.run_line(line)
+        after = a.run_line("screencap -p")
+        assert np.array_equal(_pil(after), np.asarray(draw.render(a.phone))), line
+        assert np.array_equal(png.decode(after)[0], _pil(after))
+
+
+def test_frame_cache_keeps_at_most_its_size() -> None:
+    cache: LRU[int] = LRU(kept=3)
+    made = []
+    for key in [1, 2, 3, 1, 4, 2, 1]:
+        cache.get(key, lambda k=key: made.append(k) or k * 10)
+    assert len(cache) == 3 and made == [1, 2, 3, 4, 2]
+    assert (cache.hits, cache.misses) == (2, 5)
+    with pytest.raises(ZeroDivisionError):  # a failing make keeps nothing
+        cache.get(9, lambda: 1 // 0)
+    assert len(cache) == 3 and cache.get(9, lambda: 90) == 90
+
+
+def test_android_env_decodes_a_frame_once_and_shares_it_read_only(android_env) -> None:
+    from vagent.envs.android.env import DECODED
+
+    DECODED.clear()
+    obs, _ = android_env.reset(options={"task": "go to the home screen"})
+    shot = obs["screenshot"]
+    again = android_env.screenshot()
+    assert again is shot and DECODED.hits == 1  # same bytes: not decoded again
+    assert not shot.flags.writeable
+    with pytest.raises(ValueError):
+        shot[0, 0] = 0
+    assert np.array_equal(_pil(png_bytes(shot)), shot)  # the kept bytes are these pixels
+    android_env.step(android_env.oracle_action())
+    moved = android_env.screenshot()
+    assert moved is not shot and not np.array_equal(moved, shot)
+
+
+# -- files, ALFRED, VLN ------------------------------------------------------------------------------
+def test_open_screenshot_keeps_an_rgb_pngs_bytes(tmp_path) -> None:
+    pixels = np.random.default_rng(1).integers(0, 256, (12, 10, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "a.png")
+    Image.fromarray(pixels).convert("RGBA").save(tmp_path / "b.png")
+    Image.fromarray(pixels).save(tmp_path / "c.jpg")
+    a = files.open_screenshot(tmp_path / "a.png")
+    assert np.array_equal(a, pixels) and png_bytes(a) == (tmp_path / "a.png").read_bytes()
+    b = files.open_screenshot(tmp_path / "b.png")
+    assert np.array_equal(b, pixels) and png_bytes(b) is None  # RGBA bytes are not the RGB obs
+    c = files.open_screenshot(tmp_path / "c.jpg")
+    assert c.shape == (12, 10, 3) and png_bytes(c) is None
+    assert not (a.flags.writeable or b.flags.writeable or c.flags.writeable)
+    (tmp_path / "d.png").write_bytes((tmp_path / "a.png").read_bytes()[:40])
+    with pytest.raises(files.DataFileError, match="d.png: the image does not decode"):
+        files.open_screenshot(tmp_path / "d.png")
+    with pytest.raises(files.DataFileError, match="no image"):
+        files.open_screenshot(tmp_path / "missing.png")
+
+
+def test_alfred_metadata_copy_is_a_deep_copy() -> None:
+    from vagent.envs.alfred.symbolic import _copy
+
+    state = {"position": {"x": 1.0, "y": [1, {"z": 2}]}, "ids": ["a", "b"], "on": True,
+             "n": None, "t": "RoomTemp"}
+    out = _copy(state)
+    assert out == copy.deepcopy(state)
+    out["position"]["y"][1]["z"] = 9
+    out["ids"].append("c")
+    assert state["position"]["y"][1]["z"] == 2 and state["ids"] == ["a", "b"]
+
+
+def test_vln_action_models_are_shared_and_still_refuse_other_viewpoints() -> None:
+    from vagent.envs.vln.env import Go, Stop, _choice
+
+    go = _choice(Go, "viewpoint", ("vp1", "vp2"), True)
+    assert _choice(Go, "viewpoint", ("vp1", "vp2"), True) is go
+    assert go.model_validate({"action": "go", "viewpoint": "vp2"}).viewpoint == "vp2"
+    with pytest.raises(Exception, match="vp1"):  # noqa: B017 - pydantic's literal error
+        go.model_validate({"action": "go", "viewpoint": "vp3"})
+    stop = _choice(Stop, "object_id", None, False)
+    assert stop.model_validate({"action": "stop"}).object_id is None
+    with pytest.raises(Exception):  # noqa: B017
+        stop.model_validate({"action": "stop", "object_id": "x"})
+    named = _choice(Stop, "object_id", ("o1",), False)
+    assert named.model_validate({"action": "stop", "object_id": "o1"}).object_id == "o1"
