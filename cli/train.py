@@ -69,7 +69,8 @@ def words_apart_cmd(
     out: Annotated[Path, typer.Option(callback=check_out_folder, help="Folder for the copy.")],
 ) -> None:
     """Copy a checkpoint with a tokenizer that cuts a word the same way after a space as
-    anywhere else (the bundled model's round 4: copying a task's words token for token)."""
+    anywhere else (the start of the bundled model's round 5: copying a task's words token for
+    token; see its model card)."""
     from vagent.training.bundled import words_apart
 
     print(json.dumps(words_apart(src, out)))
