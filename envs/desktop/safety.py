@@ -34,6 +34,21 @@ DEFAULT_DENY_TEXT = (
 )
 
 
+def _entries(entries: str | Iterable[str] | None, defaults: Iterable[str]) -> list[str]:
+    """A deny option's entries: None gives the defaults; a list or comma-separated text
+    replaces them, where the word ``default`` stands for all of them."""
+    if entries is None:
+        return list(defaults)
+    raw = entries.split(",") if isinstance(entries, str) else list(entries)
+    items: list[str] = []
+    for e in (x.strip() for x in raw):
+        if e.lower() == "default":
+            items.extend(defaults)
+        elif e:
+            items.append(e)
+    return items
+
+
 class TextDenyList:
     """Typed text the env refuses to type: a ``type`` step whose text matches any pattern.
     ``None`` gives the defaults; ``"default,PATTERN"`` adds to them; ``""`` denies nothing;
@@ -42,16 +57,7 @@ class TextDenyList:
     def __init__(self, entries: str | Iterable[str] | None = None):
         import re
 
-        if entries is None:
-            items = list(DEFAULT_DENY_TEXT)
-        else:
-            raw = entries.split(",") if isinstance(entries, str) else list(entries)
-            items = []
-            for e in (x.strip() for x in raw):
-                if e.lower() == "default":
-                    items.extend(DEFAULT_DENY_TEXT)
-                elif e:
-                    items.append(e)
+        items = _entries(entries, DEFAULT_DENY_TEXT)
         try:
             self.patterns = [re.compile(p, re.IGNORECASE) for p in dict.fromkeys(items)]
         except re.error as e:
@@ -74,16 +80,7 @@ class DenyList:
     ``DenyList("")`` denies nothing; a list or comma-separated text replaces the defaults."""
 
     def __init__(self, entries: str | Iterable[str] | None = None):
-        if entries is None:
-            items: list[str] = list(DEFAULT_DENY)
-        else:
-            raw = entries.split(",") if isinstance(entries, str) else list(entries)
-            items = []
-            for e in (x.strip() for x in raw):
-                if e.lower() == "default":
-                    items.extend(DEFAULT_DENY)
-                elif e:
-                    items.append(e)
+        items = _entries(entries, DEFAULT_DENY)
         self.chords: list[frozenset[str]] = []
         for item in items:
             chord = parse_chord(item)
