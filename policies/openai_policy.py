@@ -20,16 +20,15 @@ import logging
 import os
 import random
 import socket
-import threading
 import time
 import weakref
-from collections import OrderedDict
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field
 
 from vagent.actions import png
+from vagent.actions.cache import LRU
 from vagent.actions.context import png_bytes
 from vagent.actions.coords import DEFAULT_MIN_PIXELS
 from vagent.actions.errors import OptionError, VagentError
@@ -81,26 +80,16 @@ class ImageCache:
     though it stays in the history for several steps. Thread-safe; keeps the newest entries."""
 
     def __init__(self, size: int = 64):
-        self.size = size
-        self._items: OrderedDict[int, tuple[np.ndarray, tuple[int, int], str]] = OrderedDict()
-        self._lock = threading.Lock()
-        self.encoded = 0
+        self._urls: LRU[tuple[np.ndarray, str]] = LRU(kept=size)
+
+    @property
+    def encoded(self) -> int:
+        return self._urls.misses
 
     def url(self, part: ImagePart, fmt: str) -> str:
-        key = id(part.array)
-        with self._lock:
-            hit = self._items.get(key)
-            # the entry holds the array itself, so its id cannot be reused while cached
-            if hit is not None and hit[0] is part.array and hit[1] == (part.width, part.height):
-                self._items.move_to_end(key)
-                return hit[2]
-        url = encode(part, fmt)
-        with self._lock:
-            self.encoded += 1
-            self._items[key] = (part.array, (part.width, part.height), url)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return url
+        # the entry holds the array itself, so its id cannot be reused while cached
+        key = (id(part.array), part.width, part.height)
+        return self._urls.get(key, lambda: (part.array, encode(part, fmt)))[1]
 
 
 def encode(part: ImagePart, fmt: str = "png") -> str:

@@ -15,7 +15,7 @@ from PIL import Image
 
 from vagent.actions import files, png
 from vagent.actions.context import png_bytes
-from vagent.envs.android.cache import LRU
+from vagent.actions.cache import LRU
 from vagent.envs.android.sim import draw
 from vagent.envs.android.sim.commands import Device
 

@@ -21,16 +21,14 @@ import numpy as np
 from vagent.actions import (Action, Button, Click, Key, LongPress, OpenApp, Scroll, Swipe, Terminate,
                      Type, Wait)
 from vagent.actions import png
+from vagent.actions.cache import LRU
 from vagent.actions.context import EncodedImage
-from vagent.actions.errors import ActionError
+from vagent.actions.errors import ActionError, OptionError
 from vagent.actions.space import MOBILE, ActionSpace
 
 from ..base import Env, observation_space
 from . import tasks as T
-from vagent.actions.errors import OptionError
-
 from .adb import AdbError, Device
-from .cache import LRU
 from .text import ADB_KEYBOARD, ADB_KEYBOARD_PACKAGE, KeyboardMissing, broadcast_commands
 from .text import input_text_commands, runs
 

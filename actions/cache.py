@@ -1,5 +1,6 @@
 """A small thread-safe least-recently-used cache (``LRU.get(key, make)``): ``AndroidEnv``
-keeps decoded frames by their PNG bytes in one, shared by every phone of the process.
+keeps decoded frames by their PNG bytes in one, shared by every phone of the process; the
+openai policy keeps the data URLs of the screenshots it sent.
 """
 
 from __future__ import annotations
