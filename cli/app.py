@@ -8,7 +8,6 @@ its own ``--help`` is asked for. Listing the commands (``vagent --help``) reads 
 """
 
 
-import atexit
 import contextlib
 import gc
 import importlib
@@ -403,33 +402,26 @@ def main(argv: list[str] | None = None) -> None:
     Starting makes some 30,000 objects that live as long as the process (modules, typing
     forms, pydantic schemas and validators). The cyclic garbage collector would walk them again
     and again while they are made, and the interpreter's last collection would take them apart
-    one by one at the exit: about a fifth of a ``vagent parse`` (docs/performance.md,
+    one by one at the exit: about a sixth of a ``vagent parse`` (docs/performance.md,
     "Startup"). So the collector is off while the command line is read and during the short
-    commands of this module (parse, envs, policies), and when only those ran, what is alive at
-    the exit is frozen (``gc.freeze``), so that the last collection passes it by and the system
-    reclaims it with the process. A command loaded from ``LAZY`` (the long runs: evaluations,
-    training) turns the collector back on and exits as any Python program does."""
-    global _exit_hooked
-    if not _exit_hooked:  # registered first, so it runs after every later atexit function
-        atexit.register(_freeze_at_exit)
-        _exit_hooked = True
-    enabled = gc.isenabled()
+    commands of this module (parse, envs, policies), and what they leave is frozen
+    (``gc.freeze``): the last collection passes it by and the system reclaims it with the
+    process. A command loaded from ``LAZY`` (the long runs: evaluations, training) turns the
+    collector back on (``load_command``) and exits as any Python program does."""
+    global _long_run
+    enabled, _long_run = gc.isenabled(), False
     gc.disable()
     try:
         code = run(argv)
     finally:
+        if not _long_run:
+            gc.freeze()  # before enabling: else the first allocation would collect them all
         if enabled:  # for a caller that goes on (a test calling main)
             gc.enable()
     sys.exit(code)
 
 
-_exit_hooked = False
-_long_run = False  # a command from LAZY ran in this process (load_command)
-
-
-def _freeze_at_exit() -> None:
-    if not _long_run:
-        gc.freeze()
+_long_run = False  # a command from LAZY ran (load_command): the collector is on
 
 
 __all__ = ["app", "main", "run"]
