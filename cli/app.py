@@ -402,7 +402,7 @@ def main(argv: list[str] | None = None) -> None:
     Starting makes some 30,000 objects that live as long as the process (modules, typing
     forms, pydantic schemas and validators). The cyclic garbage collector would walk them again
     and again while they are made, and the interpreter's last collection would take them apart
-    one by one at the exit: about a sixth of a ``vagent parse`` (docs/performance.md,
+    one by one at the exit: about 0.04 s of a ``vagent parse`` (docs/performance.md,
     "Startup"). So the collector is off while the command line is read and during the short
     commands of this module (parse, envs, policies), and what they leave is frozen
     (``gc.freeze``): the last collection passes it by and the system reclaims it with the
