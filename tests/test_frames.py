@@ -37,6 +37,17 @@ def test_encode_is_a_png_pillow_reads_back_pixel_for_pixel(shape) -> None:
         assert rgb and np.array_equal(decoded, pixels) and decoded.flags.writeable
 
 
+def test_encode_in_many_bands_and_with_either_deflate_gives_the_same_pixels(monkeypatch) -> None:
+    pixels = np.random.default_rng(4).integers(0, 256, (37, 11, 3), dtype=np.uint8)
+    pixels[5:20] = 200  # flat rows, as on a screen
+    monkeypatch.setattr(png, "BAND_BYTES", 100)  # 3 rows a band: 13 bands, the last short
+    for deflate in {png.deflate, zlib}:  # ISA-L's (when installed) and the standard library's
+        monkeypatch.setattr(png, "deflate", deflate)
+        data = png.encode(pixels)
+        assert np.array_equal(_pil(data), pixels)
+        assert np.array_equal(png.decode(data)[0], pixels)
+
+
 def test_encode_refuses_what_is_not_uint8_pixels() -> None:
     for bad in (np.zeros((4, 4, 3), np.float32), np.zeros((4, 4, 2), np.uint8),
                 np.zeros(5, np.uint8)):
