@@ -34,7 +34,7 @@ def test_encode_is_a_png_pillow_reads_back_pixel_for_pixel(shape) -> None:
     assert np.array_equal(_pil(data), pixels)
     if len(shape) == 3 and shape[2] == 3:
         decoded, rgb = png.decode(data)
-        assert rgb and np.array_equal(decoded, pixels) and decoded.flags.writeable
+        assert rgb and np.array_equal(decoded, pixels) and not decoded.flags.writeable
 
 
 def test_encode_in_many_bands_and_with_either_deflate_gives_the_same_pixels(monkeypatch) -> None:
