@@ -4,12 +4,17 @@
 the five PNG filters on every row and keeps the best (adaptive filtering): a few per cent
 smaller files, but about twice the time — 55 ms against 26 ms for a 1080×2400 phone frame
 here. Screens are mostly flat colour, which deflate compresses well without a filter (the
-unfiltered file was the smaller one on the simulated phone's screens).
+unfiltered file was the smaller one on the simulated phone's screens). The deflate is ISA-L's
+(the ``isal`` package) where it is installed: the same format as zlib's, the same size at
+level 1 on the phone's frames, 7× faster (2.7 ms against 20 ms a frame here) and its inflate
+2.5× faster (3 ms against 7.5); without it, ``zlib``. The rows go to the compressor in bands
+through one small buffer, so no frame-sized copy is made.
 
 ``decode(data)`` reads such a file (8-bit RGB, not interlaced, every row unfiltered) with
-``zlib`` and numpy alone — one inflate and one copy, where Pillow's decode and its conversion
-to an array copy the pixels twice more — and hands any other PNG to Pillow. Both give the same
-pixels; the tests check them against Pillow's.
+the inflate alone: the pixels are a read-only view into the inflated rows (each row's filter
+byte stays between them, so the array is not C-contiguous), where Pillow's decode and its
+conversion to an array copy the pixels twice more. Any other PNG goes to Pillow. Both give the
+same pixels, read-only; the tests check them against Pillow's.
 """
 
 from __future__ import annotations
@@ -20,7 +25,14 @@ import zlib
 
 import numpy as np
 
+try:  # ISA-L's deflate: zlib's format, several times its speed (a declared dependency)
+    from isal import isal_zlib as deflate
+except ImportError:  # a platform without an isal wheel: the standard library's
+    deflate = zlib  # type: ignore[assignment]
+
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: rows handed to the compressor at a time (~0.8 MB: 256 rows of a 1080-wide RGB frame)
+BAND_BYTES = 1 << 20
 #: channels -> PNG colour type (grey, RGB, RGBA)
 COLOUR_TYPES = {1: 0, 3: 2, 4: 6}
 
@@ -38,11 +50,19 @@ def encode(pixels: np.ndarray, level: int = 1) -> bytes:
                          f"{a.dtype}")
     h, w = a.shape[:2]
     channels = 1 if a.ndim == 2 else a.shape[2]
-    rows = np.empty((h, w * channels + 1), np.uint8)
+    flat = a.reshape(h, w * channels)
+    band = max(1, BAND_BYTES // (w * channels + 1))
+    rows = np.empty((min(band, h), w * channels + 1), np.uint8)
     rows[:, 0] = 0  # filter type None on every row
-    rows[:, 1:] = a.reshape(h, w * channels)
+    packer = deflate.compressobj(level)
+    idat = []
+    for y in range(0, h, band):
+        n = min(band, h - y)
+        rows[:n, 1:] = flat[y:y + n]
+        idat.append(packer.compress(rows[:n]))
+    idat.append(packer.flush())
     header = struct.pack(">IIBBBBB", w, h, 8, COLOUR_TYPES[channels], 0, 0, 0)
-    return (SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(rows, level))
+    return (SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", b"".join(idat))
             + _chunk(b"IEND", b""))
 
 
@@ -71,19 +91,19 @@ def _unfiltered_rgb(data: bytes) -> np.ndarray | None:
         return None
     h, w = size
     try:
-        raw = zlib.decompress(b"".join(idat))
-    except zlib.error:
+        raw = deflate.decompress(b"".join(idat))
+    except (zlib.error, deflate.error):
         return None
     if len(raw) != h * (w * 3 + 1):
         return None
     rows = np.frombuffer(raw, np.uint8).reshape(h, w * 3 + 1)
     if rows[:, 0].any():  # a row with a filter: Pillow undoes it
         return None
-    return rows[:, 1:].reshape(h, w, 3).copy()
+    return rows[:, 1:].reshape(h, w, 3)  # a view: frames are read-only wherever they go
 
 
 def decode(data: bytes) -> tuple[np.ndarray, bool]:
-    """``(pixels, rgb)``: the PNG's pixels as H×W×3 uint8 RGB, and whether the file itself was
+    """``(pixels, rgb)``: the PNG's pixels as read-only H×W×3 uint8 RGB, and whether the file itself was
     8-bit RGB (so its bytes stand for exactly these pixels). Raises what Pillow raises for data
     that is not an image."""
     pixels = _unfiltered_rgb(data)

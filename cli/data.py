@@ -56,6 +56,12 @@ def export_cmd(
     repeat_action: Annotated[list[str] | None, typer.Option(
         metavar="ACTION=N", help="Write each sample whose answer is ACTION (e.g. type) N "
         "times.")] = None,
+    copies: Annotated[int, typer.Option(min=0, max=100, help="After each sample that types a "
+                                        "text found in the task, N more with that text's words "
+                                        "remade (in the task and the answer): samples where "
+                                        "only copying pays.")] = 0,
+    copy_seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Seed of the remade "
+                                           "words: same seed, same rows.")] = 0,
     all_runs: Annotated[bool, typer.Option("--all", help="Failed runs too.")] = False,
 ) -> None:
     """Trajectories as SFT JSONL (messages + image paths), rendered as the policy prompts."""
@@ -74,7 +80,8 @@ def export_cmd(
     counts = export(traj_dirs, out, format, prompt_format, only_success=not all_runs,
                     repeat=_repeats(repeat or []),
                     repeat_actions=_repeats(repeat_action or [], "--repeat-action", "ACTION",
-                                            "type=3"), **history)
+                                            "type=3"),
+                    copies=copies, copy_seed=copy_seed, **history)
     print(json.dumps({"out": str(out), **counts}))
 
 

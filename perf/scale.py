@@ -151,13 +151,17 @@ def speedups(benches: list[str], workers: list[int], latency: float, episodes: i
 
 
 def _frame_caches(clear: bool = False) -> str:
-    """AndroidEnv's decoded-frame cache: hits and misses since the last clear (the warm-up's
-    frames stay cached: they are other episodes' screens, as in a longer run)."""
+    """The phone's frame caches, hits and misses since the last clear: the simulator's screens
+    by their look and AndroidEnv's decoded frames by their bytes (the warm-up's frames stay
+    cached: they are other episodes' screens, as in a longer run)."""
     from vagent.envs.android.env import DECODED
+    from vagent.envs.android.sim.commands import SCREENS
 
-    line = f"screenshots decoded {DECODED.misses}, reused {DECODED.hits}"
+    line = (f"screens drawn {SCREENS.misses}, reused {SCREENS.hits}; "
+            f"screenshots decoded {DECODED.misses}, reused {DECODED.hits}")
     if clear:
-        DECODED.hits = DECODED.misses = 0
+        for cache in (SCREENS, DECODED):
+            cache.hits = cache.misses = 0
     return line
 
 

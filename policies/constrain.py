@@ -90,8 +90,30 @@ def tighten(schema: Any, point_kind: str, name: str = "") -> Any:
     return s
 
 
-def argument_schemas(parameters: dict[str, Any], point_kind: str) -> list[dict[str, Any]]:
-    """The objects a function's arguments may be: one per action for a GUI tool, else one."""
+# A word of a task for ``task_spans``: letters and digits, with the dots, @, +, - and
+# apostrophes inside it (an address, "don't", "e-mail"), never at its ends.
+_WORD = re.compile(r"\w(?:[\w.@+'-]*\w)?")
+
+
+def task_spans(task: str, most: int = MAX_STRING) -> list[str]:
+    """Every run of whole words of ``task`` as it is written there (``"find bars in Oslo"``:
+    "find", "find bars", …, "bars in Oslo", "Oslo"), at most ``most`` characters each, in order
+    of first appearance and without repeats — what a ``type`` held to the task may write."""
+    words = list(_WORD.finditer(task))
+    spans: dict[str, None] = {}
+    for i, first in enumerate(words):
+        for last in words[i:]:
+            if last.end() - first.start() > most:
+                break
+            spans[task[first.start():last.end()]] = None
+    return list(spans)
+
+
+def argument_schemas(parameters: dict[str, Any], point_kind: str,
+                     typed: list[str] | None = None) -> list[dict[str, Any]]:
+    """The objects a function's arguments may be: one per action for a GUI tool, else one.
+    With ``typed``, a ``type`` action's text is one of those strings, each optionally followed
+    by a newline (the submit)."""
     params = tighten(parameters, point_kind)
     props = params.get("properties", {})
     actions = props.get("action", {}).get("enum")
@@ -100,8 +122,11 @@ def argument_schemas(parameters: dict[str, Any], point_kind: str) -> list[dict[s
     out = []
     for action in actions:
         keep = [p for p in NEEDS.get(action, ()) if p in props]
+        fields = {p: props[p] for p in keep}
+        if action == "type" and typed and "text" in fields:
+            fields["text"] = {"enum": [t + end for t in typed for end in ("", "\n")]}
         out.append({"type": "object", "additionalProperties": False,
-                    "properties": {"action": {"const": action}, **{p: props[p] for p in keep}},
+                    "properties": {"action": {"const": action}, **fields},
                     "required": ["action", *keep]})
     return out
 
@@ -278,7 +303,7 @@ def schema_ebnf(schema: dict[str, Any]) -> str:
 
 
 def _json_calls(functions: list[dict[str, Any]], point_kind: str,
-                head: Any) -> Any:
+                head: Any, typed: list[str] | None = None) -> Any:
     """The union over functions (and over a GUI tool's actions) of ``head(name, value)``,
     ``value`` the EBNF of one arguments object."""
     import xgrammar as xgr
@@ -286,29 +311,31 @@ def _json_calls(functions: list[dict[str, Any]], point_kind: str,
     j = JsonEbnf()
     options = [head(f["name"], j.value(schema)) for f in functions
                for schema in argument_schemas(f.get("parameters") or {"type": "object"},
-                                              point_kind)]
+                                              point_kind, typed)]
     if not options:
         raise ValueError("no function to constrain the answer to")
     return xgr.Grammar.from_ebnf(j.ebnf(" | ".join(f"({o})" for o in options)))
 
 
-def qwen_agent_grammar(functions: list[dict[str, Any]], point_kind: str) -> Any:
+def qwen_agent_grammar(functions: list[dict[str, Any]], point_kind: str,
+                       typed: list[str] | None = None) -> Any:
     """``✿FUNCTION✿: NAME\\n✿ARGS✿: {...}``"""
 
     def head(name: str, args: str) -> str:
         return _ebnf_str("✿FUNCTION✿: " + name + "\n✿ARGS✿: ") + " " + args
 
-    return _json_calls(functions, point_kind, head)
+    return _json_calls(functions, point_kind, head, typed)
 
 
-def nous_grammar(functions: list[dict[str, Any]], point_kind: str) -> Any:
+def nous_grammar(functions: list[dict[str, Any]], point_kind: str,
+                 typed: list[str] | None = None) -> Any:
     """``<tool_call>\\n{"name": NAME, "arguments": {...}}\\n</tool_call>``"""
 
     def head(name: str, args: str) -> str:
         lead = '<tool_call>\n{"name": ' + _json(name) + ', "arguments": '
         return _ebnf_str(lead) + " " + args + " " + _ebnf_str("}\n</tool_call>")
 
-    return _json_calls(functions, point_kind, head)
+    return _json_calls(functions, point_kind, head, typed)
 
 
 # One keyword argument of a UI-TARS action line: key='<|box_start|>(x1,y1)<|box_end|>',
@@ -363,8 +390,10 @@ def uitars_grammar(lines: list[str]) -> Any:
     return xgr.Grammar.from_ebnf(ebnf)
 
 
-def format_grammar(fmt: Any, space: Any, screen: tuple[int, int] | None, frame: Any) -> Any:
-    """The grammar of every answer ``fmt`` can parse over ``space`` (an xgrammar Grammar)."""
+def format_grammar(fmt: Any, space: Any, screen: tuple[int, int] | None, frame: Any,
+                   typed: list[str] | None = None) -> Any:
+    """The grammar of every answer ``fmt`` can parse over ``space`` (an xgrammar Grammar);
+    with ``typed`` (JSON formats), a GUI tool's ``type`` writes one of those texts."""
     if fmt.parser == "uitars":
         return uitars_grammar(fmt.action_lines(space))
     point_kind = "box" if frame.kind == "rel1000" else "pixels"
@@ -372,7 +401,7 @@ def format_grammar(fmt: Any, space: Any, screen: tuple[int, int] | None, frame: 
     builders = {"qwen2vl": qwen_agent_grammar, "qwen25vl": nous_grammar}
     if fmt.parser not in builders:
         raise ValueError(f"no call grammar for the {fmt.parser!r} format")
-    return builders[fmt.parser](functions, point_kind)
+    return builders[fmt.parser](functions, point_kind, typed)
 
 
 class Constrainer:
@@ -412,4 +441,4 @@ class Constrainer:
 
 
 __all__ = ["NEEDS", "Constrainer", "argument_schemas", "format_grammar", "nous_grammar",
-           "qwen_agent_grammar", "tighten", "uitars_grammar"]
+           "qwen_agent_grammar", "task_spans", "tighten", "uitars_grammar"]

@@ -57,6 +57,9 @@ class QwenLocalOptions(ModelOptions):
     kv_entries: int = Field(8, ge=1)
     # Decode within the format's call grammar over the env's actions (policies/constrain.py).
     constrain: bool = False
+    # With constrain: a `type` action writes a run of the task's own words (constrain.task_spans),
+    # for a model too small to have learned to copy them (the bundled one).
+    type_from_task: bool = False
 
 
 @dataclass
@@ -409,7 +412,7 @@ class QwenLocalPolicy(ModelPolicy):
 
     def _grammar(self, context: Context) -> Any:
         """The compiled grammar of this step's answer, or None (unconstrained)."""
-        from .constrain import format_grammar
+        from .constrain import format_grammar, task_spans
 
         constrainer = self._constrainer()
         if context.protocol is not None:
@@ -418,14 +421,15 @@ class QwenLocalPolicy(ModelPolicy):
         # The grammar depends on the space's members, the screen and the frame only; building
         # it (a JSON schema per action) every step would cost more than compiling it once.
         frame = self.frame()
+        typed = task_spans(context.task) or None if self.options.type_from_task else None
         key = (tuple((n, id(m)) for n, m in context.space.models.items()), context.screen,
-               frame.model_dump_json())
+               frame.model_dump_json(), tuple(typed or ()))
         grammars = self.__dict__.setdefault("_grammars", {})
         if key not in grammars:
             if len(grammars) > 64:
                 grammars.clear()
             grammars[key] = constrainer.compile(
-                format_grammar(self.fmt, context.space, context.screen, frame))
+                format_grammar(self.fmt, context.space, context.screen, frame, typed))
         return grammars[key]
 
     def describe(self) -> dict[str, Any]:

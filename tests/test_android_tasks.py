@@ -5,9 +5,13 @@ episodes (train and held-out wordings) over TCP."""
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from vagent.envs.android import pools as P
 from vagent.envs.android import tasks as T
 
 
@@ -150,6 +154,26 @@ def test_novel_values_never_appear_in_training() -> None:
     rng = random.Random(4)
     names = {T.match(T.sample(rng, "novel")[0])[0].name for _ in range(200)}
     assert names == set(T.OPEN_VALUES)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("abcXYZ .@-_0189"), max_size=40),
+       st.integers(0, 2**32 - 1))
+def test_same_shape_keeps_a_value_s_form_and_never_draws_a_novel_word(value: str,
+                                                                       seed: int) -> None:
+    """Copy training's remade values: digits, punctuation, spaces, connectors and capitals stay;
+    every other word is new, at least 3 letters, and never one of the novel split's words."""
+    new = P.same_shape(random.Random(seed), value)
+    runs = re.compile(r"[A-Za-z]+")
+    assert runs.sub("", new) == runs.sub("", value)
+    old_words, new_words = runs.findall(value), runs.findall(new)
+    assert len(old_words) == len(new_words)
+    for old, word in zip(old_words, new_words):
+        if old.lower() in P.KEPT_WORDS:
+            assert word == old
+            continue
+        assert len(word) >= 3 and word[0].isupper() == old[0].isupper()
+        assert word.lower() not in P._NOVEL_WORDS and P._pool_of(word) == "train"
 
 
 def test_training_values_rarely_repeat() -> None:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vagent import policies
 from vagent.actions import get_space
@@ -16,7 +18,7 @@ from vagent.actions.context import Context
 from vagent.actions.parsing import parse, render
 from vagent.policies import formats
 from vagent.policies.constrain import (MAX_STRING, argument_schemas, format_grammar,
-                                       integer_ebnf, schema_ebnf, tighten)
+                                       integer_ebnf, schema_ebnf, task_spans, tighten)
 
 xgr = pytest.importorskip("xgrammar")
 
@@ -102,6 +104,79 @@ def test_a_typed_text_holds_escapes_token_by_token(fmt_name: str, fixture: str,
         assert not matcher(path, grammar).accept_string(raw)
         assert not matcher(path, grammar).accept_string(answer.replace("\\n", "\\x", 1))
     assert not matcher(path, grammar).accept_string("I will type it now.")
+
+
+def test_task_spans_are_the_runs_of_whole_words() -> None:
+    assert task_spans("find bars in Oslo") == [
+        "find", "find bars", "find bars in", "find bars in Oslo", "bars", "bars in",
+        "bars in Oslo", "in", "in Oslo", "Oslo"]
+    # an address is one word; the punctuation around words is left out
+    spans = task_spans("Email kelo.b@post.org: 'Lunch', please.")
+    assert "kelo.b@post.org" in spans and "Lunch', please" in spans
+    assert all(not s.endswith((".", ":", "'", ",")) for s in spans)
+    assert task_spans("?! ...") == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab Z9.@'-,\n\"é"), max_size=60),
+       st.integers(1, 30))
+def test_task_spans_fuzz(task: str, most: int) -> None:
+    """Each span is the task's own text, starts and ends on a word character, fits the bound and
+    comes once; every word that fits the bound is one."""
+    import re
+
+    spans = task_spans(task, most)
+    assert len(spans) == len(set(spans))
+    for s in spans:
+        assert s in task and len(s) <= most and re.match(r"\w", s) and re.search(r"\w$", s)
+    for word in re.findall(r"\w(?:[\w.@+'-]*\w)?", task):
+        assert (word in spans) == (len(word) <= most)
+
+
+@pytest.mark.parametrize("fmt_name,fixture", CASES[:2])
+def test_a_type_held_to_the_task_writes_only_its_words(fmt_name: str, fixture: str,
+                                                       request: pytest.FixtureRequest) -> None:
+    """type_from_task: the typed text is a run of the task's words (a submit newline allowed),
+    token by token; other texts are refused; the other actions are untouched."""
+    from transformers import AutoTokenizer
+
+    path = request.getfixturevalue(fixture)
+    tok = AutoTokenizer.from_pretrained(path)
+    fmt = formats.get(fmt_name)
+    frame = fmt.frame(SMALL["min_pixels"], SMALL["max_pixels"])
+    grammar = format_grammar(fmt, SPACE, (640, 400), frame, task_spans("find bars in Oslo"))
+    for text in ("bars in Oslo\n", "Oslo", "find bars"):
+        m = matcher(path, grammar)
+        for token in tok(typed_answer(fmt_name, text), add_special_tokens=False).input_ids:
+            assert m.accept_token(token), text
+        assert m.accept_token(m.stop_token_ids[0]) and m.is_terminated()
+    for text in ("bars in Paris", "Oslo bars", "bars  in", "bars in Oslo\n\n", ""):
+        assert not matcher(path, grammar).accept_string(typed_answer(fmt_name, text)), text
+    click = render(SPACE.validate({"action": "click", "x": 10, "y": 20}), fmt.parser, frame)
+    assert matcher(path, grammar).accept_string(click)
+
+
+def test_the_policy_holds_type_to_each_tasks_words(tiny_qwen2vl: Path) -> None:
+    """--opt type_from_task=true: the grammar a step decodes under follows that step's task."""
+    policy = policies.make("qwen-vl", model=str(tiny_qwen2vl), format="qwen2vl",
+                           constrain=True, type_from_task=True, **SMALL)
+    space = SPACE.with_screen(640, 400)
+
+    def accepts(task: str, text: str) -> bool:
+        ctx = Context(task=task, space=space, screen=(640, 400),
+                      observation={"screenshot": None, "text": ""})
+        m = xgr.GrammarMatcher(policy._grammar(ctx))
+        return m.accept_string(typed_answer("qwen2vl", text))
+
+    assert accepts("find bars in Oslo", "bars in Oslo")
+    assert not accepts("find bars in Oslo", "bars in Rome")
+    assert accepts("find bars in Rome", "bars in Rome")
+    free = policies.make("qwen-vl", model=str(tiny_qwen2vl), format="qwen2vl",
+                         constrain=True, **SMALL)
+    ctx = Context(task="find bars in Oslo", space=space, screen=(640, 400),
+                  observation={"screenshot": None, "text": ""})
+    assert xgr.GrammarMatcher(free._grammar(ctx)).accept_string(
+        typed_answer("qwen2vl", "bars in Rome"))
 
 
 def test_integers_are_exactly_their_range() -> None:

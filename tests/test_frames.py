@@ -34,7 +34,18 @@ def test_encode_is_a_png_pillow_reads_back_pixel_for_pixel(shape) -> None:
     assert np.array_equal(_pil(data), pixels)
     if len(shape) == 3 and shape[2] == 3:
         decoded, rgb = png.decode(data)
-        assert rgb and np.array_equal(decoded, pixels) and decoded.flags.writeable
+        assert rgb and np.array_equal(decoded, pixels) and not decoded.flags.writeable
+
+
+def test_encode_in_many_bands_and_with_either_deflate_gives_the_same_pixels(monkeypatch) -> None:
+    pixels = np.random.default_rng(4).integers(0, 256, (37, 11, 3), dtype=np.uint8)
+    pixels[5:20] = 200  # flat rows, as on a screen
+    monkeypatch.setattr(png, "BAND_BYTES", 100)  # 3 rows a band: 13 bands, the last short
+    for deflate in {png.deflate, zlib}:  # ISA-L's (when installed) and the standard library's
+        monkeypatch.setattr(png, "deflate", deflate)
+        data = png.encode(pixels)
+        assert np.array_equal(_pil(data), pixels)
+        assert np.array_equal(png.decode(data)[0], pixels)
 
 
 def test_encode_refuses_what_is_not_uint8_pixels() -> None:
@@ -103,6 +114,77 @@ def test_screencap_follows_every_change_pixel_for_pixel() -> None:
         after = a.run_line("screencap -p")
         assert np.array_equal(_pil(after), np.asarray(draw.render(a.phone))), line
         assert np.array_equal(png.decode(after)[0], _pil(after))
+
+
+def test_screens_are_cached_by_what_they_show_and_redrawn_when_it_changes() -> None:
+    from vagent.envs.android.sim.commands import SCREENS
+
+    a, b = Device(), Device()
+    home = a.run_line("screencap -p")
+    assert b.run_line("screencap -p") is home  # another phone on the same screen: drawn once
+    a.run_line("am start -n com.android.settings/.Settings")
+    settings = a.run_line("screencap -p")
+    a.run_line("input tap 540 400")  # the Wi-Fi toggle
+    assert a.phone.state.wifi is False
+    off = a.run_line("screencap -p")
+    assert off != settings and np.array_equal(_pil(off), np.asarray(draw.render(a.phone)))
+    a.run_line("input tap 540 400")  # on again: the same look as before, the same bytes
+    assert a.run_line("screencap -p") is settings
+    a.run_line("input keyevent 3")
+    a.run_line("input tap 540 2030")  # the search widget: Chrome with the keyboard up
+    hits = SCREENS.hits
+    for text in ("pizza", "pizza%snear"):
+        a.run_line(f"input text {text}")
+        typed = a.run_line("screencap -p")
+        assert np.array_equal(_pil(typed), np.asarray(draw.render(a.phone)))
+    assert "pizza near" in _typed(a) and SCREENS.hits == hits  # each new text: a new frame
+    raw = a.run_line("screencap")
+    assert raw[16:20] == np.asarray(draw.render(a.phone).convert("RGBA"))[0, 0].tobytes()
+
+
+def _typed(device: Device) -> str:
+    return device.phone.state.fields.get("chrome.url", "")
+
+
+def test_what_no_screen_shows_changes_no_pixel() -> None:
+    from vagent.envs.android.sim.phone import UNSEEN, Phone, Place
+
+    phone = Phone()
+    phone.launch("com.google.android.gm")
+    look, pixels = phone.look(), np.asarray(draw.render(phone))
+    s = phone.state
+    s.typed.append("hello")
+    s.sent.append({"to": "a@b.c", "subject": "s", "body": "b"})
+    s.ime, s.adb_keyboard = "other/.Ime", False
+    s.back.append(Place(app="x", screen="home"))
+    s.resume["com.android.chrome"] = Place(app="com.android.chrome", screen="chrome.results")
+    s.events.append("tap 1 2 -> nothing")
+    assert set(UNSEEN) == {"typed", "sent", "ime", "adb_keyboard", "back", "resume", "events"}
+    assert phone.look() == look and np.array_equal(np.asarray(draw.render(phone)), pixels)
+    s.dark_theme = True  # a field the screen shows: another look, other pixels
+    assert phone.look() != look and not np.array_equal(np.asarray(draw.render(phone)), pixels)
+
+
+def test_fonts_keep_their_masks_and_draw_what_pillow_draws() -> None:
+    from PIL import ImageDraw, ImageFont
+
+    from vagent.envs.draw import StampFont, font
+
+    kept = font(37)
+    if not isinstance(kept, StampFont):
+        pytest.skip("no DejaVu font: Pillow's own font is used, nothing is kept")
+    plain = ImageFont.truetype(kept.path, 37)
+    images = []
+    for f in (kept, kept, plain):  # the second draw comes from the kept masks
+        im = Image.new("RGB", (300, 120), (20, 30, 40))
+        d = ImageDraw.Draw(im)
+        d.text((10.5, 20), "Wi-Fi ▮ 87%", fill=(250, 250, 250), font=f)
+        d.text((150, 80), "Off", fill=(26, 115, 232), font=f, anchor="mm")
+        images.append(np.asarray(im))
+    assert kept._masks.hits >= 2
+    assert np.array_equal(images[0], images[2]) and np.array_equal(images[1], images[2])
+    mask, _ = kept.getmask2("A", "RGBA")  # colour masks are the caller's to change: fresh
+    assert kept.getmask2("A", "RGBA")[0] is not mask
 
 
 def test_frame_cache_keeps_at_most_its_size() -> None:

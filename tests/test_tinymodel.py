@@ -122,6 +122,39 @@ def test_export_weights_a_mix_by_folder_and_by_action(oracle_runs: Path, tmp_pat
     assert sorted(weighted) == sorted(2 * rows + 4 * typing)
 
 
+def test_export_copies_remake_the_typed_text_in_task_and_answer(oracle_runs: Path,
+                                                                tmp_path: Path) -> None:
+    """--copies 2: after each sample that types a text found in the task, two rows where that
+    text's words are new in the task, the history and the answer alike (so only copying the
+    task gives the answer); nothing else changes, and the same seed writes the same rows."""
+    once = export([oracle_runs], tmp_path / "once.jsonl", min_pixels=MIN_PX, max_pixels=MAX_PX,
+                  progress=False)
+    counts = export([oracle_runs], tmp_path / "c.jsonl", min_pixels=MIN_PX, max_pixels=MAX_PX,
+                    progress=False, copies=2, copy_seed=3)
+    rows = [json.loads(r) for r in (tmp_path / "c.jsonl").read_text().splitlines()]
+    typed = [json.loads(r) for r in (tmp_path / "once.jsonl").read_text().splitlines()
+             if '"action": "type"' in json.loads(r)["messages"][-1]["content"]]
+    assert typed and counts["copies"] == 2 * len(typed)
+    assert counts["rows"] == once["rows"] + counts["copies"] == len(rows)
+    for original in typed:
+        i = rows.index(original)
+        value = json.loads(original["messages"][-1]["content"].split("✿ARGS✿:")[1])["text"]
+        value = value.rstrip("\n")
+        for variant in rows[i + 1:i + 3]:
+            new = json.loads(variant["messages"][-1]["content"].split("✿ARGS✿:")[1])["text"]
+            new = new.rstrip("\n")
+            assert new != value and len(new.split()) == len(value.split())
+            assert variant["images"] == original["images"]
+            for a, b in zip(original["messages"], variant["messages"]):
+                assert b["content"] == a["content"].replace(value, new)
+            task = variant["messages"][1]["content"]
+            assert new in task and value not in task
+    again = export([oracle_runs], tmp_path / "c2.jsonl", min_pixels=MIN_PX,
+                   max_pixels=MAX_PX, progress=False, copies=2, copy_seed=3)
+    assert again == counts
+    assert (tmp_path / "c2.jsonl").read_text() == (tmp_path / "c.jsonl").read_text()
+
+
 def test_export_answers_parse_back_to_the_oracle_actions(oracle_runs: Path) -> None:
     fmt = formats.get("qwen2vl")
     frame = fmt.frame(MIN_PX, MAX_PX)

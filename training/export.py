@@ -253,17 +253,51 @@ def _action_of(sample: dict[str, Any]) -> str | None:
     return m.group(1) if m else None
 
 
+_TYPED = re.compile(r'"action": "type", "text": ("(?:[^"\\]|\\.)*")')
+
+
+def copy_variants(sample: dict[str, Any], n: int, rng: Any) -> list[dict[str, Any]]:
+    """``n`` copies of a ``type`` sample whose text stands in the task, that text remade with
+    new words of the same shape (``envs.android.pools.same_shape``) in the prompt and the answer
+    alike: samples where only copying the task's words gives the answer (a remembered value
+    never does). Other samples, and texts of fewer than 3 characters, give none."""
+    from vagent.envs.android.pools import same_shape
+
+    m = _TYPED.search(sample["messages"][-1]["content"])
+    if not m or n <= 0:
+        return []
+    value = json.loads(m.group(1)).rstrip("\n")
+    users = [msg for msg in sample["messages"] if msg["role"] == "user"]
+    if len(value) < 3 or not any(value in msg["content"] for msg in users):
+        return []
+    escaped = json.dumps(value, ensure_ascii=False)[1:-1]
+    out = []
+    for _ in range(n):
+        new = same_shape(rng, value)
+        new_escaped = json.dumps(new, ensure_ascii=False)[1:-1]
+        messages = [{**msg, "content": msg["content"].replace(escaped, new_escaped)
+                     if msg["role"] == "assistant" else msg["content"].replace(value, new)}
+                    for msg in sample["messages"]]
+        out.append({**sample, "messages": messages})
+    return out
+
+
 def export(paths: Iterable[str | Path], out: str | Path, style: Style = "swift",
            fmt_name: str = "qwen2vl", only_success: bool = True, progress: bool = True,
            repeat: dict[str, int] | None = None, repeat_actions: dict[str, int] | None = None,
-           **history: Any) -> dict[str, int]:
+           copies: int = 0, copy_seed: int = 0, **history: Any) -> dict[str, int]:
     """Write the samples of every run under ``paths`` to ``out``, path by path; return counts.
 
     A path whose folder name is in ``repeat`` has its samples written that many times in a row
     (to weight a mix: ``{"numberline": 3}``); a sample whose answer is an action named in
     ``repeat_actions`` is written that many times (``{"type": 3}``: the samples that copy
-    the task's words weigh three times); ``rows`` counts the lines written.
+    the task's words weigh three times); each ``type`` sample is followed by ``copies`` variants
+    with its text remade (``copy_variants``; drawn from ``copy_seed``: same seed, same rows);
+    ``rows`` counts the lines written.
     """
+    import random
+
+    rng = random.Random(copy_seed)
     from rich.progress import Progress
 
     if style not in ("swift", "sharegpt"):
@@ -275,7 +309,7 @@ def export(paths: Iterable[str | Path], out: str | Path, style: Style = "swift",
                           "'vagent run' or 'vagent data generate' first")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    counts = {"runs": total, "runs_used": 0, "samples": 0, "images": 0, "rows": 0}
+    counts = {"runs": total, "runs_used": 0, "samples": 0, "images": 0, "rows": 0, "copies": 0}
     tmp = out.with_name(out.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f, Progress(disable=not progress) as bar:
         job = bar.add_task("export", total=total)
@@ -289,6 +323,10 @@ def export(paths: Iterable[str | Path], out: str | Path, style: Style = "swift",
                     row = sample if style == "swift" else to_sharegpt(sample)
                     line = json.dumps(row, ensure_ascii=False) + "\n"
                     lines.extend([line] * (repeat_actions or {}).get(_action_of(sample), 1))
+                    for variant in copy_variants(sample, copies, rng):
+                        row = variant if style == "swift" else to_sharegpt(variant)
+                        lines.append(json.dumps(row, ensure_ascii=False) + "\n")
+                        counts["copies"] += 1
                     samples += 1
                     counts["images"] += len(sample["images"])
                     used = True
@@ -301,4 +339,4 @@ def export(paths: Iterable[str | Path], out: str | Path, style: Style = "swift",
     return counts
 
 
-__all__ = ["export", "run_dirs", "target_text", "to_sharegpt", "trajectory_samples"]
+__all__ = ["copy_variants", "export", "run_dirs", "target_text", "to_sharegpt", "trajectory_samples"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 
 POOLS = ("train", "novel")
 
@@ -135,5 +136,43 @@ def app_name(rng: random.Random, pool: str) -> str:
                     rng.choice(_APP_ENDS))
 
 
-__all__ = ["POOLS", "app_name", "email_address", "made_up_word", "maps_query", "place",
-           "subject", "web_query"]
+#: Words a value's shape keeps when ``same_shape`` remakes it: the task grammar's connectors.
+KEPT_WORDS = frozenset({"in", "near", "to", "for", "with", "on", "me", "at", "of", "the", "and"})
+_NOVEL_WORDS = frozenset(w.lower() for group in (PLACE_NOUNS["novel"], CITIES["novel"],
+                                                 DAYS["novel"], *SUBJECT_WORDS["novel"])
+                         for phrase in group for w in phrase.split())
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def copy_word(rng: random.Random, length: int) -> str:
+    """A made-up lower-case word of about ``length`` letters for copy training: half syllables,
+    half any letters (so every piece of the tokenizer's alphabet is copied some time); never a
+    ``novel`` name or word, so the novel split stays unseen."""
+    while True:
+        if rng.random() < 0.5:
+            word = _syllables(rng, max(1, round(length / 3)))
+        else:
+            word = "".join(rng.choice(_LETTERS) for _ in range(max(3, length)))
+        if (len(word) >= 3 and word not in KEPT_WORDS and word not in _NOVEL_WORDS
+                and _pool_of(word) == "train" and _pool_of(word.capitalize()) == "train"):
+            return word
+
+
+def same_shape(rng: random.Random, value: str) -> str:
+    """``value`` with every word but the connectors remade ("bike shops in Quebec" →
+    "krau vemsi in Tolbreq", "kelo.b@post.org" → "zdi.mofra@kalt.zun"): digits, punctuation,
+    spaces and capitalisation stay, so the value keeps its kind while its words are new."""
+    def remake(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if word.lower() in KEPT_WORDS:
+            return word
+        new = copy_word(rng, len(word) + rng.randint(-2, 2))
+        if word.isupper() and len(word) > 1:
+            return new.upper()
+        return new.capitalize() if word[0].isupper() else new
+
+    return re.sub(r"[A-Za-z]+", remake, value)
+
+
+__all__ = ["KEPT_WORDS", "POOLS", "app_name", "copy_word", "email_address", "made_up_word",
+           "maps_query", "place", "same_shape", "subject", "web_query"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import struct
 import threading
 import time
 from pathlib import Path
@@ -22,7 +23,13 @@ from . import content as C
 from .phone import ADBIME, LATINIME, Phone, PhoneState
 from .shell import Shell
 
+from vagent.actions.cache import LRU
 from vagent.actions.errors import VagentError
+
+#: PNG screencaps by the look of the screen (``Phone.look``), shared by every simulated phone of
+#: the process (~100 kB each): a screen seen again — a step that changed nothing drawn, a start
+#: screen another episode had — is neither drawn nor encoded again.
+SCREENS: LRU[bytes] = LRU(kept=64)
 
 PROPS = {
     "ro.product.name": "vagent_sim",
@@ -89,8 +96,7 @@ class Device:
             if path is not None:
                 _check_writable(path, what)
         self.shell = Shell(self._run_one)
-        self._frame: tuple[int, Any] | None = None
-        self._encoded: tuple[tuple[int, str], bytes] | None = None  # the last screencap output
+        self._raw: tuple[str, bytes] | None = None  # the last raw screencap, by its look
         self.save()
 
     # -- lines ---------------------------------------------------------------------------------
@@ -116,13 +122,6 @@ class Device:
                            encoding="utf-8")
             tmp.replace(self.state_file)
 
-    def image(self):  # noqa: ANN201 — a PIL image of the current screen (cached by version)
-        from .draw import render
-
-        if self._frame is None or self._frame[0] != self.phone.version:
-            self._frame = (self.phone.version, render(self.phone))
-        return self._frame[1]
-
     # -- one simple command ----------------------------------------------------------------------
     def _run_one(self, argv: list[str], stdin: bytes) -> Out:
         name, args = argv[0], argv[1:]
@@ -140,25 +139,22 @@ class Device:
         files = [a for a in args if not a.startswith("-")]
         if files:
             return b"", b"screencap: the simulator has no file system; use exec-out\n", 1
-        kind = "png" if "-p" in args else "raw"
-        key = (self.phone.version, kind)
-        if self._encoded is None or self._encoded[0] != key:
-            if kind == "png":
-                import numpy as np
+        import numpy as np
 
-                from vagent.actions import png
+        from vagent.actions import png
 
-                # rows unfiltered, deflate level 1: half the time of Pillow's encoder
-                data = png.encode(np.asarray(self.image()))
-            else:
-                img = self.image()
-                import struct
+        from .draw import render
 
-                # width, height, format (1 = RGBA_8888), colour space (0 = unknown), pixels
-                data = struct.pack("<4I", img.width, img.height, 1, 0) + \
-                    img.convert("RGBA").tobytes()
-            self._encoded = (key, data)
-        return self._encoded[1], b"", 0
+        look = self.phone.look()
+        if "-p" in args:
+            # rows unfiltered, fast deflate (actions.png): a fraction of Pillow's encoding time
+            return SCREENS.get(look, lambda: png.encode(np.asarray(render(self.phone)))), b"", 0
+        if self._raw is None or self._raw[0] != look:
+            img = render(self.phone)
+            # width, height, format (1 = RGBA_8888), colour space (0 = unknown), pixels
+            self._raw = (look, struct.pack("<4I", img.width, img.height, 1, 0)
+                         + img.convert("RGBA").tobytes())
+        return self._raw[1], b"", 0
 
     def cmd_input(self, args: list[str], stdin: bytes) -> Out:
         usage = b"Usage: input [<source>] <command> [<arg>...]\n"
@@ -276,7 +272,6 @@ class Device:
             if action == "ADB_CLEAR_TEXT":
                 if s.focus:
                     s.fields[s.focus] = ""
-                    self.phone.version += 1
             else:
                 self.phone.deliver_text(msg)
         # With no receiver the broadcast still "completes": nothing is typed, as on a device.
@@ -293,7 +288,6 @@ class Device:
                     .encode(), 1
             if args[0] == "set":
                 s.ime = args[1]
-                self.phone.version += 1
                 return f"Input method {args[1]} selected for user #0\n".encode(), b"", 0
             return f"Input method {args[1]}: already enabled for user #0\n".encode(), b"", 0
         return b"", b"ime: only list / enable / set are simulated\n", 1
@@ -367,7 +361,6 @@ class Device:
             except (binascii.Error, ValueError, ValidationError) as e:
                 return b"", f"vagent-sim: bad state: {str(e).splitlines()[0]}\n".encode(), 1
             self.phone.state = state
-            self.phone.version += 1
             return b"ok\n", b"", 0
         return b"", b"usage: vagent-sim state | vagent-sim reset BASE64_JSON\n", 1
 

@@ -110,6 +110,10 @@ DIALOGS = {
     "battery": ("Battery saver", "Battery at 15%. Turn on Battery Saver?", ("Cancel", "Turn on")),
 }
 DIALOG_BOX = (90, 860, 990, 1500)
+#: What no screen shows: the history behind back and an app's resume point, what was typed and
+#: sent, the input method, the event log. Frames are cached by the rest of the state
+#: (``Phone.look``), so ``sim.draw`` must read none of these.
+UNSEEN = frozenset({"typed", "sent", "ime", "adb_keyboard", "back", "resume", "events"})
 
 
 class Phone:
@@ -117,7 +121,6 @@ class Phone:
 
     def __init__(self, state: PhoneState | None = None):
         self.state = state or PhoneState()
-        self.version = 0  # bumped on every change (the renderer caches by it)
 
     # -- queries ---------------------------------------------------------------------------------
     @property
@@ -137,6 +140,10 @@ class Phone:
             if pkg in self.state.installed:
                 out[label] = pkg
         return dict(sorted(out.items()))
+
+    def look(self) -> str:
+        """The state the screen is drawn from, as JSON: the same look, the same pixels."""
+        return self.state.model_dump_json(exclude=set(UNSEEN))
 
     def find(self, element_id: str) -> Element | None:
         return next((e for e in self.elements() if e.id == element_id), None)
@@ -291,7 +298,6 @@ class Phone:
     # -- changes -----------------------------------------------------------------------------------
     def _event(self, text: str) -> None:
         self.state.events = (self.state.events + [text])[-MAX_EVENTS:]
-        self.version += 1
 
     def _go(self, app: str, screen: str, detail: int | None = None, push: bool = True) -> None:
         s = self.state
@@ -303,7 +309,6 @@ class Phone:
         s.focus = None
         if app != C.LAUNCHER:
             s.recents = [p for p in s.recents if p != app] + [app]
-        self.version += 1
 
     def home(self) -> None:
         s = self.state
@@ -324,7 +329,6 @@ class Phone:
             s.scroll = place.scroll
         elif s.screen != "home":
             self.home()
-        self.version += 1
 
     def launch(self, package: str) -> bool:
         s = self.state
@@ -414,7 +418,6 @@ class Phone:
         elif kind == "install":
             s.installed = sorted(set(s.installed) | {arg})
             s.toast = f"{C.label_of(arg)} installed"
-        self.version += 1
 
     def recents(self) -> None:
         if self.state.screen != "recents":
@@ -463,7 +466,6 @@ class Phone:
         else:
             # the finger moving up (dy < 0) reveals what is below
             s.scroll = int(min(max(s.scroll - dy, 0), self.max_scroll()))
-        self.version += 1
 
     # -- keys and text -----------------------------------------------------------------------------
     def keyevent(self, code: int) -> None:
@@ -490,7 +492,6 @@ class Phone:
             self._insert(chr(ord("a") + code - 29))
         elif 7 <= code <= 16:
             self._insert(str(code - 7))
-        self.version += 1
 
     def key_tap(self, name: str) -> None:
         special = {"del": None, "space": " ", "enter": "\n"}
@@ -504,7 +505,6 @@ class Phone:
         the focused field (a newline in a one-line field acts as the IME's enter)."""
         self.state.typed.append(text)
         self._insert(text)
-        self.version += 1
 
     def _insert(self, text: str) -> None:
         s = self.state
