@@ -6,8 +6,8 @@ in the model's frame — ``actions.coords`` maps them. Each model names its poin
 ``POINTS`` so that the mapping is generic over every action, built-in or user-defined.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: pydantic would evaluate every field's
+# annotation from its string when each model class is made (5 ms of ``vagent parse``).
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
@@ -33,7 +33,7 @@ class Action(BaseModel):
         raise TypeError(f"{cls.__name__} must give 'action' a default name")
 
     @model_validator(mode="after")
-    def _whole_points(self) -> Action:
+    def _whole_points(self) -> "Action":
         # An optional point (a click at the pointer, a scroll where the pointer is) is left out
         # whole; half a point is a model's slip, not "at the pointer".
         for fx, fy in self.POINTS:

@@ -7,9 +7,9 @@ its own ``--help`` is asked for. Listing the commands (``vagent --help``) reads 
 ``LAZY`` below. Errors a user can meet print one line and exit 1; usage errors exit 2.
 """
 
-from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import json
 import os
@@ -55,6 +55,9 @@ LAZY: dict[str, dict[str, tuple[str, str]]] = {
 def load_command(group: str, name: str) -> Any:
     """The click command ``name`` of ``group`` as its module builds it (the typer apps its
     ``register`` fills are throwaway: only the one command is kept)."""
+    global _long_run
+    gc.enable()  # the long runs (evaluations, training) collect as usual: see main()
+    _long_run = True
     module = importlib.import_module(f"vagent.cli.{LAZY[group][name][0]}")
     apps = {g: typer.Typer(rich_markup_mode=None) for g in LAZY}
     module.register(apps[""], apps["eval"], apps["sim"])
@@ -394,8 +397,31 @@ def _run(argv: list[str] | None) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point (the ``vagent`` script): ``run`` and exit with its code."""
-    sys.exit(run(argv))
+    """Entry point (the ``vagent`` script): ``run`` and exit with its code.
+
+    Starting makes some 30,000 objects that live as long as the process (modules, typing
+    forms, pydantic schemas and validators). The cyclic garbage collector would walk them again
+    and again while they are made, and the interpreter's last collection would take them apart
+    one by one at the exit: about 0.04 s of a ``vagent parse`` (docs/performance.md,
+    "Startup"). So the collector is off while the command line is read and during the short
+    commands of this module (parse, envs, policies), and what they leave is frozen
+    (``gc.freeze``): the last collection passes it by and the system reclaims it with the
+    process. A command loaded from ``LAZY`` (the long runs: evaluations, training) turns the
+    collector back on (``load_command``) and exits as any Python program does."""
+    global _long_run
+    enabled, _long_run = gc.isenabled(), False
+    gc.disable()
+    try:
+        code = run(argv)
+    finally:
+        if not _long_run:
+            gc.freeze()  # before enabling: else the first allocation would collect them all
+        if enabled:  # for a caller that goes on (a test calling main)
+            gc.enable()
+    sys.exit(code)
+
+
+_long_run = False  # a command from LAZY ran (load_command): the collector is on
 
 
 __all__ = ["app", "main", "run"]

@@ -4,7 +4,8 @@
 
 Runs each command N times in a fresh interpreter (this venv's python) and prints a markdown
 table of the median and the fastest wall time, plus the floors the CLI cannot go below (a bare
-``python -c pass``, ``import typer``, ``import pydantic``). The issue's goal: ``vagent parse``
+``python -c pass``, ``import typer``, ``import pydantic``, and what every typer command
+that checks its values imports). The issue's goal: ``vagent parse``
 and ``vagent --help`` within 0.3 s. The machine is shared, so medians move by ±0.1 s between
 runs; compare the rows of one run. CPU time (user + system) moves less with the load than
 wall time does.
@@ -29,6 +30,12 @@ COMMANDS: dict[str, list[str]] = {
     # TypeAdapters, so pydantic and its schema machinery load whatever the command does.
     "typer + pydantic + one model": ["-c", "import typer, pydantic\n"
                                      "class A(pydantic.BaseModel):\n    x: int"],
+    # The floor of any typer command whose values typer checks (typer._adapters: pydantic and
+    # its TypeAdapters; building a validator imports pydantic's plugin loader and with it
+    # importlib.metadata), with the collector handled as vagent's main does.
+    "typer command imports (gc as vagent)": ["-c", "import gc\ngc.disable()\n"
+                                              "import typer.main, typer._adapters, "
+                                              "pydantic.plugin._loader\ngc.freeze()"],
     "vagent --help": ["-m", "vagent", "--help"],
     "vagent parse": ["-m", "vagent", "parse", ANSWER],
 }

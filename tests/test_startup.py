@@ -54,6 +54,40 @@ def test_parse_of_auto_format_reads_neither_policy_formats_nor_pydantic_plugins(
     assert done.stdout.splitlines()[-1] == "True None", done.stderr
 
 
+GC_PROBE = """
+import atexit, gc, json, sys
+# registered before main's own exit function, so it runs after it (atexit is last in, first out)
+atexit.register(lambda: sys.stderr.write(json.dumps(dict(
+    collections=sum(s["collections"] for s in gc.get_stats()) - before,
+    enabled_after_main=enabled, frozen_at_exit=gc.get_freeze_count() > 0)) + "\\n"))
+from vagent.cli.app import main
+before = sum(s["collections"] for s in gc.get_stats())
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+enabled = gc.isenabled()
+"""
+
+
+def collector(*args: str) -> dict[str, object]:
+    done = subprocess.run([sys.executable, "-c", GC_PROBE, *args], capture_output=True,
+                          text=True, timeout=120)
+    return json.loads(done.stderr.strip().splitlines()[-1])
+
+
+def test_a_light_command_runs_without_the_collector_and_leaves_its_heap_to_the_exit() -> None:
+    answer = '✿FUNCTION✿: mobile_use\n✿ARGS✿: {"action": "click", "coordinate": [500, 500]}'
+    assert collector("parse", answer) == {
+        "collections": 0, "enabled_after_main": True, "frozen_at_exit": True}
+
+
+def test_a_command_module_runs_with_the_collector_and_exits_as_usual() -> None:
+    seen = collector("eval", "merge", "--help")
+    assert seen["collections"] > 0 and seen["enabled_after_main"]
+    assert seen["frozen_at_exit"] is False
+
+
 @pytest.mark.parametrize("args", [["eval"], ["sim", "--help"]])
 def test_listing_commands_builds_none_of_them(args: list[str]) -> None:
     assert imported(*args) == ["vagent.cli.app"]
