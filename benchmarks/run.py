@@ -40,7 +40,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from vagent.actions.errors import VagentError
-from vagent.agent.pool import run_episodes
+from vagent.agent.pool import EnvFactory, run_episodes
 
 SETTINGS = "settings.json"
 EPISODES = "episodes.jsonl"
@@ -347,7 +347,7 @@ class BenchmarkRun:
                 self._file = open(self.out / EPISODES, "a", encoding="utf-8")
 
     def map(self, jobs: Iterable[Any], one: Callable[[Any, Any, Any], EpisodeRecord | dict],
-            *, key: Callable[[Any], str], make_env: Callable[[], Any] | None, policy: Any,
+            *, key: Callable[[Any], str], make_env: EnvFactory, policy: Any,
             workers: int = 1) -> None:
         """Run ``one(env, policy, job)`` for the jobs whose episode (``key(job)``) is in this
         run (its shard) and not finished, ``workers`` at a time (``agent.pool``: one env per
@@ -361,7 +361,7 @@ class BenchmarkRun:
                           id=key(job), success=False, error=why[:300])))
 
     def dispatch(self, jobs: list[Any], one: Callable[[Any, Any, Any], Any], *,
-                 make_env: Callable[[], Any] | None, policy: Any, workers: int,
+                 make_env: EnvFactory, policy: Any, workers: int,
                  on_done: Callable[[Any, Any], None],
                  on_lost: Callable[[Any, str], None]) -> None:
         """``agent.pool`` as this run is spread: threads here, or actors on Ray (where a job
