@@ -116,7 +116,7 @@ def test_a_killed_ray_driver_resumes_with_nothing_lost_or_counted_twice(
             proc = subprocess.Popen(command(killed, *on_ray), env=subprocess_env,
                                     stdout=subprocess.DEVNULL, stderr=sink)
         records = killed / "episodes.jsonl"
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline and proc.poll() is None:
             if records.exists() and len(records.read_bytes().splitlines()) >= 3:
                 break
