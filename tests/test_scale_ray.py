@@ -40,7 +40,8 @@ def cluster() -> Any:
         ray.init(num_cpus=2, include_dashboard=False, logging_level="error",
                  log_to_driver=False, runtime_env={"env_vars": {"PYTHONPATH": path}})
     except Exception as e:  # noqa: BLE001 - whatever stops Ray here, the reason is one line
-        _cannot(f"a local Ray cluster does not start here ({str(e).strip()[:120]})")
+        first = str(e).strip().split(". ")[0][:160]
+        _cannot(f"a local Ray cluster does not start here ({first})")
     yield ray.get_runtime_context().gcs_address
     ray.shutdown()
 
