@@ -107,3 +107,17 @@ def test_a_card_game_takes_no_devices(tmp_path: Path, capsys: pytest.CaptureFixt
     assert _main("data", "generate", "numberline", "--out", str(tmp_path / "x"),
                  "--serial", "127.0.0.1:1") == 2
     assert "phone-sim episodes only" in capsys.readouterr().err
+
+
+def test_a_device_that_is_not_a_simulated_phone_is_refused_in_one_line(
+        phones: list[Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from vagent.envs.android.sim import commands
+
+    # the served phone names itself as an emulator would: no simulator state to set tasks up
+    monkeypatch.setitem(commands.PROPS, "ro.product.device", "generic_x86_64")
+    assert _main("eval", "phone-sim", "--episodes", "2", "--out", str(tmp_path / "x"),
+                 "--serial", phones[0].serial) == 1
+    err = capsys.readouterr().err.strip()
+    assert "is not a simulated phone" in err and "Traceback" not in err
+    assert len(err.splitlines()) == 1

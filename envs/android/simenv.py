@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vagent.actions.errors import OptionError
+from vagent.actions.errors import VagentError
 
 from .env import AndroidEnv
 from .sim.server import PhoneServer
@@ -40,6 +40,10 @@ class SimulatedPhoneEnv(AndroidEnv):
             self.server.stop()
 
 
+class NotASimulatedPhone(VagentError, RuntimeError):
+    """A device given where a simulated phone's state is needed (a runtime fact: exit 1)."""
+
+
 def served_phone(serial: str) -> AndroidEnv:
     """AndroidEnv on the simulated phone served at ``serial`` (HOST:PORT), set up as
     ``android-sim`` sets up its own (no settle time, PNG screencaps). The simulated phone's tasks
@@ -47,7 +51,7 @@ def served_phone(serial: str) -> AndroidEnv:
     env = AndroidEnv(serial=serial, settle=0.0, screencap="png")
     if not env.simulated:
         env.close()
-        raise OptionError(f"{serial} is not a simulated phone: its tasks are set up and checked "
-                          "only on 'vagent sim phone' devices — serve one there, or run "
-                          "'vagent run' on a real phone")
+        raise NotASimulatedPhone(f"{serial} is not a simulated phone: its tasks are set up and "
+                                 "checked only on 'vagent sim phone' devices — serve one there, "
+                                 "or run 'vagent run' on a real phone")
     return env
