@@ -103,9 +103,9 @@ def test_a_killed_ray_driver_resumes_with_nothing_lost_or_counted_twice(
 
     # an unparsable answer: the card games play their seeded random fallback, so the results
     # do not depend on the order or the interruption
-    with ScriptedServer(lambda body: Reply(content="I cannot tell.", delay=0.05)) as server:
+    with ScriptedServer(lambda body: Reply(content="I cannot tell.", delay=0.1)) as server:
         def command(out: Path, *spread: str) -> list[str]:
-            return ["nice", "-n", "19", *vagent_cmd, "eval", "cards", "--game", "numberline",
+            return [*vagent_cmd, "eval", "cards", "--game", "numberline",
                     "--episodes", "16", "--max-steps", "3", "--policy", "openai",
                     "--api-base", server.url, "--model", "scripted-model", "--out", str(out),
                     *spread]
