@@ -3,7 +3,9 @@
 ``run_episodes(jobs, one, make_env=..., policy=..., workers=N, on_done=...)`` calls
 ``one(env, policy, job)`` for every job, ``N`` at a time. Each worker thread builds its own
 environment from ``make_env`` on its first job and keeps it for the next ones (a simulated
-phone, a THOR controller, an X display each); the policy is one object shared by all workers, so
+phone, a THOR controller, an X display each). ``make_env`` is one factory every worker calls, or
+a list of factories, one per worker (worker ``k`` builds from the ``k``-th: one real phone per
+worker, ``--serial a,b,c``); the policy is one object shared by all workers, so
 it must be thread-safe (model policies waiting on a server are: their requests overlap). Results
 reach ``on_done(job, result)`` in the calling thread, in order of completion, so a writer there
 needs no lock and a run that waits on a model server keeps N requests in flight.
@@ -21,7 +23,7 @@ then the exception propagates in the calling thread.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
 
@@ -29,6 +31,24 @@ from vagent.actions.errors import VagentError
 
 J = TypeVar("J")
 R = TypeVar("R")
+
+#: One factory all workers call, one factory per worker, or no env at all.
+EnvFactory = Callable[[], Any] | Sequence[Callable[[], Any]] | None
+
+
+def per_worker(make_env: EnvFactory, workers: int) -> list[Callable[[], Any]] | None:
+    """The factory of each of ``workers`` workers (a one-line error when a list of factories,
+    one per worker, is shorter than that)."""
+    if make_env is None:
+        return None
+    if callable(make_env):
+        return [make_env] * workers
+    factories = list(make_env)
+    if len(factories) < workers:
+        raise VagentError(f"{workers} workers but {len(factories)} environments to give them "
+                          "(one each: a device per worker) — use --workers "
+                          f"{len(factories)} or give more")
+    return factories[:workers]
 
 
 def check_workers(policy: Any, workers: int) -> int:
@@ -43,22 +63,26 @@ def check_workers(policy: Any, workers: int) -> int:
 
 
 def run_episodes(jobs: Iterable[J], one: Callable[[Any, Any, J], R], *,
-                 make_env: Callable[[], Any] | None, policy: Any, workers: int = 1,
+                 make_env: EnvFactory, policy: Any, workers: int = 1,
                  on_done: Callable[[J, R], None],
                  close_env: Callable[[Any], None] | None = None) -> None:
     """Run ``one(env, policy, job)`` over ``jobs`` with ``workers`` threads (see the module)."""
     workers = check_workers(policy, workers)
+    factories = per_worker(make_env, workers)
     close = close_env or (lambda env: env.close())
     built: list[Any] = []
+    slots = iter(range(workers))  # each worker thread takes the next one, once
     lock = threading.Lock()
     local = threading.local()
 
     def env_of_this_thread() -> Any:
-        if make_env is None:
+        if factories is None:
             return None
         env = getattr(local, "env", None)
         if env is None:
-            env = local.env = make_env()
+            with lock:
+                slot = next(slots)
+            env = local.env = factories[slot]()
             with lock:
                 built.append(env)
         return env
@@ -137,11 +161,12 @@ class _RayWorker:
 
 
 def run_on_ray(jobs: list[J], one: Callable[[Any, Any, J], R], *,
-               make_env: Callable[[], Any] | None, make_policy: Callable[[], Any] | None,
+               make_env: EnvFactory, make_policy: Callable[[], Any] | None,
                address: str, workers: int, on_done: Callable[[J, R], None],
                on_lost: Callable[[J, str], None], retries: int = 1) -> None:
     """``run_episodes`` on a Ray cluster: ``workers`` actors (one env and one policy each,
-    built there from the factories, which Ray pickles), each finished episode streamed back to
+    built there from the factories, which Ray pickles; actor ``k`` and any actor replacing it
+    build from the ``k``-th factory of a list), each finished episode streamed back to
     ``on_done`` in this process (the driver, which writes the results). An episode whose actor
     died (a lost node, a crashed emulator) runs ``retries`` more times on a fresh actor, then
     goes to ``on_lost``; an exception the episode itself raised ends the run, as with threads.
@@ -159,13 +184,14 @@ def run_on_ray(jobs: list[J], one: Callable[[Any, Any, J], R], *,
         ray.init(address=None if address == "local" else address, include_dashboard=False,
                  logging_level="warning", log_to_driver=False)
     remote = ray.remote(max_concurrency=1)(_RayWorker)
+    factories = per_worker(make_env, min(workers, len(jobs))) or [None] * workers
     actors: list[Any] = []
     queue = list(enumerate(jobs))[::-1]  # popped from the end: data order
     tries: dict[int, int] = {}
     inflight: dict[Any, tuple[int, Any, int]] = {}
     try:
-        actors = [remote.remote(make_env, make_policy, one)
-                  for _ in range(min(workers, len(jobs)))]
+        actors = [remote.remote(factories[k], make_policy, one)
+                  for k in range(min(workers, len(jobs)))]
         idle = list(range(len(actors)))
         while queue or inflight:
             while queue and idle:
@@ -181,7 +207,7 @@ def run_on_ray(jobs: list[J], one: Callable[[Any, Any, J], R], *,
                     raise e.as_instanceof_cause() from None
                 except RayActorError as e:  # the worker died: a fresh one takes its place
                     ray.kill(actors[k], no_restart=True)
-                    actors[k] = remote.remote(make_env, make_policy, one)
+                    actors[k] = remote.remote(factories[k], make_policy, one)
                     idle.append(k)
                     tries[n] = tries.get(n, 0) + 1
                     if tries[n] <= retries:
@@ -199,4 +225,4 @@ def run_on_ray(jobs: list[J], one: Callable[[Any, Any, J], R], *,
             ray.shutdown()
 
 
-__all__ = ["check_workers", "run_episodes", "run_on_ray"]
+__all__ = ["EnvFactory", "check_workers", "per_worker", "run_episodes", "run_on_ray"]

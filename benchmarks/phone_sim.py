@@ -11,6 +11,7 @@ the task's own check of the simulator's state when the episode ends. Results hav
 
 from __future__ import annotations
 
+import functools
 import random
 from pathlib import Path
 from typing import Any
@@ -31,10 +32,13 @@ def held_out_episodes(n: int, seed: int, split: str = "held_out") -> list[tuple[
 
 def evaluate(policy: Any, episodes: int, out: str | Path, seed: int = 1000,
              max_steps: int = 15, progress: bool = True, split: str = "held_out",
-             workers: int = 1) -> dict[str, Any]:
+             workers: int = 1, serials: list[str] | None = None) -> dict[str, Any]:
     """Run ``policy`` on ``episodes`` drawn tasks not yet in ``OUT/episodes.jsonl``,
-    ``workers`` at once (one simulated phone each); write and return the summary."""
+    ``workers`` at once (one simulated phone each: in-process, or worker k on the phone served
+    at ``serials[k]``); write and return the summary. Which phones ran it is not a setting: a
+    run resumes on others."""
     from vagent import envs
+    from vagent.envs.android.simenv import served_phone
 
     if split not in SPLITS:
         raise VagentError(f"unknown split {split!r} — choose " + ", ".join(SPLITS))
@@ -50,8 +54,10 @@ def evaluate(policy: Any, episodes: int, out: str | Path, seed: int = 1000,
         def one(env: Any, policy: Any, job: tuple[str, str, int]) -> EpisodeRecord:
             return run_episode(env, policy, job, paths, max_steps, split)
 
-        bench.map(jobs, one, key=lambda job: job[0], make_env=lambda: envs.make("android-sim"),
-                  policy=policy, workers=workers)
+        make_env = (functools.partial(envs.make, "android-sim") if serials is None
+                    else [functools.partial(served_phone, s) for s in serials])
+        bench.map(jobs, one, key=lambda job: job[0], make_env=make_env, policy=policy,
+                  workers=workers)
         records = bench.selected()
         groups: dict[str, dict[str, Any]] = {}
         for r in sorted(records, key=lambda r: r["group"]):

@@ -40,7 +40,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from vagent.actions.errors import VagentError
-from vagent.agent.pool import run_episodes
+from vagent.agent.pool import EnvFactory, run_episodes
 
 SETTINGS = "settings.json"
 EPISODES = "episodes.jsonl"
@@ -347,21 +347,21 @@ class BenchmarkRun:
                 self._file = open(self.out / EPISODES, "a", encoding="utf-8")
 
     def map(self, jobs: Iterable[Any], one: Callable[[Any, Any, Any], EpisodeRecord | dict],
-            *, key: Callable[[Any], str], make_env: Callable[[], Any] | None, policy: Any,
+            *, key: Callable[[Any], str], make_env: EnvFactory, policy: Any,
             workers: int = 1) -> None:
         """Run ``one(env, policy, job)`` for the jobs whose episode (``key(job)``) is in this
         run (its shard) and not finished, ``workers`` at a time (``agent.pool``: one env per
         worker, the policy shared; on Ray one actor per worker), and add each record as it
         finishes, in any order. Under Ray an episode whose worker died runs once more, then is
-        recorded as an error."""
+        recorded as lost (see ``lost``)."""
         wanted = set(self.todo)
         self.dispatch([j for j in jobs if key(j) in wanted], one, make_env=make_env,
                       policy=policy, workers=workers, on_done=lambda _job, rec: self.add(rec),
                       on_lost=lambda job, why: self.add(EpisodeRecord(
-                          id=key(job), success=False, error=why[:300])))
+                          id=key(job), success=None, error=why[:300], lost=True)))
 
     def dispatch(self, jobs: list[Any], one: Callable[[Any, Any, Any], Any], *,
-                 make_env: Callable[[], Any] | None, policy: Any, workers: int,
+                 make_env: EnvFactory, policy: Any, workers: int,
                  on_done: Callable[[Any, Any], None],
                  on_lost: Callable[[Any, str], None]) -> None:
         """``agent.pool`` as this run is spread: threads here, or actors on Ray (where a job
@@ -380,18 +380,31 @@ class BenchmarkRun:
 
     def selected(self) -> list[dict[str, Any]]:
         """The finished records of this run's ids, in data order (others in the file, e.g.
-        from a run with a larger --episodes, are not counted)."""
-        return [self.records[i] for i in self.ids if i in self.records]
+        from a run with a larger --episodes, are not counted; nor are lost episodes)."""
+        return [r for r in (self.records.get(i) for i in self.ids)
+                if r is not None and not r.get("lost")]
+
+    def lost(self) -> list[dict[str, Any]]:
+        """Episodes of this run whose Ray worker died twice: recorded (a rerun does not run
+        them again) with the error, but outside every metric — the environment failed, not
+        the policy, and a lost episode has none of the benchmark's own fields."""
+        return [r for r in (self.records.get(i) for i in self.ids)
+                if r is not None and r.get("lost")]
 
     # -- finishing -----------------------------------------------------------------------------
     def finish(self, metrics: dict[str, float], groups: dict[str, dict[str, Any]],
                markdown: str, **extra: Any) -> dict[str, Any]:
         """Write ``summary.json`` and ``summary.md`` (atomically) and return the summary."""
-        recs = self.selected()
+        recs, lost = self.selected(), self.lost()
         summary = {"benchmark": self.benchmark, "settings": self.settings, "metrics": metrics,
                    "groups": groups, "episodes": len(recs),
-                   "errors": sum(1 for r in recs if r.get("error")),
-                   "ran": self.ran, "unfinished": len(self.ids) - len(recs), **extra}
+                   "errors": sum(1 for r in recs if r.get("error")) + len(lost),
+                   "ran": self.ran, "unfinished": len(self.ids) - len(recs) - len(lost),
+                   **({"lost": len(lost)} if lost else {}), **extra}
+        if lost:
+            markdown += (f"\n{len(lost)} episode(s) lost: their Ray worker died twice (first: "
+                         f"{lost[0]['id']}, {lost[0]['error']}); they are not in the figures — "
+                         f"delete their lines from {EPISODES} to run them again.\n")
         _atomic_write(self.out / "summary.json",
                       json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n")
         _atomic_write(self.out / "summary.md", markdown)

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from vagent.cli.options import SEED_MAX, check_out_file, check_out_folder
+from vagent.cli.options import (SEED_MAX, Serials, check_out_file, check_out_folder,
+                                devices_and_workers)
 
 data_app = typer.Typer(no_args_is_help=True, help="Training data from trajectories.")
 
@@ -96,14 +97,20 @@ def generate_cmd(
     split: Annotated[str, typer.Option(help="phone-sim: train (the training grammar, values "
                                        "composed from large pools) or train-v1 (the first, "
                                        "small lists).")] = "train",
-    workers: Annotated[int, typer.Option(min=1, max=256, help="Episodes at once (one env "
-                                         "each); the data is the same for any number.")] = 1,
+    workers: Annotated[int | None, typer.Option(min=1, max=256, help="Episodes at once (one "
+                                                "env each; default 1, or one per --serial "
+                                                "device); the data is the same for any "
+                                                "number.")] = None,
+    serial: Serials = None,
 ) -> None:
     """Record oracle runs on training episodes (disjoint from the evaluations')."""
     from vagent.training.datagen import generate
 
+    serials, workers = devices_and_workers(serial, workers)
+    if serials is not None and env != "phone-sim":
+        raise typer.BadParameter("devices run phone-sim episodes only", param_hint="--serial")
     print(json.dumps(generate(env, out, episodes, seed, max_steps, split=split,
-                              workers=workers)))
+                              workers=workers, serials=serials)))
 
 
 def register(app: typer.Typer, eval_app: typer.Typer, sim_app: typer.Typer) -> None:

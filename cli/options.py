@@ -53,6 +53,33 @@ def check_out_file(value: Path | None) -> Path | None:
     return value
 
 
+Serials = Annotated[str | None, typer.Option(
+    "--serial", metavar="A,B,C", help="Simulated phones served elsewhere ('vagent sim phone'), "
+    "as HOST:PORT serials: one worker each, instead of in-process ones.")]
+
+
+def devices_and_workers(serial: str | None, workers: int | None) -> tuple[list[str] | None, int]:
+    """``--serial a,b,c`` with ``--workers``: the devices, one per worker (None: no devices,
+    in-process simulated phones), and the number of workers (default: one per device, else 1)."""
+    if serial is None:
+        return None, workers or 1
+    serials = [s.strip() for s in serial.split(",")]
+    if not all(serials):
+        raise typer.BadParameter(f"takes devices separated by commas (HOST:PORT or USB "
+                                 f"serials), not {serial!r}", param_hint="--serial")
+    twice = next((s for s in serials if serials.count(s) > 1), None)
+    if twice is not None:
+        raise typer.BadParameter(f"names {twice} twice — one worker per device",
+                                 param_hint="--serial")
+    if workers is None:
+        return serials, len(serials)
+    if workers > len(serials):
+        raise typer.BadParameter(f"{workers} workers but {len(serials)} devices in --serial — "
+                                 f"one device per worker: give more, or --workers "
+                                 f"{len(serials)}", param_hint="--workers")
+    return serials[:workers], workers
+
+
 def check_positive(value: float | None) -> float | None:
     """A finite number above 0 (a rate, a number of epochs, a time budget)."""
     if value is not None and not (math.isfinite(value) and value > 0):

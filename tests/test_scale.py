@@ -199,3 +199,45 @@ def test_a_killed_threaded_run_resumes_with_nothing_lost_or_counted_twice(
     assert sorted(ids) == sorted(set(ids)) and len(ids) == 24  # nothing lost, nothing twice
     assert _summary(killed) == _summary(clean)
     assert json.loads((killed / "summary.json").read_text())["ran"] == 24 - before
+
+
+@pytest.mark.parametrize("bench", BENCHES, ids=[b.name for b in BENCHES])
+def test_an_episode_lost_on_ray_is_recorded_and_left_out_of_the_figures(
+        bench: Bench, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The driver's side of a lost Ray worker (``run_on_ray`` itself is tested on a real cluster
+    in ``test_scale_ray.py``): the first episode's worker 'dies twice', the others run here.
+    Every benchmark records it once with the error, summarises the rest as a run without it,
+    and a rerun does not run it again."""
+    import vagent.agent.pool as pool
+
+    def lose_the_first(jobs: list[Any], one: Any, *, make_env: Any, make_policy: Any,
+                       address: str, workers: int, on_done: Any, on_lost: Any) -> None:
+        env = None
+        for n, job in enumerate(jobs):
+            if n == 0:
+                on_lost(job, "its Ray worker died 2 times (test)")
+                continue
+            if env is None and make_env is not None:
+                env = pool.per_worker(make_env, 1)[0]()  # type: ignore[index]
+            on_done(job, one(env, make_policy(), job))
+        if env is not None:
+            env.close()
+
+    monkeypatch.setattr(pool, "run_on_ray", lose_the_first)
+    policy = POLICIES["oracle"]
+    assert _eval(bench, tmp_path, tmp_path / "ray", policy, "--ray", "auto") == 0
+    summary = json.loads((tmp_path / "ray" / "summary.json").read_text(encoding="utf-8"))
+    recs = _records(tmp_path / "ray")
+    lost = [r for r in recs.values() if r.get("lost")]
+    if bench.name == "aitz":  # AITZ's jobs are steps: a lost step is an unanswered one
+        assert not lost and summary["episodes"] == bench.episodes
+        return
+    assert len(lost) == 1 and lost[0]["error"] and len(recs) == bench.episodes
+    assert summary["lost"] == 1 and summary["episodes"] == bench.episodes - 1
+    assert summary["errors"] >= 1 and summary["unfinished"] == 0
+    assert "1 episode(s) lost" in (tmp_path / "ray" / "summary.md").read_text(encoding="utf-8")
+    # a rerun keeps it lost (recorded), runs nothing, and gives the same summary
+    assert _eval(bench, tmp_path, tmp_path / "ray", policy) == 0
+    again = json.loads((tmp_path / "ray" / "summary.json").read_text(encoding="utf-8"))
+    assert again["ran"] == 0 and _summary(tmp_path / "ray") == {
+        k: v for k, v in summary.items() if k not in VOLATILE}

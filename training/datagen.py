@@ -9,7 +9,8 @@ same seed gives the same episodes. ENV is
   training grammar's wordings, values composed from the ``train`` pools) or ``train-v1`` (the
   first, small wording and value lists: the data of the bundled model's first rounds). The
   ``held_out`` wordings and seeds and the ``novel`` values are left for evaluation
-  (``vagent eval phone-sim``).
+  (``vagent eval phone-sim``). Each worker runs its own in-process simulated phone, or (with
+  ``--serial a,b,c``) one served elsewhere by ``vagent sim phone``: the data is the same.
 - a card game (``numberline``, ``blackjack``, ``ezpoints``, ``points24``): deals from seeds
   drawn apart from ``vagent eval cards``' own, answered under the game's RL4VLM protocol (the
   oracle writes its move as the protocol's JSON answer, which the export keeps as the target).
@@ -17,6 +18,7 @@ same seed gives the same episodes. ENV is
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 from pathlib import Path
@@ -66,19 +68,27 @@ def episodes_for(env_name: str, n: int, seed: int, split: str = "train") -> list
 
 
 def generate(env_name: str, out: str | Path, episodes: int, seed: int = 0, max_steps: int = 15,
-             progress: bool = True, split: str = "train", workers: int = 1) -> dict[str, Any]:
+             progress: bool = True, split: str = "train", workers: int = 1,
+             serials: list[str] | None = None) -> dict[str, Any]:
     """Run the oracle on ``episodes`` training episodes of ``env_name``, ``workers`` at once
-    (one env each, ``agent.pool``); return counts (the same for any ``workers``)."""
+    (one env each, ``agent.pool``; phone-sim worker k on the phone served at ``serials[k]``
+    when given); return counts (the same for any ``workers``)."""
     from rich.progress import Progress
 
     from vagent import envs
     from vagent import policies
+    from vagent.actions.errors import VagentError
     from vagent.agent.loop import Agent
-    from vagent.agent.pool import run_episodes
+    from vagent.agent.pool import EnvFactory, run_episodes
+    from vagent.envs.android.simenv import served_phone
 
     pairs = episodes_for(env_name, episodes, seed, split)
     split = split if env_name == "phone-sim" else "train"
     make_name = "android-sim" if env_name == "phone-sim" else env_name
+    if serials is not None and env_name != "phone-sim":
+        raise VagentError(f"devices (--serial) run phone-sim episodes, not {env_name}")
+    make_env: EnvFactory = (functools.partial(envs.make, make_name) if serials is None
+                            else [functools.partial(served_phone, s) for s in serials])
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "episodes.json").write_text(json.dumps(
@@ -102,8 +112,8 @@ def generate(env_name: str, out: str | Path, episodes: int, seed: int = 0, max_s
                 counts["steps"] += len(traj.steps)
                 bar.advance(task_bar)
 
-            run_episodes(list(enumerate(pairs)), one, make_env=lambda: envs.make(make_name),
-                         policy=policy, workers=workers, on_done=done)
+            run_episodes(list(enumerate(pairs)), one, make_env=make_env, policy=policy,
+                         workers=workers, on_done=done)
     finally:
         policy.close()
     return {"episodes": len(pairs), "successes": counts["ok"], "steps": counts["steps"]}

@@ -4,11 +4,16 @@ The simulated phone (``sim.server.PhoneServer``) is a SIMULATOR that speaks the 
 protocol; the env talks to it with adb-shell exactly as to an emulator, so the device code path
 is the one real phones use. Options: ``port`` (0 = any free port), ``state_file``, ``log``,
 ``auth`` (require RSA key auth), and every AndroidEnv option.
+
+``served_phone(serial)`` reaches a simulated phone served by another process or machine
+(``vagent sim phone``) instead: one per worker with ``--serial a,b,c``.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from vagent.actions.errors import VagentError
 
 from .env import AndroidEnv
 from .sim.server import PhoneServer
@@ -33,3 +38,20 @@ class SimulatedPhoneEnv(AndroidEnv):
             super().close()
         finally:
             self.server.stop()
+
+
+class NotASimulatedPhone(VagentError, RuntimeError):
+    """A device given where a simulated phone's state is needed (a runtime fact: exit 1)."""
+
+
+def served_phone(serial: str) -> AndroidEnv:
+    """AndroidEnv on the simulated phone served at ``serial`` (HOST:PORT), set up as
+    ``android-sim`` sets up its own (no settle time, PNG screencaps). The simulated phone's tasks
+    are set up and checked over its state, so any other device is refused in one line."""
+    env = AndroidEnv(serial=serial, settle=0.0, screencap="png")
+    if not env.simulated:
+        env.close()
+        raise NotASimulatedPhone(f"{serial} is not a simulated phone: its tasks are set up and "
+                                 "checked only on 'vagent sim phone' devices — serve one there, "
+                                 "or run 'vagent run' on a real phone")
+    return env

@@ -4,20 +4,33 @@ pyautogui opens its X connection when it is imported (reading $DISPLAY then), so
 a display means setting DISPLAY before the import — or, when it is already imported for another
 display (a second Xvfb in the same process), reloading its X11 backend, which reopens the
 connection and re-reads the key codes. Its fail-safe corners are recomputed for the new size.
+
+Several desktops in one process (``--workers N``, one Xvfb each): pyautogui's X11 backend keeps
+ONE connection and key table in module globals, so each ``Driver`` keeps the ones it was given
+and puts them back in place, with its fail-safe corners and settings, for each of its calls —
+under ``X_LOCK``, which every X connection of the desktop env takes too (Xlib and libX11 read
+``$DISPLAY``/``$XAUTHORITY`` when they connect). The workers' actions take turns; their
+screenshots (each env's own mss connection) and their model requests do not.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from .errors import DesktopError, FailSafe
 
 T = TypeVar("T")
+
+#: Held while pyautogui's backend is bound to one driver's display, and while an X client
+#: connects with $DISPLAY/$XAUTHORITY set for its server (see the module).
+X_LOCK = threading.RLock()
 
 
 def load_pyautogui(display: str | None) -> Any:
@@ -102,43 +115,62 @@ class Driver:
     def __init__(self, display: str | None, *, failsafe: bool = True, pause: float = 0.05,
                  drag_duration: float = 0.25, type_interval: float = 0.0):
         self.display = display
-        self.pg = load_pyautogui(display)
         self._failsafe = failsafe
         self._pause = pause
         self.drag_duration = drag_duration
         self.type_interval = type_interval
+        with X_LOCK:
+            self.pg = load_pyautogui(display)
+            x11 = sys.modules.get("pyautogui._pyautogui_x11")
+            # this driver's own X connection and key table (None: not X11, nothing to rebind)
+            self._backend = (x11, x11._display, x11.keyboardMapping) if x11 is not None else None
+            w, h = self.pg.size()
+            self._corners = [(0, 0), (0, h - 1), (w - 1, 0), (w - 1, h - 1)]
 
     @property
     def failsafe(self) -> bool:
         return self._failsafe
 
+    @contextlib.contextmanager
+    def _bound(self) -> Iterator[None]:
+        """pyautogui on this driver's display, with its settings (module globals shared by
+        every driver of the process), until the block ends."""
+        with X_LOCK:
+            if self._backend is not None:
+                x11, connection, keys = self._backend
+                x11._display, x11.keyboardMapping = connection, keys
+            self.pg.FAILSAFE_POINTS[:] = self._corners
+            self.pg.FAILSAFE = self._failsafe
+            self.pg.PAUSE = self._pause
+            yield
+
     def size(self) -> tuple[int, int]:
-        w, h = self.pg.size()
+        with self._bound():
+            w, h = self.pg.size()
         return int(w), int(h)
 
     def position(self) -> tuple[int, int]:
-        x, y = self.pg.position()
+        with self._bound():
+            x, y = self.pg.position()
         return int(x), int(y)
 
     def on_screen(self, x: int, y: int) -> bool:
-        return bool(self.pg.onScreen(x, y))
+        with self._bound():
+            return bool(self.pg.onScreen(x, y))
 
     def away_from_failsafe(self, x: int, y: int) -> tuple[int, int]:
         """A point one pixel inwards when it is a fail-safe corner (so the agent's own click
         there does not trip the fail-safe on its next action); otherwise the point itself."""
-        if not self.failsafe or (x, y) not in self.pg.FAILSAFE_POINTS:
+        if not self.failsafe or (x, y) not in self._corners:
             return x, y
         w, h = self.size()
         return (x + 1 if x == 0 else x - 1 if x == w - 1 else x,
                 y + 1 if y == 0 else y - 1 if y == h - 1 else y)
 
     def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        # pyautogui's settings are module globals shared by every env in the process: set this
-        # env's own before each call.
-        self.pg.FAILSAFE = self._failsafe
-        self.pg.PAUSE = self._pause
         try:
-            return fn(*args, **kwargs)
+            with self._bound():
+                return fn(*args, **kwargs)
         except self.pg.FailSafeException:
             raise FailSafe("pyautogui's fail-safe fired (the mouse is in a screen corner) — the "
                            "run stopped; move the mouse away to go on, or set failsafe=false"

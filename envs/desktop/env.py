@@ -10,16 +10,22 @@ the model can correct itself; the run goes on.
 Safety: ``dry_run`` records actions without doing them; ``confirm`` asks in the terminal before
 each one; ``deny`` lists chords never pressed; pyautogui's fail-safe (mouse into a corner stops
 the run) stays on unless ``failsafe=False``.
+
+The env never changes the process's environment: ``$DISPLAY``/``$XAUTHORITY`` of its server are
+set only while its X clients connect (under the driver's ``X_LOCK``) and given to the programs it
+starts. So one process can hold several desktops, each on its own Xvfb (``--workers N``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -33,7 +39,7 @@ from vagent.actions import (
 
 from ..base import Env, observation_space
 from . import clipboard
-from .driver import Driver
+from .driver import X_LOCK, Driver
 from .errors import DesktopError, DesktopOptionError
 from .keys import label, normalize, to_pyautogui
 from .safety import Confirmer, DenyList, TextDenyList
@@ -114,7 +120,7 @@ class DesktopEnv(Env):
         self.log: list[dict[str, Any]] = []  # every action and what became of it
         self.task = ""
         self._status = "ready"
-        self._saved_env = {k: os.environ.get(k) for k in ("DISPLAY", "XAUTHORITY")}
+        self._xvars: dict[str, str] = {}  # $DISPLAY/$XAUTHORITY of this env's X server
         self._xvfb: Xvfb | None = None
         self._launched: subprocess.Popen | None = None
         self._sct: Any = None
@@ -131,21 +137,23 @@ class DesktopEnv(Env):
         display = cfg.display
         if cfg.xvfb is not None:
             self._xvfb = Xvfb(cfg.xvfb).start()
-            os.environ.update(self._xvfb.env())
+            self._xvars = self._xvfb.env()
             display = self._xvfb.display
         elif sys.platform.startswith("linux"):
             display = display or os.environ.get("DISPLAY")
             if not display:
                 raise DesktopError("no X display: $DISPLAY is not set — pass --xvfb 1280x800 to "
                                    "run on a virtual screen, or run inside a desktop session")
-            self._ensure_xauthority()
+            self._xvars = {"DISPLAY": display, **self._xauthority()}
         self.display = display
-        self.driver = Driver(display, failsafe=cfg.failsafe, pause=cfg.pause,
-                             drag_duration=cfg.drag_duration, type_interval=cfg.type_interval)
         import mss
 
         grabber = getattr(mss, "MSS", None) or mss.mss  # mss 10 renamed the class
-        self._sct = grabber(display=display) if display else grabber()
+        with self._x_clients():
+            self.driver = Driver(display, failsafe=cfg.failsafe, pause=cfg.pause,
+                                 drag_duration=cfg.drag_duration,
+                                 type_interval=cfg.type_interval)
+            self._sct = grabber(display=display) if display else grabber()
         monitors = self._sct.monitors
         if cfg.monitor >= len(monitors):
             raise DesktopError(f"no monitor {cfg.monitor}: this screen has {len(monitors) - 1}")
@@ -166,21 +174,42 @@ class DesktopEnv(Env):
         if cfg.launch:
             self._launch(cfg.launch)
 
-    def _ensure_xauthority(self) -> None:
+    def _xauthority(self) -> dict[str, str]:
         # python-xlib will not connect without an Xauthority file, even to a server that needs
         # none; give it an empty one when the user has none (as xvfb-run does).
         if os.environ.get("XAUTHORITY") or (Path.home() / ".Xauthority").exists():
-            return
+            return {}
         self._authdir = tempfile.mkdtemp(prefix="vagent-xauth-")
         auth = Path(self._authdir) / "Xauthority"
         auth.touch()
-        os.environ["XAUTHORITY"] = str(auth)
+        return {"XAUTHORITY": str(auth)}
+
+    @contextlib.contextmanager
+    def _x_clients(self) -> Iterator[None]:
+        """The process's $DISPLAY/$XAUTHORITY pointing at this env's server while X clients
+        connect (Xlib and libX11 read them then), put back afterwards."""
+        with X_LOCK:
+            saved = {k: os.environ.get(k) for k in ("DISPLAY", "XAUTHORITY")}
+            os.environ.update(self._xvars)
+            try:
+                yield
+            finally:
+                for key, value in saved.items():
+                    if value is None:
+                        os.environ.pop(key, None)
+                    else:
+                        os.environ[key] = value
+
+    def _windows(self) -> set[int] | None:
+        with self._x_clients():
+            return _viewable_windows(self.display)
 
     def _launch(self, command: str) -> None:
         """Start a program on the display and wait until it shows a new window."""
-        before = _viewable_windows(self.display)
+        before = self._windows()
         try:
-            self._launched = subprocess.Popen(shlex.split(command), env=dict(os.environ),
+            self._launched = subprocess.Popen(shlex.split(command),
+                                              env={**os.environ, **self._xvars},
                                               stdin=subprocess.DEVNULL,
                                               preexec_fn=die_with_parent)
         except OSError as e:
@@ -193,7 +222,7 @@ class DesktopEnv(Env):
             if before is None:  # not X11: nothing to watch; give the program a moment
                 time.sleep(min(2.0, self.config.launch_timeout))
                 return
-            if _viewable_windows(self.display) - before:
+            if self._windows() - before:
                 time.sleep(self.config.settle)
                 return
             time.sleep(0.05)
@@ -284,11 +313,6 @@ class DesktopEnv(Env):
 
             shutil.rmtree(self._authdir, ignore_errors=True)
             self._authdir = None
-        for key, value in getattr(self, "_saved_env", {}).items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
     # -- acting -------------------------------------------------------------------------------
     def _point(self, act: Action, x: float, y: float) -> tuple[int, int]:
@@ -371,7 +395,7 @@ class DesktopEnv(Env):
             else:
                 # One paste for the whole text: pasting runs in turn could race the app's
                 # read of the clipboard against the next copy.
-                clipboard.copy(text, env=dict(os.environ))
+                clipboard.copy(text, env={**os.environ, **self._xvars})
                 d.hotkey(paste)
             if act.submit:
                 d.press("enter")
