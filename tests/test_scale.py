@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from vagent.cli.app import main
+from fixtures.benchmark_runs import recorded_actions
 from test_benchmark_runs import BENCHES, Bench
 
 VOLATILE = {"ran", "speed"}  # this invocation's count; AITZ's wall-clock figures
@@ -128,13 +129,8 @@ def test_data_generate_writes_the_same_runs_with_workers(tmp_path: Path) -> None
                           progress=False, workers=w) for w in (1, 3)}
     assert counts[1] == counts[3] and counts[1]["episodes"] == 6
 
-    def actions(root: Path) -> dict[str, list[Any]]:
-        return {d.name: [(s.get("raw"), s.get("action")) for s in map(
-            json.loads, (d / "trajectory.jsonl").read_text(encoding="utf-8").splitlines())]
-            for d in sorted(root.glob("ep_*"))}
-
-    assert actions(tmp_path / "w1") == actions(tmp_path / "w3")
-    assert len(actions(tmp_path / "w1")) == 6
+    assert recorded_actions(tmp_path / "w1") == recorded_actions(tmp_path / "w3")
+    assert len(recorded_actions(tmp_path / "w1")) == 6
 
 
 def test_a_shard_summary_counts_only_its_own_episodes(tmp_path: Path,

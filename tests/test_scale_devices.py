@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from vagent.cli.app import main
+from fixtures.benchmark_runs import recorded_actions
 
 
 def _main(*args: str) -> int:
@@ -76,13 +77,8 @@ def test_data_generate_on_two_served_phones_writes_the_same_runs(
               if line.startswith("{")]
     assert len(counts) == 2 and counts[0] == counts[1] and counts[0]["episodes"] == 4
 
-    def actions(root: Path) -> dict[str, list[Any]]:
-        return {d.name: [(s.get("raw"), s.get("action")) for s in map(
-            json.loads, (d / "trajectory.jsonl").read_text(encoding="utf-8").splitlines())]
-            for d in sorted(root.glob("ep_*"))}
-
-    assert actions(tmp_path / "devices") == actions(tmp_path / "local")
-    assert len(actions(tmp_path / "local")) == 4
+    assert recorded_actions(tmp_path / "devices") == recorded_actions(tmp_path / "local")
+    assert len(recorded_actions(tmp_path / "local")) == 4
     split = [_resets(tmp_path, k) for k in range(2)]
     assert sum(split) == 4 and min(split) >= 1, split
 
