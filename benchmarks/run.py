@@ -381,15 +381,16 @@ class BenchmarkRun:
     def selected(self) -> list[dict[str, Any]]:
         """The finished records of this run's ids, in data order (others in the file, e.g.
         from a run with a larger --episodes, are not counted; nor are lost episodes)."""
-        return [r for r in (self.records.get(i) for i in self.ids)
-                if r is not None and not r.get("lost")]
+        return [r for r in self._finished() if not r.get("lost")]
 
     def lost(self) -> list[dict[str, Any]]:
         """Episodes of this run whose Ray worker died twice: recorded (a rerun does not run
         them again) with the error, but outside every metric — the environment failed, not
         the policy, and a lost episode has none of the benchmark's own fields."""
-        return [r for r in (self.records.get(i) for i in self.ids)
-                if r is not None and r.get("lost")]
+        return [r for r in self._finished() if r.get("lost")]
+
+    def _finished(self) -> list[dict[str, Any]]:
+        return [self.records[i] for i in self.ids if i in self.records]
 
     # -- finishing -----------------------------------------------------------------------------
     def finish(self, metrics: dict[str, float], groups: dict[str, dict[str, Any]],
