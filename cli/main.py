@@ -174,10 +174,11 @@ def main(argv: list[str] | None = None) -> None:
     and again while they are made, and the interpreter's last collection would take them apart
     one by one at the exit: about 0.04 s of a ``vagent parse`` (docs/performance.md,
     "Startup"). So the collector is off while the command line is read and during the short
-    commands of this module (parse, envs, policies), and what they leave is frozen
+    commands (parse, envs, policies: not from ``LAZY``), and what they leave is frozen
     (``gc.freeze``): the last collection passes it by and the system reclaims it with the
     process. A command loaded from ``LAZY`` (the long runs: evaluations, training) turns the
-    collector back on (``load_command``) and exits as any Python program does."""
+    collector back on (``long_run``, called by ``cli/app.py``'s ``load_command``) and exits as
+    any Python program does."""
     global _long_run
     enabled, _long_run = gc.isenabled(), False
     gc.disable()
