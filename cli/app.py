@@ -14,7 +14,7 @@ from typing import Annotated, Any, ClassVar
 import typer
 from typer.core import TyperGroup
 
-from vagent.cli.main import long_run, main, run, version
+from vagent.cli.process import long_run, version
 
 # The commands whose modules load on first use: group ("" is the top level) → command →
 # (module under vagent.cli, its one-line help as listed). tests/test_startup.py checks this
@@ -178,4 +178,4 @@ def parse_cmd(
         parse_and_print(text, settings)
 
 
-__all__ = ["app", "main", "run"]
+__all__ = ["LAZY", "app", "load_command"]

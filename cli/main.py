@@ -10,14 +10,7 @@ import gc
 import sys
 from typing import Any
 
-
-def version() -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version("vagent")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
+from vagent.cli.process import STATE, version
 
 
 def _ValidationError() -> Any:  # noqa: N802 — pydantic's, if a command imported pydantic
@@ -179,28 +172,16 @@ def main(argv: list[str] | None = None) -> None:
     process. A command loaded from ``LAZY`` (the long runs: evaluations, training) turns the
     collector back on (``long_run``, called by ``cli/app.py``'s ``load_command``) and exits as
     any Python program does."""
-    global _long_run
-    enabled, _long_run = gc.isenabled(), False
+    enabled, STATE.long_run = gc.isenabled(), False
     gc.disable()
     try:
         code = run(argv)
     finally:
-        if not _long_run:
+        if not STATE.long_run:
             gc.freeze()  # before enabling: else the first allocation would collect them all
         if enabled:  # for a caller that goes on (a test calling main)
             gc.enable()
     sys.exit(code)
 
 
-def long_run() -> None:
-    """A command from ``cli/app.py``'s ``LAZY`` table is running (an evaluation, a training):
-    the collector is on again and the heap is not frozen at the exit (see ``main``)."""
-    global _long_run
-    gc.enable()
-    _long_run = True
-
-
-_long_run = False  # a command from LAZY ran (long_run): the collector is on
-
-
-__all__ = ["long_run", "main", "run", "version"]
+__all__ = ["main", "run"]

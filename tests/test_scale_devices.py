@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from vagent.cli.app import main
+from vagent.cli.main import main
 from fixtures.android import resets as _resets
 from fixtures.benchmark_runs import recorded_actions
 

@@ -26,7 +26,7 @@ except ImportError:
     _cannot("needs Ray (pip install 'vagent[ray]')")
 
 from vagent.agent.pool import run_on_ray  # noqa: E402
-from vagent.cli.app import main  # noqa: E402
+from vagent.cli.main import main  # noqa: E402
 from test_benchmark_runs import BENCHES  # noqa: E402
 
 TESTS = Path(__file__).resolve().parent
