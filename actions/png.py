@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -42,6 +43,41 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
             + struct.pack(">I", zlib.crc32(data, zlib.crc32(kind))))
 
 
+def rows(height: int, width: int, channels: int = 3) -> np.ndarray:
+    """A frame laid out as an unfiltered PNG holds it: ``height`` rows of a zero filter byte
+    and ``width`` × ``channels`` values. Write the pixels into ``out[:, 1:]`` (as
+    ``.reshape(height, width, channels)``) and ``encode_rows`` takes it without a copy."""
+    out = np.empty((height, width * channels + 1), np.uint8)
+    out[:, 0] = 0  # filter type None on every row
+    return out
+
+
+def encode_rows(raw: np.ndarray, channels: int = 3, level: int = 1) -> bytes:
+    """The PNG of a frame laid out by ``rows``; the same bytes ``encode`` writes for its
+    pixels."""
+    if raw.dtype != np.uint8 or raw.ndim != 2 or not raw.flags.c_contiguous \
+            or (raw.shape[1] - 1) % channels or channels not in COLOUR_TYPES or raw[:, 0].any():
+        raise ValueError(f"encode_rows takes png.rows(height, width, {channels}), not "
+                         f"{raw.shape} {raw.dtype}")
+    return _png(raw.shape[0], (raw.shape[1] - 1) // channels, channels, level,
+                (raw[y:y + n] for y, n in _bands(raw.shape[0], raw.shape[1])))
+
+
+def _bands(height: int, row_bytes: int) -> list[tuple[int, int]]:
+    """(first row, rows) of each band handed to the compressor at a time."""
+    band = max(1, BAND_BYTES // row_bytes)
+    return [(y, min(band, height - y)) for y in range(0, height, band)]
+
+
+def _png(h: int, w: int, channels: int, level: int, bands: Iterable[np.ndarray]) -> bytes:
+    packer = deflate.compressobj(level)
+    idat = [packer.compress(band) for band in bands]
+    idat.append(packer.flush())
+    header = struct.pack(">IIBBBBB", w, h, 8, COLOUR_TYPES[channels], 0, 0, 0)
+    return (SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", b"".join(idat))
+            + _chunk(b"IEND", b""))
+
+
 def encode(pixels: np.ndarray, level: int = 1) -> bytes:
     """A PNG of H×W×3 (RGB), H×W×4 (RGBA) or H×W (grey) uint8 pixels, rows unfiltered."""
     a = np.asarray(pixels)
@@ -51,19 +87,15 @@ def encode(pixels: np.ndarray, level: int = 1) -> bytes:
     h, w = a.shape[:2]
     channels = 1 if a.ndim == 2 else a.shape[2]
     flat = a.reshape(h, w * channels)
-    band = max(1, BAND_BYTES // (w * channels + 1))
-    rows = np.empty((min(band, h), w * channels + 1), np.uint8)
-    rows[:, 0] = 0  # filter type None on every row
-    packer = deflate.compressobj(level)
-    idat = []
-    for y in range(0, h, band):
-        n = min(band, h - y)
-        rows[:n, 1:] = flat[y:y + n]
-        idat.append(packer.compress(rows[:n]))
-    idat.append(packer.flush())
-    header = struct.pack(">IIBBBBB", w, h, 8, COLOUR_TYPES[channels], 0, 0, 0)
-    return (SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", b"".join(idat))
-            + _chunk(b"IEND", b""))
+    bands = _bands(h, w * channels + 1)
+    buffer = rows(bands[0][1], w, channels)  # one band's rows, reused
+
+    def filled() -> Iterator[np.ndarray]:
+        for y, n in bands:
+            buffer[:n, 1:] = flat[y:y + n]
+            yield buffer[:n]
+
+    return _png(h, w, channels, level, filled())
 
 
 def _unfiltered_rgb(data: bytes) -> np.ndarray | None:
@@ -117,4 +149,4 @@ def decode(data: bytes) -> tuple[np.ndarray, bool]:
         return np.asarray(image if rgb else image.convert("RGB")), rgb
 
 
-__all__ = ["decode", "encode"]
+__all__ = ["decode", "encode", "encode_rows", "rows"]

@@ -1,13 +1,228 @@
-"""Drawing the simulated phone's screens with Pillow (1080×2400), from ``Phone.elements()``."""
+"""Drawing the simulated phone's screens with Pillow (1080×2400), from ``Phone.elements()``.
+
+A screen is first written down as its list of draw calls (``ops``: Pillow's ``ImageDraw`` calls
+and their arguments, recorded by ``Canvas``), then drawn. ``render`` draws them all on a new
+image: the reference. ``frame`` gives the same pixels band by band: the screen is cut into
+bands of ``BAND`` rows, and a band's pixels depend only on the calls that reach its rows (a
+call's rows: ``_rows``, from its box, its line width or its text's bounding box, with a margin),
+in their order. So each band is kept (``BANDS``) by those calls, and a frame draws only the
+bands no frame had yet — the status bar, the navigation bar, the keyboard, a list's unchanged
+rows come from the cache — on an image as tall as the lowest of them, with only the calls that
+reach them. The frame is assembled straight into the rows a PNG holds (``png.rows``), so it
+goes to the encoder without another copy.
+"""
 
 from __future__ import annotations
 
+import itertools
+import math
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
 from PIL import Image, ImageDraw
 
+from vagent.actions import png
+from vagent.actions.cache import LRU
 from vagent.envs.draw import font
 
 from . import content as C
 from .phone import DIALOG_BOX, DIALOGS, H, KB_TOP, NAV_TOP, STATUS_H, W, Element, Phone
+
+#: One draw call: (``ImageDraw`` method, or "fill" / "shade"; its arguments; its keywords).
+Op = tuple[str, tuple, tuple]
+#: rows per band: 20 divides the status bar (80), the keyboard's top (1500), the navigation
+#: bar's (2280) and the screen (2400), so those edges are band edges.
+BAND = 20
+BANDS_PER_FRAME = H // BAND
+#: kept bands by the calls that reach them, shared by every simulated phone of the process
+#: (64.8 kB each: 1200 bands ≈ 78 MB, ten frames' worth)
+BANDS: LRU[np.ndarray] = LRU(kept=1200)
+#: each call seen: its number and the bands it reaches (a plain dict: read on every call of
+#: every frame; emptied when full)
+KNOWN: dict[Op, tuple[int, int, int]] = {}
+KNOWN_MAX = 20_000
+_numbers = itertools.count()
+#: slack around a call's box: anti-aliased edges, a text's bounding box rounded
+MARGIN = 4
+
+_measure = threading.local()  # an ImageDraw per thread to measure texts with
+
+
+class Canvas:
+    """Records ``ImageDraw`` calls (the ones the screens use) instead of drawing them. The first
+    call fills the screen with the background; ``shade`` darkens everything drawn so far (the
+    dim behind a pop-up)."""
+
+    def __init__(self, background: tuple[int, int, int]):
+        self.ops: list[Op] = [("fill", (background,), ())]
+
+    def _record(self, name: str, args: tuple, kwargs: dict[str, Any]) -> None:
+        self.ops.append((name, args, tuple(sorted(kwargs.items()))))
+
+    def text(self, *args: Any, **kwargs: Any) -> None:
+        self._record("text", args, kwargs)
+
+    def multiline_text(self, *args: Any, **kwargs: Any) -> None:
+        self._record("multiline_text", args, kwargs)
+
+    def rectangle(self, *args: Any, **kwargs: Any) -> None:
+        self._record("rectangle", args, kwargs)
+
+    def rounded_rectangle(self, *args: Any, **kwargs: Any) -> None:
+        self._record("rounded_rectangle", args, kwargs)
+
+    def ellipse(self, *args: Any, **kwargs: Any) -> None:
+        self._record("ellipse", args, kwargs)
+
+    def line(self, *args: Any, **kwargs: Any) -> None:
+        self._record("line", args, kwargs)
+
+    def shade(self, alpha: float) -> None:
+        self.ops.append(("shade", (alpha,), ()))
+
+
+def _draw(ops: Sequence[Op], height: int = H, top: int = 0) -> Image.Image:
+    """The calls drawn in order on a new W×``height`` image showing the screen's rows from
+    ``top`` (what falls outside is clipped, as at the screen's edge). The calls must move
+    up by ``top`` rows exactly (``_movable``)."""
+    img = Image.new("RGB", (W, height), ops[0][1][0])
+    d = ImageDraw.Draw(img)
+    for name, args, kwargs in ops[1:]:
+        if name == "shade":
+            img.paste(Image.blend(img, Image.new("RGB", img.size, (0, 0, 0)), args[0]), (0, 0))
+            continue
+        if top:
+            xy = args[0]
+            args = ((xy[0], xy[1] - top) if len(xy) == 2 else
+                    tuple(v - top if i % 2 else v for i, v in enumerate(xy)), *args[1:])
+        getattr(d, name)(*args, **dict(kwargs))
+    return img
+
+
+def _movable(op: Op, top: int) -> bool:
+    """Whether the call draws the same pixels ``top`` rows higher on an image whose first row
+    is the screen's row ``top``. Whole coordinates move exactly; Pillow truncates a text's
+    position toward zero, so a fractional one must stay at or below the image's top; a slanted
+    wide line is a polygon in floating point (its edges might round otherwise): not moved."""
+    name, args, _ = op
+    if name in ("fill", "shade"):
+        return True
+    xy = args[0] if args else None
+    if not isinstance(xy, tuple) or not all(isinstance(v, (int, float)) for v in xy):
+        return False
+    if name in ("text", "multiline_text"):
+        return len(xy) == 2 and (xy[1] >= top or xy[1] == int(xy[1]))
+    if name == "line" and (len(xy) != 4 or (xy[0] != xy[2] and xy[1] != xy[3])):
+        return False
+    return len(xy) == 4 and all(v == int(v) for v in xy)
+
+
+def _measured(name: str, args: tuple, kw: dict[str, Any]) -> tuple[float, float]:
+    d = getattr(_measure, "draw", None)
+    if d is None:
+        d = _measure.draw = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    if name == "text":
+        box = d.textbbox(args[0], args[1], font=kw.get("font"), anchor=kw.get("anchor"))
+    else:
+        box = d.multiline_textbbox(args[0], args[1], font=kw.get("font"),
+                                   anchor=kw.get("anchor"), spacing=kw.get("spacing", 4))
+    return box[1], box[3]
+
+
+def _rows(op: Op) -> tuple[int, int]:
+    """The rows [top, bottom) a call may change: more than it draws, never less."""
+    name, args, kwargs = op
+    if name in ("fill", "shade"):
+        return 0, H
+    kw = dict(kwargs)
+    if name in ("text", "multiline_text"):
+        top, bottom = _measured(name, args, kw)
+    else:
+        xy = args[0] if args else kw["xy"]
+        ys = [float(v) for v in (xy[1::2] if not isinstance(xy[0], Sequence) else
+                                 [p[1] for p in xy])]
+        width = kw.get("width", 1) or 1
+        top, bottom = min(ys) - width, max(ys) + width
+    return max(0, math.floor(top) - MARGIN), min(H, math.ceil(bottom) + 1 + MARGIN)
+
+
+def render(phone: Phone) -> Image.Image:
+    """The phone's screen drawn whole, call after call: what ``frame`` must equal."""
+    return _draw(ops(phone))
+
+
+def _known(op: Op) -> tuple[int, int, int]:
+    """A call's number (never given to another call) and the first and last band it reaches."""
+    top, bottom = _rows(op)
+    if len(KNOWN) >= KNOWN_MAX:  # forgotten calls get new numbers: kept bands stay right
+        KNOWN.clear()
+    known = KNOWN[op] = (next(_numbers), top // BAND, (bottom - 1) // BAND)
+    return known
+
+
+class Frames:
+    """One phone's frames, each assembled in the same rows (``png.rows``: H × (1 + 3W), each
+    row's filter byte first, ready for ``png.encode_rows``): a band whose calls are those of
+    the band already there is not touched; the others come from ``BANDS``, or are drawn."""
+
+    def __init__(self) -> None:
+        self.rows = png.rows(H, W)
+        self._pixels = self.rows[:, 1:].reshape(H, W, 3)
+        self._keys: list[tuple[int, ...] | None] = [None] * BANDS_PER_FRAME
+
+    def draw(self, phone: Phone) -> np.ndarray:
+        """The phone's screen in ``rows`` (valid until the next call: not thread-safe)."""
+        calls = ops(phone)
+        spans = [KNOWN.get(op) or _known(op) for op in calls]
+        reach: list[list[int]] = [[b] for b in range(BANDS_PER_FRAME)]  # where, then what
+        for number, first, last in spans:
+            for b in range(first, last + 1):
+                reach[b].append(number)
+        keys = [tuple(numbers) for numbers in reach]
+        changed = [b for b in range(BANDS_PER_FRAME) if keys[b] != self._keys[b]]
+        missing = []
+        for b in changed:
+            band = BANDS.find(keys[b])
+            if band is None:
+                missing.append(b)
+            else:
+                self._pixels[b * BAND:(b + 1) * BAND] = band
+        for run in _runs(missing):  # adjacent bands drawn on one image, with the calls they need
+            top, bottom = run[0] * BAND, (run[-1] + 1) * BAND
+            needed = [op for op, (_, first, last) in zip(calls, spans)
+                      if first <= run[-1] and last >= run[0]]
+            if not all(_movable(op, top) for op in needed):
+                top = 0  # drawn from the screen's top, clipped below the run
+            img = _draw(needed, bottom - top, top)
+            if top != run[0] * BAND:
+                img = img.crop((0, run[0] * BAND - top, W, bottom - top))
+            pixels = self._pixels[run[0] * BAND:bottom]
+            pixels[:] = np.asarray(img)
+            for b in run:
+                band = pixels[(b - run[0]) * BAND:(b - run[0] + 1) * BAND].copy()
+                band.setflags(write=False)
+                BANDS.put(keys[b], band)
+        self._keys = keys
+        return self.rows
+
+
+def frame(phone: Phone) -> np.ndarray:
+    """The phone's screen in a new ``png.rows`` array (``Frames.draw`` on fresh rows)."""
+    return Frames().draw(phone)
+
+
+def _runs(bands: list[int]) -> list[list[int]]:
+    """Sorted band numbers in runs of adjacent ones: [1, 2, 5] → [[1, 2], [5]]."""
+    runs: list[list[int]] = []
+    for b in bands:
+        if runs and runs[-1][-1] == b - 1:
+            runs[-1].append(b)
+        else:
+            runs.append([b])
+    return runs
+
 
 WALLPAPERS = [((32, 58, 96), (92, 140, 190)), ((60, 30, 80), (190, 110, 140)),
               ((20, 70, 60), (110, 180, 150)), ((70, 50, 30), (200, 160, 110))]
@@ -23,14 +238,14 @@ def _fit(text: str, size: int, width: int, bold: bool = False) -> str:
     return text + "…"
 
 
-def render(phone: Phone) -> Image.Image:
+def ops(phone: Phone) -> list[Op]:
+    """The draw calls of the phone's screen, in order (bottom first), as ``Canvas`` records them."""
     s = phone.state
     dark = s.dark_theme
     bg = (32, 33, 36) if dark else (255, 255, 255)
     fg = (232, 234, 237) if dark else (32, 33, 36)
     dim = (154, 160, 166) if dark else (95, 99, 104)
-    img = Image.new("RGB", (W, H), bg)
-    d = ImageDraw.Draw(img)
+    d = Canvas(bg)
     els = phone.elements(modal=False)
     screen = s.screen
 
@@ -56,8 +271,7 @@ def render(phone: Phone) -> Image.Image:
     for el in els:
         _element(d, el, phone, fg, dim, bg)
     if s.dialog in DIALOGS:
-        _dialog(img, phone)
-        d = ImageDraw.Draw(img)
+        _dialog(d, phone)
 
     if s.toast:
         tw = font(36).getlength(s.toast) + 80
@@ -70,14 +284,12 @@ def render(phone: Phone) -> Image.Image:
     icons = ("▲ " if s.wifi else "") + ("✈ " if s.airplane else "") + ("B " if s.bluetooth
                                                                         else "") + "▮ 87%"
     d.text((W - 40, STATUS_H // 2), icons, fill=bar_fg, font=font(32), anchor="rm")
-    return img
+    return d.ops
 
 
-def _dialog(img: Image.Image, phone: Phone) -> None:
+def _dialog(d: Canvas, phone: Phone) -> None:
     title, text, _ = DIALOGS[phone.state.dialog]
-    shade = Image.new("RGB", img.size, (0, 0, 0))
-    img.paste(Image.blend(img, shade, 0.45), (0, 0))
-    d = ImageDraw.Draw(img)
+    d.shade(0.45)
     x0, y0, x1, y1 = DIALOG_BOX
     d.rounded_rectangle(DIALOG_BOX, radius=48, fill=(255, 255, 255))
     words, line, lines = title.split(), "", []
@@ -97,7 +309,7 @@ def _dialog(img: Image.Image, phone: Phone) -> None:
             d.text(el.centre, el.label, fill=BLUE, font=font(42, True), anchor="mm")
 
 
-def _app_chrome(d: ImageDraw.ImageDraw, phone: Phone, fg, dim, bg) -> None:  # noqa: ANN001
+def _app_chrome(d: Canvas, phone: Phone, fg, dim, bg) -> None:  # noqa: ANN001
     """What each app screen draws besides its elements: title bars, pages, the map."""
     s = phone.state
     screen = s.screen
@@ -192,7 +404,7 @@ def _app_chrome(d: ImageDraw.ImageDraw, phone: Phone, fg, dim, bg) -> None:  # n
                anchor="mm")
 
 
-def _element(d: ImageDraw.ImageDraw, el: Element, phone: Phone, fg, dim, bg) -> None:  # noqa: ANN001
+def _element(d: Canvas, el: Element, phone: Phone, fg, dim, bg) -> None:  # noqa: ANN001
     x0, y0, x1, y1 = el.box
     cx, cy = el.centre
     dark = phone.state.dark_theme
