@@ -360,3 +360,19 @@ def test_find_and_put_keep_at_most_the_size_and_count_hits() -> None:
     cache.put("c", "C")
     assert cache.find("b") is None and cache.find("a") == "A" and len(cache) == 2
     assert (cache.hits, cache.misses) == (2, 2)
+
+
+def test_a_wallpaper_pasted_is_its_rectangles_drawn_on_any_background() -> None:
+    from PIL import ImageDraw
+
+    top, bottom = draw.WALLPAPERS[1]
+    for background in ((255, 255, 255), (32, 33, 36)):
+        img = Image.new("RGB", (draw.W, draw.H), background)
+        d = ImageDraw.Draw(img)
+        for y in range(0, draw.H, 8):
+            t = y / draw.H
+            d.rectangle((0, y, draw.W, y + 8),
+                        fill=tuple(int(top[i] * (1 - t) + bottom[i] * t) for i in range(3)))
+        ops = [("fill", (background,), ()), ("gradient", (top, bottom), ())]
+        assert np.array_equal(np.asarray(draw._draw(ops)), np.asarray(img))
+        assert np.array_equal(np.asarray(draw._draw(ops, 300, 1000)), np.asarray(img)[1000:1300])

@@ -14,6 +14,7 @@ goes to the encoder without another copy.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import threading
@@ -41,7 +42,7 @@ BANDS_PER_FRAME = H // BAND
 BANDS: LRU[np.ndarray] = LRU(kept=1200)
 #: each call seen: its number and the bands it reaches (a plain dict: read on every call of
 #: every frame; emptied when full)
-KNOWN: dict[Op, tuple[int, int, int]] = {}
+KNOWN: dict[Op, tuple[int, int, int, float]] = {}
 KNOWN_MAX = 20_000
 _numbers = itertools.count()
 #: slack around a call's box: anti-aliased edges, a text's bounding box rounded
@@ -53,7 +54,7 @@ _measure = threading.local()  # an ImageDraw per thread to measure texts with
 class Canvas:
     """Records ``ImageDraw`` calls (the ones the screens use) instead of drawing them. The first
     call fills the screen with the background; ``shade`` darkens everything drawn so far (the
-    dim behind a pop-up)."""
+    dim behind a pop-up); ``gradient`` paints a wallpaper over all of it."""
 
     def __init__(self, background: tuple[int, int, int]):
         self.ops: list[Op] = [("fill", (background,), ())]
@@ -82,6 +83,10 @@ class Canvas:
     def shade(self, alpha: float) -> None:
         self.ops.append(("shade", (alpha,), ()))
 
+    def gradient(self, top: tuple[int, int, int], bottom: tuple[int, int, int]) -> None:
+        """The whole screen from colour ``top`` down to ``bottom`` (a wallpaper)."""
+        self.ops.append(("gradient", (top, bottom), ()))
+
 
 def _draw(ops: Sequence[Op], height: int = H, top: int = 0) -> Image.Image:
     """The calls drawn in order on a new W×``height`` image showing the screen's rows from
@@ -93,6 +98,9 @@ def _draw(ops: Sequence[Op], height: int = H, top: int = 0) -> Image.Image:
         if name == "shade":
             img.paste(Image.blend(img, Image.new("RGB", img.size, (0, 0, 0)), args[0]), (0, 0))
             continue
+        if name == "gradient":  # it covers the whole screen: its rows replace what is there
+            img.paste(_gradient(*args).crop((0, top, W, top + height)), (0, 0))
+            continue
         if top:
             xy = args[0]
             args = ((xy[0], xy[1] - top) if len(xy) == 2 else
@@ -101,22 +109,36 @@ def _draw(ops: Sequence[Op], height: int = H, top: int = 0) -> Image.Image:
     return img
 
 
-def _movable(op: Op, top: int) -> bool:
-    """Whether the call draws the same pixels ``top`` rows higher on an image whose first row
-    is the screen's row ``top``. Whole coordinates move exactly; Pillow truncates a text's
-    position toward zero, so a fractional one must stay at or below the image's top; a slanted
-    wide line is a polygon in floating point (its edges might round otherwise): not moved."""
+@functools.lru_cache(maxsize=8)
+def _gradient(top: tuple[int, int, int], bottom: tuple[int, int, int]) -> Image.Image:
+    """The wallpaper's vertical gradient over the whole screen, in bands of 8 rows (drawn once
+    per wallpaper, pasted whole: the rectangles cover every pixel)."""
+    img = Image.new("RGB", (W, H))
+    d = ImageDraw.Draw(img)
+    for y in range(0, H, 8):
+        t = y / H
+        d.rectangle((0, y, W, y + 8), fill=tuple(int(top[i] * (1 - t) + bottom[i] * t)
+                                                  for i in range(3)))
+    return img
+
+
+def _movable_to(op: Op) -> float:
+    """The lowest screen row the call can be drawn from: it draws the same pixels ``top`` rows
+    higher on an image whose first row is the screen's row ``top`` for any ``top`` up to this.
+    Whole coordinates move exactly; Pillow truncates a text's position toward zero, so a
+    fractional one must stay at or below the image's top; a slanted wide line is a polygon in
+    floating point (its edges might round otherwise): never moved (0)."""
     name, args, _ = op
-    if name in ("fill", "shade"):
-        return True
+    if name in ("fill", "shade", "gradient"):
+        return H
     xy = args[0] if args else None
     if not isinstance(xy, tuple) or not all(isinstance(v, (int, float)) for v in xy):
-        return False
+        return 0
     if name in ("text", "multiline_text"):
-        return len(xy) == 2 and (xy[1] >= top or xy[1] == int(xy[1]))
+        return H if len(xy) == 2 and xy[1] == int(xy[1]) else xy[1] if len(xy) == 2 else 0
     if name == "line" and (len(xy) != 4 or (xy[0] != xy[2] and xy[1] != xy[3])):
-        return False
-    return len(xy) == 4 and all(v == int(v) for v in xy)
+        return 0
+    return H if len(xy) == 4 and all(v == int(v) for v in xy) else 0
 
 
 def _measured(name: str, args: tuple, kw: dict[str, Any]) -> tuple[float, float]:
@@ -134,7 +156,7 @@ def _measured(name: str, args: tuple, kw: dict[str, Any]) -> tuple[float, float]
 def _rows(op: Op) -> tuple[int, int]:
     """The rows [top, bottom) a call may change: more than it draws, never less."""
     name, args, kwargs = op
-    if name in ("fill", "shade"):
+    if name in ("fill", "shade", "gradient"):
         return 0, H
     kw = dict(kwargs)
     if name in ("text", "multiline_text"):
@@ -153,12 +175,13 @@ def render(phone: Phone) -> Image.Image:
     return _draw(ops(phone))
 
 
-def _known(op: Op) -> tuple[int, int, int]:
-    """A call's number (never given to another call) and the first and last band it reaches."""
+def _known(op: Op) -> tuple[int, int, int, float]:
+    """A call's number (never given to another call), the first and last band it reaches, the
+    lowest row it can be drawn from (``_movable_to``)."""
     top, bottom = _rows(op)
     if len(KNOWN) >= KNOWN_MAX:  # forgotten calls get new numbers: kept bands stay right
         KNOWN.clear()
-    known = KNOWN[op] = (next(_numbers), top // BAND, (bottom - 1) // BAND)
+    known = KNOWN[op] = (next(_numbers), top // BAND, (bottom - 1) // BAND, _movable_to(op))
     return known
 
 
@@ -177,7 +200,7 @@ class Frames:
         calls = ops(phone)
         spans = [KNOWN.get(op) or _known(op) for op in calls]
         reach: list[list[int]] = [[b] for b in range(BANDS_PER_FRAME)]  # where, then what
-        for number, first, last in spans:
+        for number, first, last, _ in spans:
             for b in range(first, last + 1):
                 reach[b].append(number)
         keys = [tuple(numbers) for numbers in reach]
@@ -191,10 +214,11 @@ class Frames:
                 self._pixels[b * BAND:(b + 1) * BAND] = band
         for run in _runs(missing):  # adjacent bands drawn on one image, with the calls they need
             top, bottom = run[0] * BAND, (run[-1] + 1) * BAND
-            needed = [op for op, (_, first, last) in zip(calls, spans)
+            needed = [(op, lowest) for op, (_, first, last, lowest) in zip(calls, spans)
                       if first <= run[-1] and last >= run[0]]
-            if not all(_movable(op, top) for op in needed):
+            if any(top > lowest for _, lowest in needed):
                 top = 0  # drawn from the screen's top, clipped below the run
+            needed = [op for op, _ in needed]
             img = _draw(needed, bottom - top, top)
             if top != run[0] * BAND:
                 img = img.crop((0, run[0] * BAND - top, W, bottom - top))
@@ -250,11 +274,7 @@ def ops(phone: Phone) -> list[Op]:
     screen = s.screen
 
     if screen in ("home", "drawer", "recents"):
-        top, bottom = WALLPAPERS[s.wallpaper % len(WALLPAPERS)]
-        for y in range(0, H, 8):  # a vertical gradient, in bands (cheap)
-            t = y / H
-            col = tuple(int(top[i] * (1 - t) + bottom[i] * t) for i in range(3))
-            d.rectangle((0, y, W, y + 8), fill=col)
+        d.gradient(*WALLPAPERS[s.wallpaper % len(WALLPAPERS)])
         fg, dim = (255, 255, 255), (225, 230, 240)
         if screen == "home":
             d.text((W // 2, 200), "9:41", fill=fg, font=font(120), anchor="mm")
