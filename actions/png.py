@@ -15,6 +15,11 @@ the inflate alone: the pixels are a read-only view into the inflated rows (each 
 byte stays between them, so the array is not C-contiguous), where Pillow's decode and its
 conversion to an array copy the pixels twice more. Any other PNG goes to Pillow. Both give the
 same pixels, read-only; the tests check them against Pillow's.
+
+``rows(h, w)`` lays a frame out as the file holds it (a zero filter byte before each row), so a
+frame drawn there (the simulated phone's, ``sim.draw.Frames``) is deflated by ``encode_rows``
+without a copy; with ``keep=True`` its rows are kept (``WRITTEN``) and ``decode`` of those bytes
+in this process hands them back instead of inflating the file again.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
+from .cache import LRU
+
 try:  # ISA-L's deflate: zlib's format, several times its speed (a declared dependency)
     from isal import isal_zlib as deflate
 except ImportError:  # a platform without an isal wheel: the standard library's
@@ -34,6 +41,10 @@ except ImportError:  # a platform without an isal wheel: the standard library's
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: rows handed to the compressor at a time (~0.8 MB: 256 rows of a 1080-wide RGB frame)
 BAND_BYTES = 1 << 20
+#: the rows of the RGB PNGs written lately with ``encode_rows(keep=True)``, by the PNG's bytes
+#: (7.8 MB each for a phone frame): a PNG this process wrote and reads back — the in-process
+#: simulated phone's screencaps, which its AndroidEnv decodes — is not inflated again
+WRITTEN: LRU[np.ndarray] = LRU(kept=8)
 #: channels -> PNG colour type (grey, RGB, RGBA)
 COLOUR_TYPES = {1: 0, 3: 2, 4: 6}
 
@@ -52,15 +63,21 @@ def rows(height: int, width: int, channels: int = 3) -> np.ndarray:
     return out
 
 
-def encode_rows(raw: np.ndarray, channels: int = 3, level: int = 1) -> bytes:
+def encode_rows(raw: np.ndarray, channels: int = 3, level: int = 1, keep: bool = False) -> bytes:
     """The PNG of a frame laid out by ``rows``; the same bytes ``encode`` writes for its
-    pixels."""
+    pixels. ``keep``: ``decode`` of these bytes in this process returns a copy of the pixels
+    kept now instead of inflating them (``WRITTEN``)."""
     if raw.dtype != np.uint8 or raw.ndim != 2 or not raw.flags.c_contiguous \
             or (raw.shape[1] - 1) % channels or channels not in COLOUR_TYPES or raw[:, 0].any():
         raise ValueError(f"encode_rows takes png.rows(height, width, {channels}), not "
                          f"{raw.shape} {raw.dtype}")
-    return _png(raw.shape[0], (raw.shape[1] - 1) // channels, channels, level,
+    data = _png(raw.shape[0], (raw.shape[1] - 1) // channels, channels, level,
                 (raw[y:y + n] for y, n in _bands(raw.shape[0], raw.shape[1])))
+    if keep and channels == 3:
+        kept = raw.copy()
+        kept.setflags(write=False)
+        WRITTEN.put(data, kept)
+    return data
 
 
 def _bands(height: int, row_bytes: int) -> list[tuple[int, int]]:
@@ -138,6 +155,9 @@ def decode(data: bytes) -> tuple[np.ndarray, bool]:
     """``(pixels, rgb)``: the PNG's pixels as read-only H×W×3 uint8 RGB, and whether the file itself was
     8-bit RGB (so its bytes stand for exactly these pixels). Raises what Pillow raises for data
     that is not an image."""
+    written = WRITTEN.find(data) if len(WRITTEN) and isinstance(data, bytes) else None
+    if written is not None:  # the rows this file was written from, as inflating would give
+        return written[:, 1:].reshape(written.shape[0], -1, 3), True
     pixels = _unfiltered_rgb(data)
     if pixels is not None:
         return pixels, True

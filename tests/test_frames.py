@@ -376,3 +376,19 @@ def test_a_wallpaper_pasted_is_its_rectangles_drawn_on_any_background() -> None:
         ops = [("fill", (background,), ()), ("gradient", (top, bottom), ())]
         assert np.array_equal(np.asarray(draw._draw(ops)), np.asarray(img))
         assert np.array_equal(np.asarray(draw._draw(ops, 300, 1000)), np.asarray(img)[1000:1300])
+
+
+def test_a_png_written_with_keep_is_read_back_as_written_and_no_other() -> None:
+    pixels = np.random.default_rng(9).integers(0, 256, (64, 48, 3), dtype=np.uint8)
+    rows = png.rows(64, 48)
+    rows[:, 1:] = pixels.reshape(64, -1)
+    data = png.encode_rows(rows, keep=True)
+    rows[:, 1:] = 0  # the caller's rows are its own again: what was kept is a copy
+    hits = png.WRITTEN.hits
+    back, rgb = png.decode(data)
+    assert png.WRITTEN.hits == hits + 1 and rgb and not back.flags.writeable
+    assert np.array_equal(back, pixels) and np.array_equal(back, _pil(data))
+    assert back.shape == png._unfiltered_rgb(data).shape  # what inflating gives, view and all
+    other = png.encode(pixels[::-1].copy())  # not kept: inflated
+    assert np.array_equal(png.decode(other)[0], pixels[::-1]) and png.WRITTEN.hits == hits + 1
+    assert np.array_equal(png.decode(bytearray(data))[0], pixels)  # any bytes-like still reads

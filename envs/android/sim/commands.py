@@ -150,9 +150,10 @@ class Device:
             self._frames = Frames()
         look = self.phone.look()
         if "-p" in args:
-            # drawn band by band into a PNG's rows (sim.draw.Frames), deflated fast (actions.png)
-            return SCREENS.get(look, lambda: png.encode_rows(self._frames.draw(self.phone))), \
-                b"", 0
+            # drawn band by band into a PNG's rows (sim.draw.Frames), deflated fast (actions.png);
+            # kept: an AndroidEnv of this process reading them back does not inflate them
+            return SCREENS.get(look, lambda: png.encode_rows(self._frames.draw(self.phone),
+                                                             keep=True)), b"", 0
         if self._raw is None or self._raw[0] != look:
             rows = self._frames.draw(self.phone)
             rgba = np.full((rows.shape[0], (rows.shape[1] - 1) // 3, 4), 255, np.uint8)
