@@ -65,8 +65,9 @@ def rows(height: int, width: int, channels: int = 3) -> np.ndarray:
 
 def encode_rows(raw: np.ndarray, channels: int = 3, level: int = 1, keep: bool = False) -> bytes:
     """The PNG of a frame laid out by ``rows``; the same bytes ``encode`` writes for its
-    pixels. ``keep``: ``decode`` of these bytes in this process returns a copy of the pixels
-    kept now instead of inflating them (``WRITTEN``)."""
+    pixels. ``keep``: ``decode`` of these bytes in this process returns the pixels kept now
+    instead of inflating them (``WRITTEN``); an array that owns its rows is kept itself and made
+    read-only (the caller writes its next frame elsewhere), a view is copied."""
     if raw.dtype != np.uint8 or raw.ndim != 2 or not raw.flags.c_contiguous \
             or (raw.shape[1] - 1) % channels or channels not in COLOUR_TYPES or raw[:, 0].any():
         raise ValueError(f"encode_rows takes png.rows(height, width, {channels}), not "
@@ -74,7 +75,7 @@ def encode_rows(raw: np.ndarray, channels: int = 3, level: int = 1, keep: bool =
     data = _png(raw.shape[0], (raw.shape[1] - 1) // channels, channels, level,
                 (raw[y:y + n] for y, n in _bands(raw.shape[0], raw.shape[1])))
     if keep and channels == 3:
-        kept = raw.copy()
+        kept = raw if raw.base is None else raw.copy()  # rows of its own: kept as they are
         kept.setflags(write=False)
         WRITTEN.put(data, kept)
     return data

@@ -331,10 +331,11 @@ def test_band_frames_equal_whole_frames_along_random_walks() -> None:
         st.tuples(st.just("dark"), st.booleans()))
 
     @settings(max_examples=12, deadline=None)
-    @given(st.lists(moves, min_size=1, max_size=8))
-    def walk(path) -> None:  # noqa: ANN001
+    @given(st.lists(moves, min_size=1, max_size=8), st.booleans())
+    def walk(path, keep) -> None:  # noqa: ANN001
         phone, frames = Phone(), draw.Frames()
         s = phone.state
+        written = []  # frames kept by the encoder: the next ones must be drawn elsewhere
         for kind, arg in path:
             if kind == "tap":
                 els = phone.elements()
@@ -348,6 +349,11 @@ def test_band_frames_equal_whole_frames_along_random_walks() -> None:
             else:
                 setattr(s, {"dialog": "dialog", "toast": "toast", "dark": "dark_theme"}[kind], arg)
             assert _same_as_whole(frames, phone), (kind, arg, s.screen)
+            if keep:
+                data = png.encode_rows(frames.rows, keep=True)
+                written.append((data, np.asarray(draw.render(phone))))
+        for data, pixels in written:
+            assert np.array_equal(png.decode(data)[0], pixels)
 
     walk()
 
@@ -383,7 +389,11 @@ def test_a_png_written_with_keep_is_read_back_as_written_and_no_other() -> None:
     rows = png.rows(64, 48)
     rows[:, 1:] = pixels.reshape(64, -1)
     data = png.encode_rows(rows, keep=True)
-    rows[:, 1:] = 0  # the caller's rows are its own again: what was kept is a copy
+    assert not rows.flags.writeable  # kept as they are: nobody may change them now
+    view = png.rows(65, 48)[1:]
+    view[:, 1:] = 7
+    png.encode_rows(view, keep=True)
+    view[:, 1:] = 0  # a view is copied: its base stays the caller's
     hits = png.WRITTEN.hits
     back, rgb = png.decode(data)
     assert png.WRITTEN.hits == hits + 1 and rgb and not back.flags.writeable

@@ -38,8 +38,8 @@ Op = tuple[str, tuple, tuple]
 BAND = 20
 BANDS_PER_FRAME = H // BAND
 #: kept bands by the calls that reach them, shared by every simulated phone of the process
-#: (64.8 kB each: 1200 bands ≈ 78 MB, ten frames' worth)
-BANDS: LRU[np.ndarray] = LRU(kept=1200)
+#: (64.8 kB each: 2000 bands ≈ 130 MB, 17 frames' worth; fewer redrew a quarter more bands)
+BANDS: LRU[np.ndarray] = LRU(kept=2000)
 #: each call seen: its number and the bands it reaches (a plain dict: read on every call of
 #: every frame; emptied when full)
 KNOWN: dict[Op, tuple[int, int, int, float]] = {}
@@ -188,7 +188,9 @@ def _known(op: Op) -> tuple[int, int, int, float]:
 class Frames:
     """One phone's frames, each assembled in the same rows (``png.rows``: H × (1 + 3W), each
     row's filter byte first, ready for ``png.encode_rows``): a band whose calls are those of
-    the band already there is not touched; the others come from ``BANDS``, or are drawn."""
+    the band already there is not touched; the others come from ``BANDS``, or are drawn. Rows
+    made read-only (kept by ``png.encode_rows(keep=True)``) are left as they are: the next
+    frame is assembled in new rows, its unchanged bands copied over."""
 
     def __init__(self) -> None:
         self.rows = png.rows(H, W)
@@ -205,6 +207,13 @@ class Frames:
                 reach[b].append(number)
         keys = [tuple(numbers) for numbers in reach]
         changed = [b for b in range(BANDS_PER_FRAME) if keys[b] != self._keys[b]]
+        if not self.rows.flags.writeable:  # kept by png.encode_rows: this frame goes elsewhere
+            last = self._pixels
+            self.rows = png.rows(H, W)
+            self._pixels = self.rows[:, 1:].reshape(H, W, 3)
+            for run in _runs([b for b in range(BANDS_PER_FRAME) if keys[b] == self._keys[b]]):
+                rows = slice(run[0] * BAND, (run[-1] + 1) * BAND)
+                self._pixels[rows] = last[rows]
         missing = []
         for b in changed:
             band = BANDS.find(keys[b])
