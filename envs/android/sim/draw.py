@@ -60,7 +60,8 @@ class Canvas:
         self.ops: list[Op] = [("fill", (background,), ())]
 
     def _record(self, name: str, args: tuple, kwargs: dict[str, Any]) -> None:
-        self.ops.append((name, args, tuple(sorted(kwargs.items()))))
+        # keywords in the caller's order: the same call site always gives the same key
+        self.ops.append((name, args, tuple(kwargs.items())))
 
     def text(self, *args: Any, **kwargs: Any) -> None:
         self._record("text", args, kwargs)
