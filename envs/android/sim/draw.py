@@ -2,14 +2,16 @@
 
 A screen is first written down as its list of draw calls (``ops``: Pillow's ``ImageDraw`` calls
 and their arguments, recorded by ``Canvas``), then drawn. ``render`` draws them all on a new
-image: the reference. ``frame`` gives the same pixels band by band: the screen is cut into
+image: the reference. ``Frames.draw`` gives the same pixels band by band: the screen is cut into
 bands of ``BAND`` rows, and a band's pixels depend only on the calls that reach its rows (a
 call's rows: ``_rows``, from its box, its line width or its text's bounding box, with a margin),
-in their order. So each band is kept (``BANDS``) by those calls, and a frame draws only the
-bands no frame had yet — the status bar, the navigation bar, the keyboard, a list's unchanged
-rows come from the cache — on an image as tall as the lowest of them, with only the calls that
-reach them. The frame is assembled straight into the rows a PNG holds (``png.rows``), so it
-goes to the encoder without another copy.
+in their order. So a band is keyed by its place and those calls: a band whose key is the one
+the phone's previous frame had there is left alone, another comes from the bands kept by every
+phone of the process (``BANDS``: the status bar, the navigation bar, the keyboard, a list's
+rows), and only the rest is drawn — each run of adjacent missing bands on an image of its own
+height, with only the calls that reach it, moved up (``_movable_to`` says which calls move
+exactly). The frame is assembled in the rows a PNG holds (``png.rows``), so it goes to the
+encoder without a copy. The tests compare ``Frames.draw`` with ``render`` along random walks.
 """
 
 from __future__ import annotations
@@ -172,7 +174,7 @@ def _rows(op: Op) -> tuple[int, int]:
 
 
 def render(phone: Phone) -> Image.Image:
-    """The phone's screen drawn whole, call after call: what ``frame`` must equal."""
+    """The phone's screen drawn whole, call after call: what ``Frames.draw`` must equal."""
     return _draw(ops(phone))
 
 
@@ -240,11 +242,6 @@ class Frames:
                 BANDS.put(keys[b], band)
         self._keys = keys
         return self.rows
-
-
-def frame(phone: Phone) -> np.ndarray:
-    """The phone's screen in a new ``png.rows`` array (``Frames.draw`` on fresh rows)."""
-    return Frames().draw(phone)
 
 
 def _runs(bands: list[int]) -> list[list[int]]:
