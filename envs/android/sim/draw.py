@@ -33,7 +33,8 @@ from vagent.envs.draw import font
 from . import content as C
 from .phone import DIALOG_BOX, DIALOGS, H, KB_TOP, NAV_TOP, STATUS_H, W, Element, Phone
 
-#: One draw call: (``ImageDraw`` method, or "fill" / "shade"; its arguments; its keywords).
+#: One draw call: (``ImageDraw`` method, or "fill" / "shade" / "gradient"; its arguments; its
+#: keywords).
 Op = tuple[str, tuple, tuple]
 #: rows per band: 20 divides the status bar (80), the keyboard's top (1500), the navigation
 #: bar's (2280) and the screen (2400), so those edges are band edges.
@@ -94,7 +95,7 @@ class Canvas:
 def _draw(ops: Sequence[Op], height: int = H, top: int = 0) -> Image.Image:
     """The calls drawn in order on a new W×``height`` image showing the screen's rows from
     ``top`` (what falls outside is clipped, as at the screen's edge). The calls must move
-    up by ``top`` rows exactly (``_movable``)."""
+    up by ``top`` rows exactly (``_movable_to``)."""
     img = Image.new("RGB", (W, height), ops[0][1][0])
     d = ImageDraw.Draw(img)
     for name, args, kwargs in ops[1:]:
