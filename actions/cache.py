@@ -24,14 +24,22 @@ class LRU(Generic[V]):
         self.hits = self.misses = 0
 
     def get(self, key: Hashable, make: Callable[[], V]) -> V:
+        value = self.find(key)
+        return value if value is not None else self.put(key, make())
+
+    def find(self, key: Hashable) -> V | None:
+        """The value kept for ``key`` (counted as a hit), or None (a miss: ``put`` it)."""
         with self._lock:
             value = self._values.get(key)
-            if value is not None:
-                self._values.move_to_end(key)
-                self.hits += 1
-                return value
-            self.misses += 1
-        value = make()
+            if value is None:
+                self.misses += 1
+                return None
+            self._values.move_to_end(key)
+            self.hits += 1
+            return value
+
+    def put(self, key: Hashable, value: V) -> V:
+        """Keep ``value`` for ``key`` (the oldest value goes when full); returns it."""
         with self._lock:
             self._values[key] = value
             while len(self._values) > self.kept:

@@ -15,6 +15,11 @@ the inflate alone: the pixels are a read-only view into the inflated rows (each 
 byte stays between them, so the array is not C-contiguous), where Pillow's decode and its
 conversion to an array copy the pixels twice more. Any other PNG goes to Pillow. Both give the
 same pixels, read-only; the tests check them against Pillow's.
+
+``rows(h, w)`` lays a frame out as the file holds it (a zero filter byte before each row), so a
+frame drawn there (the simulated phone's, ``sim.draw.Frames``) is deflated by ``encode_rows``
+without a copy; with ``keep=True`` its rows are kept (``WRITTEN``) and ``decode`` of those bytes
+in this process hands them back instead of inflating the file again.
 """
 
 from __future__ import annotations
@@ -22,8 +27,11 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from collections.abc import Iterable, Iterator
 
 import numpy as np
+
+from .cache import LRU
 
 try:  # ISA-L's deflate: zlib's format, several times its speed (a declared dependency)
     from isal import isal_zlib as deflate
@@ -33,6 +41,10 @@ except ImportError:  # a platform without an isal wheel: the standard library's
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: rows handed to the compressor at a time (~0.8 MB: 256 rows of a 1080-wide RGB frame)
 BAND_BYTES = 1 << 20
+#: the rows of the RGB PNGs written lately with ``encode_rows(keep=True)``, by the PNG's bytes
+#: (7.8 MB each for a phone frame): a PNG this process wrote and reads back — the in-process
+#: simulated phone's screencaps, which its AndroidEnv decodes — is not inflated again
+WRITTEN: LRU[np.ndarray] = LRU(kept=8)
 #: channels -> PNG colour type (grey, RGB, RGBA)
 COLOUR_TYPES = {1: 0, 3: 2, 4: 6}
 
@@ -40,6 +52,48 @@ COLOUR_TYPES = {1: 0, 3: 2, 4: 6}
 def _chunk(kind: bytes, data: bytes) -> bytes:
     return (struct.pack(">I", len(data)) + kind + data
             + struct.pack(">I", zlib.crc32(data, zlib.crc32(kind))))
+
+
+def rows(height: int, width: int, channels: int = 3) -> np.ndarray:
+    """A frame laid out as an unfiltered PNG holds it: ``height`` rows of a zero filter byte
+    and ``width`` × ``channels`` values. Write the pixels into ``out[:, 1:]`` (as
+    ``.reshape(height, width, channels)``) and ``encode_rows`` takes it without a copy."""
+    out = np.empty((height, width * channels + 1), np.uint8)
+    out[:, 0] = 0  # filter type None on every row
+    return out
+
+
+def encode_rows(raw: np.ndarray, channels: int = 3, level: int = 1, keep: bool = False) -> bytes:
+    """The PNG of a frame laid out by ``rows``; the same bytes ``encode`` writes for its
+    pixels. ``keep``: ``decode`` of these bytes in this process returns the pixels kept now
+    instead of inflating them (``WRITTEN``); an array that owns its rows is kept itself and made
+    read-only (the caller writes its next frame elsewhere), a view is copied."""
+    if raw.dtype != np.uint8 or raw.ndim != 2 or not raw.flags.c_contiguous \
+            or (raw.shape[1] - 1) % channels or channels not in COLOUR_TYPES or raw[:, 0].any():
+        raise ValueError(f"encode_rows takes png.rows(height, width, {channels}), not "
+                         f"{raw.shape} {raw.dtype}")
+    data = _png(raw.shape[0], (raw.shape[1] - 1) // channels, channels, level,
+                (raw[y:y + n] for y, n in _bands(raw.shape[0], raw.shape[1])))
+    if keep and channels == 3:
+        kept = raw if raw.base is None else raw.copy()  # rows of its own: kept as they are
+        kept.setflags(write=False)
+        WRITTEN.put(data, kept)
+    return data
+
+
+def _bands(height: int, row_bytes: int) -> list[tuple[int, int]]:
+    """(first row, rows) of each band handed to the compressor at a time."""
+    band = max(1, BAND_BYTES // row_bytes)
+    return [(y, min(band, height - y)) for y in range(0, height, band)]
+
+
+def _png(h: int, w: int, channels: int, level: int, bands: Iterable[np.ndarray]) -> bytes:
+    packer = deflate.compressobj(level)
+    idat = [packer.compress(band) for band in bands]
+    idat.append(packer.flush())
+    header = struct.pack(">IIBBBBB", w, h, 8, COLOUR_TYPES[channels], 0, 0, 0)
+    return (SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", b"".join(idat))
+            + _chunk(b"IEND", b""))
 
 
 def encode(pixels: np.ndarray, level: int = 1) -> bytes:
@@ -51,19 +105,15 @@ def encode(pixels: np.ndarray, level: int = 1) -> bytes:
     h, w = a.shape[:2]
     channels = 1 if a.ndim == 2 else a.shape[2]
     flat = a.reshape(h, w * channels)
-    band = max(1, BAND_BYTES // (w * channels + 1))
-    rows = np.empty((min(band, h), w * channels + 1), np.uint8)
-    rows[:, 0] = 0  # filter type None on every row
-    packer = deflate.compressobj(level)
-    idat = []
-    for y in range(0, h, band):
-        n = min(band, h - y)
-        rows[:n, 1:] = flat[y:y + n]
-        idat.append(packer.compress(rows[:n]))
-    idat.append(packer.flush())
-    header = struct.pack(">IIBBBBB", w, h, 8, COLOUR_TYPES[channels], 0, 0, 0)
-    return (SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", b"".join(idat))
-            + _chunk(b"IEND", b""))
+    bands = _bands(h, w * channels + 1)
+    buffer = rows(bands[0][1], w, channels)  # one band's rows, reused
+
+    def filled() -> Iterator[np.ndarray]:
+        for y, n in bands:
+            buffer[:n, 1:] = flat[y:y + n]
+            yield buffer[:n]
+
+    return _png(h, w, channels, level, filled())
 
 
 def _unfiltered_rgb(data: bytes) -> np.ndarray | None:
@@ -106,6 +156,9 @@ def decode(data: bytes) -> tuple[np.ndarray, bool]:
     """``(pixels, rgb)``: the PNG's pixels as read-only H×W×3 uint8 RGB, and whether the file itself was
     8-bit RGB (so its bytes stand for exactly these pixels). Raises what Pillow raises for data
     that is not an image."""
+    written = WRITTEN.find(data) if len(WRITTEN) and isinstance(data, bytes) else None
+    if written is not None:  # the rows this file was written from, as inflating would give
+        return written[:, 1:].reshape(written.shape[0], -1, 3), True
     pixels = _unfiltered_rgb(data)
     if pixels is not None:
         return pixels, True
@@ -117,4 +170,4 @@ def decode(data: bytes) -> tuple[np.ndarray, bool]:
         return np.asarray(image if rgb else image.convert("RGB")), rgb
 
 
-__all__ = ["decode", "encode"]
+__all__ = ["decode", "encode", "encode_rows", "rows"]

@@ -152,15 +152,21 @@ def speedups(benches: list[str], workers: list[int], latency: float, episodes: i
 
 def _frame_caches(clear: bool = False) -> str:
     """The phone's frame caches, hits and misses since the last clear: the simulator's screens
-    by their look and AndroidEnv's decoded frames by their bytes (the warm-up's frames stay
-    cached: they are other episodes' screens, as in a longer run)."""
+    by their look, its bands by their draw calls (a band left as the phone's previous frame had
+    it is neither), AndroidEnv's decoded frames by their bytes, and the PNGs handed back as the
+    simulator wrote them (the warm-up's frames stay cached: they are other episodes' screens,
+    as in a longer run)."""
+    from vagent.actions.png import WRITTEN
     from vagent.envs.android.env import DECODED
     from vagent.envs.android.sim.commands import SCREENS
+    from vagent.envs.android.sim.draw import BAND, BANDS
 
-    line = (f"screens drawn {SCREENS.misses}, reused {SCREENS.hits}; "
-            f"screenshots decoded {DECODED.misses}, reused {DECODED.hits}")
+    line = (f"screens drawn {SCREENS.misses}, reused {SCREENS.hits} (bands of {BAND} rows "
+            f"drawn {BANDS.misses}, copied from the cache {BANDS.hits}); screenshots decoded "
+            f"{DECODED.misses} (of which handed back as written {WRITTEN.hits}), reused "
+            f"{DECODED.hits}")
     if clear:
-        for cache in (SCREENS, DECODED):
+        for cache in (SCREENS, DECODED, BANDS, WRITTEN):
             cache.hits = cache.misses = 0
     return line
 

@@ -152,6 +152,25 @@ def test_loader_rejects_malformed_files_with_the_file_named(tmp_path: Path) -> N
         load_task(bad)
 
 
+@pytest.mark.parametrize(("break_it", "message"), [
+    (lambda sc: sc["objects"][0].update(objectType="Spaceship"), r"objects\.0\.objectType: .*unknown object type 'Spaceship'"),
+    (lambda sc: sc["objects"][-1].update(parent="Nope|1|2|3"), r"parent 'Nope\|1\|2\|3' is not an object"),
+    (lambda sc: sc["objects"].append(dict(sc["objects"][0])), "object ids appear twice"),
+    (lambda sc: sc.update(room=[0, 3]), r"vagent_scene\.room: .*positive"),
+    (lambda sc: sc["objects"][0].pop("position"), r"objects\.0\.position: Field required"),
+    (lambda sc: sc.pop("objects"), r"vagent_scene\.objects: Field required"),
+])
+def test_a_generated_tasks_scene_is_checked_when_it_loads(tmp_path: Path, break_it, message) -> None:
+    # a hand-edited vagent_scene fails at load, naming the field, not mid-episode in the world
+    data = generated_tasks(1, seed=0)[0].to_json()
+    (tmp_path / "ok.json").write_text(json.dumps(data))
+    assert load_task(tmp_path / "ok.json").symbolic_scene == data["vagent_scene"]
+    break_it(data["vagent_scene"])
+    (tmp_path / "traj_data.json").write_text(json.dumps(data))
+    with pytest.raises(DataError, match=message):
+        load_task(tmp_path / "traj_data.json")
+
+
 def test_alfred_style_traj_data_loads() -> None:
     # the shape of a real ALFRED file (fields it has that the env does not use are kept)
     t = make_task().to_json()

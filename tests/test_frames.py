@@ -262,3 +262,143 @@ def test_vln_action_models_are_shared_and_still_refuse_other_viewpoints() -> Non
         stop.model_validate({"action": "stop", "object_id": "x"})
     named = _choice(Stop, "object_id", ("o1",), False)
     assert named.model_validate({"action": "stop", "object_id": "o1"}).object_id == "o1"
+
+
+# -- frames drawn band by band (sim.draw.Frames) ----------------------------------------------------
+def _same_as_whole(frames: draw.Frames, phone) -> bool:  # noqa: ANN001
+    rows = frames.draw(phone)
+    return np.array_equal(rows[:, 1:].reshape(draw.H, draw.W, 3), np.asarray(draw.render(phone)))
+
+
+def test_encode_rows_writes_the_bytes_encode_writes_and_refuses_other_layouts() -> None:
+    pixels = np.random.default_rng(8).integers(0, 256, (2400, 1080, 3), dtype=np.uint8)
+    pixels[300:1800] = 250
+    rows = png.rows(2400, 1080)
+    rows[:, 1:] = pixels.reshape(2400, -1)
+    assert png.encode_rows(rows) == png.encode(pixels)
+    rows[5, 0] = 1  # a filter byte: not the layout png.rows made
+    for bad in (rows, rows[:, 1:], np.zeros((4, 11), np.uint8), png.rows(4, 3)[::2]):
+        with pytest.raises(ValueError, match="png.rows"):
+            png.encode_rows(bad)
+
+
+@pytest.mark.parametrize("change", ["type", "toggle", "scroll", "pop-up", "toast", "theme",
+                                    "wallpaper"])
+def test_each_change_redraws_only_what_it_reaches_and_gives_the_whole_frame(change) -> None:
+    from vagent.envs.android.sim.phone import Phone
+
+    phone, frames = Phone(), draw.Frames()
+    setup = {"type": lambda: phone.launch("com.google.android.gm") and phone.tap(
+                 *phone.find("compose").centre),
+             "toggle": lambda: phone.launch("com.android.settings"),
+             "theme": lambda: phone.launch("com.android.settings"),
+             "scroll": lambda: phone.launch("com.google.android.apps.maps") and phone.state
+             .fields.update({"maps.search": "pizza"}) or phone.submit("maps.search"),
+             "pop-up": lambda: phone.launch("com.google.android.apps.maps")}
+    setup.get(change, lambda: None)()
+    assert _same_as_whole(frames, phone)
+    act = {"type": lambda: phone.deliver_text("hello"),
+           "toggle": lambda: phone.tap(*phone.find("toggle:wifi").centre),
+           "scroll": lambda: phone.swipe(540, 1800, 540, 700, 300),
+           "pop-up": lambda: setattr(phone.state, "dialog", "location"),
+           "toast": lambda: setattr(phone.state, "toast", "Saved"),
+           "theme": lambda: setattr(phone.state, "dark_theme", True),
+           "wallpaper": lambda: setattr(phone.state, "wallpaper", 2)}
+    before = frames.draw(phone).copy()
+    drawn = draw.BANDS.misses + draw.BANDS.hits
+    act[change]()
+    assert _same_as_whole(frames, phone), change
+    after = frames.rows
+    assert not np.array_equal(before, after), f"{change} changed no pixel: the test tests nothing"
+    if change in ("type", "toggle", "toast"):  # a few rows: the other bands are left as they were
+        assert draw.BANDS.misses + draw.BANDS.hits - drawn < draw.BANDS_PER_FRAME // 2
+
+
+def test_band_frames_equal_whole_frames_along_random_walks() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from vagent.envs.android.sim.phone import DIALOGS, Phone
+
+    moves = st.one_of(
+        st.tuples(st.just("tap"), st.integers(0, 60)),
+        st.tuples(st.just("text"), st.sampled_from(["pizza", "a b", "Ünï ✓", "x" * 70, "l\nb"])),
+        st.tuples(st.just("key"), st.sampled_from([3, 4, 66, 67, 187])),
+        st.tuples(st.just("swipe"), st.sampled_from([(1800, 600), (600, 1800), (1800, 1500),
+                                                  (1500, 1800)])),
+        st.tuples(st.just("dialog"), st.sampled_from([None, *DIALOGS])),
+        st.tuples(st.just("toast"), st.sampled_from(["", "Saved", "Sent to the whole team"])),
+        st.tuples(st.just("dark"), st.booleans()))
+
+    @settings(max_examples=12, deadline=None)
+    @given(st.lists(moves, min_size=1, max_size=8), st.booleans())
+    def walk(path, keep) -> None:  # noqa: ANN001
+        phone, frames = Phone(), draw.Frames()
+        s = phone.state
+        written = []  # frames kept by the encoder: the next ones must be drawn elsewhere
+        for kind, arg in path:
+            if kind == "tap":
+                els = phone.elements()
+                phone.tap(*els[arg % len(els)].centre)
+            elif kind == "text":
+                phone.deliver_text(arg)
+            elif kind == "key":
+                phone.keyevent(arg)
+            elif kind == "swipe":
+                phone.swipe(540, arg[0], 540, arg[1], 300)
+            else:
+                setattr(s, {"dialog": "dialog", "toast": "toast", "dark": "dark_theme"}[kind], arg)
+            assert _same_as_whole(frames, phone), (kind, arg, s.screen)
+            if keep:
+                data = png.encode_rows(frames.rows, keep=True)
+                written.append((data, np.asarray(draw.render(phone))))
+        for data, pixels in written:
+            assert np.array_equal(png.decode(data)[0], pixels)
+
+    walk()
+
+
+def test_find_and_put_keep_at_most_the_size_and_count_hits() -> None:
+    cache: LRU[str] = LRU(kept=2)
+    assert cache.find("a") is None and cache.put("a", "A") == "A"
+    cache.put("b", "B")
+    assert cache.find("a") == "A"  # a is now the most recent: b goes first
+    cache.put("c", "C")
+    assert cache.find("b") is None and cache.find("a") == "A" and len(cache) == 2
+    assert (cache.hits, cache.misses) == (2, 2)
+
+
+def test_a_wallpaper_pasted_is_its_rectangles_drawn_on_any_background() -> None:
+    from PIL import ImageDraw
+
+    top, bottom = draw.WALLPAPERS[1]
+    for background in ((255, 255, 255), (32, 33, 36)):
+        img = Image.new("RGB", (draw.W, draw.H), background)
+        d = ImageDraw.Draw(img)
+        for y in range(0, draw.H, 8):
+            t = y / draw.H
+            d.rectangle((0, y, draw.W, y + 8),
+                        fill=tuple(int(top[i] * (1 - t) + bottom[i] * t) for i in range(3)))
+        ops = [("fill", (background,), ()), ("gradient", (top, bottom), ())]
+        assert np.array_equal(np.asarray(draw._draw(ops)), np.asarray(img))
+        assert np.array_equal(np.asarray(draw._draw(ops, 300, 1000)), np.asarray(img)[1000:1300])
+
+
+def test_a_png_written_with_keep_is_read_back_as_written_and_no_other() -> None:
+    pixels = np.random.default_rng(9).integers(0, 256, (64, 48, 3), dtype=np.uint8)
+    rows = png.rows(64, 48)
+    rows[:, 1:] = pixels.reshape(64, -1)
+    data = png.encode_rows(rows, keep=True)
+    assert not rows.flags.writeable  # kept as they are: nobody may change them now
+    view = png.rows(65, 48)[1:]
+    view[:, 1:] = 7
+    png.encode_rows(view, keep=True)
+    view[:, 1:] = 0  # a view is copied: its base stays the caller's
+    hits = png.WRITTEN.hits
+    back, rgb = png.decode(data)
+    assert png.WRITTEN.hits == hits + 1 and rgb and not back.flags.writeable
+    assert np.array_equal(back, pixels) and np.array_equal(back, _pil(data))
+    assert back.shape == png._unfiltered_rgb(data).shape  # what inflating gives, view and all
+    other = png.encode(pixels[::-1].copy())  # not kept: inflated
+    assert np.array_equal(png.decode(other)[0], pixels[::-1]) and png.WRITTEN.hits == hits + 1
+    assert np.array_equal(png.decode(bytearray(data))[0], pixels)  # any bytes-like still reads

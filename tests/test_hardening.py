@@ -242,6 +242,18 @@ def test_default_deny_lists() -> None:
     assert TextDenyList("default,drop table").match("DROP TABLE x")
 
 
+def test_deny_text_commas_inside_a_pattern_stay_in_it() -> None:
+    from vagent.envs.desktop.safety import TextDenyList
+
+    # a repetition count and a character class hold commas; \, is a literal comma
+    deny = TextDenyList(r"default,\d{3,4}-\d{2},[,;]\s*drop,a\,b")
+    assert deny.match("pin 1234-56") == r"\d{3,4}-\d{2}"
+    assert deny.match("x; DROP") == r"[,;]\s*drop" and deny.match("x, drop")
+    assert deny.match("a,b") == "a,b" and deny.match("a b") is None
+    assert deny.match("rm -rf ~")  # the defaults are still there
+    assert len(list(deny)) == len(list(TextDenyList())) + 3
+
+
 def _children(pid: int) -> list[tuple[int, str]]:
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):

@@ -16,9 +16,11 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from vagent.actions import files
+
+from .objects import TYPES
 
 TaskType = Literal[
     "pick_and_place_simple", "pick_two_obj_and_place", "look_at_obj_in_light",
@@ -59,6 +61,66 @@ class Annotation(BaseModel):
     votes: list[Any] = Field(default_factory=list)
 
 
+class Point(BaseModel):
+    x: float
+    y: float = 0.0
+    z: float
+
+
+class SymbolicAgent(BaseModel):
+    x: float
+    z: float
+    rotation: float = 0.0
+    horizon: float = 30.0
+
+
+class SymbolicObject(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    objectId: str = Field(min_length=1)
+    objectType: str
+    position: Point
+    parent: str | None = None
+
+    @field_validator("objectType")
+    @classmethod
+    def _known(cls, t: str) -> str:
+        if t.removesuffix("Sliced") not in TYPES:
+            raise ValueError(f"unknown object type {t!r} (the symbolic world knows "
+                             f"{len(TYPES)}, e.g. Apple, CounterTop, Fridge)")
+        return t
+
+
+class SymbolicScene(BaseModel):
+    """The ``vagent_scene`` of a generated task: what the symbolic world's ``reset`` builds.
+    Checked when the task loads, so a hand-edited file fails there with the field's name rather
+    than mid-episode."""
+
+    model_config = ConfigDict(extra="allow")
+    floor_plan: str = "Symbolic"
+    room: tuple[float, float] = Field((6.0, 5.0))
+    agent: SymbolicAgent | None = None
+    objects: list[SymbolicObject]
+
+    @field_validator("room")
+    @classmethod
+    def _positive(cls, room: tuple[float, float]) -> tuple[float, float]:
+        if min(room) <= 0:
+            raise ValueError(f"a room's width and depth are positive, not {list(room)}")
+        return room
+
+    @model_validator(mode="after")
+    def _ids(self) -> "SymbolicScene":
+        ids = [o.objectId for o in self.objects]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"object ids appear twice: {twice[:3]}")
+        known = set(ids)
+        for o in self.objects:
+            if o.parent is not None and o.parent not in known:
+                raise ValueError(f"{o.objectId}'s parent {o.parent!r} is not an object of the scene")
+        return self
+
+
 class AlfredTask(BaseModel):
     """One ``traj_data.json``; ``repeat_idx`` picks the annotation this episode uses."""
 
@@ -71,6 +133,13 @@ class AlfredTask(BaseModel):
     turk_annotations: dict[str, list[Annotation]] = Field(default_factory=dict)
     symbolic_scene: dict[str, Any] | None = Field(None, alias="vagent_scene")
     repeat_idx: int = 0
+
+    @field_validator("symbolic_scene")
+    @classmethod
+    def _scene(cls, scene: dict[str, Any] | None) -> dict[str, Any] | None:
+        if scene is not None:
+            SymbolicScene.model_validate(scene)  # the world reads the dict as written
+        return scene
 
     @property
     def prediction_only(self) -> bool:

@@ -34,12 +34,36 @@ DEFAULT_DENY_TEXT = (
 )
 
 
+def _split(text: str) -> list[str]:
+    """Comma-separated entries where a comma inside ``{}`` or ``[]`` (a regular expression's
+    ``{3,4}`` or ``[,;]``) or written ``\\,`` belongs to its entry."""
+    items, cur, depth, i = [], [], 0, 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            nxt = text[i + 1]
+            cur.append(nxt if nxt == "," else ch + nxt)  # keep other escapes for the regex
+            i += 2
+            continue
+        if ch in "{[":
+            depth += 1
+        elif ch in "}]":
+            depth = max(0, depth - 1)
+        if ch == "," and depth == 0:
+            items.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+        i += 1
+    return [*items, "".join(cur)]
+
+
 def _entries(entries: str | Iterable[str] | None, defaults: Iterable[str]) -> list[str]:
     """A deny option's entries: None gives the defaults; a list or comma-separated text
     replaces them, where the word ``default`` stands for all of them."""
     if entries is None:
         return list(defaults)
-    raw = entries.split(",") if isinstance(entries, str) else list(entries)
+    raw = _split(entries) if isinstance(entries, str) else list(entries)
     items: list[str] = []
     for e in (x.strip() for x in raw):
         if e.lower() == "default":

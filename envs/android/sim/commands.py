@@ -97,6 +97,7 @@ class Device:
                 _check_writable(path, what)
         self.shell = Shell(self._run_one)
         self._raw: tuple[str, bytes] | None = None  # the last raw screencap, by its look
+        self._frames: Any = None  # sim.draw.Frames, where this phone's frames are drawn
         self.save()
 
     # -- lines ---------------------------------------------------------------------------------
@@ -143,17 +144,23 @@ class Device:
 
         from vagent.actions import png
 
-        from .draw import render
+        from .draw import Frames
 
+        if self._frames is None:  # Pillow is imported by the first screencap, not at start
+            self._frames = Frames()
         look = self.phone.look()
         if "-p" in args:
-            # rows unfiltered, fast deflate (actions.png): a fraction of Pillow's encoding time
-            return SCREENS.get(look, lambda: png.encode(np.asarray(render(self.phone)))), b"", 0
+            # drawn band by band into a PNG's rows (sim.draw.Frames), deflated fast (actions.png);
+            # kept: an AndroidEnv of this process reading them back does not inflate them
+            return SCREENS.get(look, lambda: png.encode_rows(self._frames.draw(self.phone),
+                                                             keep=True)), b"", 0
         if self._raw is None or self._raw[0] != look:
-            img = render(self.phone)
+            rows = self._frames.draw(self.phone)
+            rgba = np.full((rows.shape[0], (rows.shape[1] - 1) // 3, 4), 255, np.uint8)
+            rgba[:, :, :3] = rows[:, 1:].reshape(rgba.shape[0], -1, 3)
             # width, height, format (1 = RGBA_8888), colour space (0 = unknown), pixels
-            self._raw = (look, struct.pack("<4I", img.width, img.height, 1, 0)
-                         + img.convert("RGBA").tobytes())
+            self._raw = (look, struct.pack("<4I", rgba.shape[1], rgba.shape[0], 1, 0)
+                         + rgba.tobytes())
         return self._raw[1], b"", 0
 
     def cmd_input(self, args: list[str], stdin: bytes) -> Out:

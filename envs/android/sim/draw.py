@@ -1,13 +1,260 @@
-"""Drawing the simulated phone's screens with Pillow (1080×2400), from ``Phone.elements()``."""
+"""Drawing the simulated phone's screens with Pillow (1080×2400), from ``Phone.elements()``.
+
+A screen is first written down as its list of draw calls (``ops``: Pillow's ``ImageDraw`` calls
+and their arguments, recorded by ``Canvas``), then drawn. ``render`` draws them all on a new
+image: the reference. ``Frames.draw`` gives the same pixels band by band: the screen is cut into
+bands of ``BAND`` rows, and a band's pixels depend only on the calls that reach its rows (a
+call's rows: ``_rows``, from its box, its line width or its text's bounding box, with a margin),
+in their order. So a band is keyed by its place and those calls: a band whose key is the one
+the phone's previous frame had there is left alone, another comes from the bands kept by every
+phone of the process (``BANDS``: the status bar, the navigation bar, the keyboard, a list's
+rows), and only the rest is drawn — each run of adjacent missing bands on an image of its own
+height, with only the calls that reach it, moved up (``_movable_to`` says which calls move
+exactly). The frame is assembled in the rows a PNG holds (``png.rows``), so it goes to the
+encoder without a copy. The tests compare ``Frames.draw`` with ``render`` along random walks.
+"""
 
 from __future__ import annotations
 
+import functools
+import itertools
+import math
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
 from PIL import Image, ImageDraw
 
+from vagent.actions import png
+from vagent.actions.cache import LRU
 from vagent.envs.draw import font
 
 from . import content as C
 from .phone import DIALOG_BOX, DIALOGS, H, KB_TOP, NAV_TOP, STATUS_H, W, Element, Phone
+
+#: One draw call: (``ImageDraw`` method, or "fill" / "shade" / "gradient"; its arguments; its
+#: keywords).
+Op = tuple[str, tuple, tuple]
+#: rows per band: 20 divides the status bar (80), the keyboard's top (1500), the navigation
+#: bar's (2280) and the screen (2400), so those edges are band edges.
+BAND = 20
+BANDS_PER_FRAME = H // BAND
+#: kept bands by the calls that reach them, shared by every simulated phone of the process
+#: (64.8 kB each: 2000 bands ≈ 130 MB, 17 frames' worth; fewer redrew a quarter more bands)
+BANDS: LRU[np.ndarray] = LRU(kept=2000)
+#: each call seen: its number and the bands it reaches (a plain dict: read on every call of
+#: every frame; emptied when full)
+KNOWN: dict[Op, tuple[int, int, int, float]] = {}
+KNOWN_MAX = 20_000
+_numbers = itertools.count()
+#: slack around a call's box: anti-aliased edges, a text's bounding box rounded
+MARGIN = 4
+
+_measure = threading.local()  # an ImageDraw per thread to measure texts with
+
+
+class Canvas:
+    """Records ``ImageDraw`` calls (the ones the screens use) instead of drawing them. The first
+    call fills the screen with the background; ``shade`` darkens everything drawn so far (the
+    dim behind a pop-up); ``gradient`` paints a wallpaper over all of it."""
+
+    def __init__(self, background: tuple[int, int, int]):
+        self.ops: list[Op] = [("fill", (background,), ())]
+
+    def _record(self, name: str, args: tuple, kwargs: dict[str, Any]) -> None:
+        # keywords in the caller's order: the same call site always gives the same key
+        self.ops.append((name, args, tuple(kwargs.items())))
+
+    def text(self, *args: Any, **kwargs: Any) -> None:
+        self._record("text", args, kwargs)
+
+    def multiline_text(self, *args: Any, **kwargs: Any) -> None:
+        self._record("multiline_text", args, kwargs)
+
+    def rectangle(self, *args: Any, **kwargs: Any) -> None:
+        self._record("rectangle", args, kwargs)
+
+    def rounded_rectangle(self, *args: Any, **kwargs: Any) -> None:
+        self._record("rounded_rectangle", args, kwargs)
+
+    def ellipse(self, *args: Any, **kwargs: Any) -> None:
+        self._record("ellipse", args, kwargs)
+
+    def line(self, *args: Any, **kwargs: Any) -> None:
+        self._record("line", args, kwargs)
+
+    def shade(self, alpha: float) -> None:
+        self.ops.append(("shade", (alpha,), ()))
+
+    def gradient(self, top: tuple[int, int, int], bottom: tuple[int, int, int]) -> None:
+        """The whole screen from colour ``top`` down to ``bottom`` (a wallpaper)."""
+        self.ops.append(("gradient", (top, bottom), ()))
+
+
+def _draw(ops: Sequence[Op], height: int = H, top: int = 0) -> Image.Image:
+    """The calls drawn in order on a new W×``height`` image showing the screen's rows from
+    ``top`` (what falls outside is clipped, as at the screen's edge). The calls must move
+    up by ``top`` rows exactly (``_movable_to``)."""
+    img = Image.new("RGB", (W, height), ops[0][1][0])
+    d = ImageDraw.Draw(img)
+    for name, args, kwargs in ops[1:]:
+        if name == "shade":
+            img.paste(Image.blend(img, Image.new("RGB", img.size, (0, 0, 0)), args[0]), (0, 0))
+            continue
+        if name == "gradient":  # it covers the whole screen: its rows replace what is there
+            img.paste(_gradient(*args).crop((0, top, W, top + height)), (0, 0))
+            continue
+        if top:
+            xy = args[0]
+            args = ((xy[0], xy[1] - top) if len(xy) == 2 else
+                    tuple(v - top if i % 2 else v for i, v in enumerate(xy)), *args[1:])
+        getattr(d, name)(*args, **dict(kwargs))
+    return img
+
+
+@functools.lru_cache(maxsize=8)
+def _gradient(top: tuple[int, int, int], bottom: tuple[int, int, int]) -> Image.Image:
+    """The wallpaper's vertical gradient over the whole screen, in bands of 8 rows (drawn once
+    per wallpaper, pasted whole: the rectangles cover every pixel)."""
+    img = Image.new("RGB", (W, H))
+    d = ImageDraw.Draw(img)
+    for y in range(0, H, 8):
+        t = y / H
+        d.rectangle((0, y, W, y + 8), fill=tuple(int(top[i] * (1 - t) + bottom[i] * t)
+                                                  for i in range(3)))
+    return img
+
+
+def _movable_to(op: Op) -> float:
+    """The lowest screen row the call can be drawn from: it draws the same pixels ``top`` rows
+    higher on an image whose first row is the screen's row ``top`` for any ``top`` up to this.
+    Whole coordinates move exactly; Pillow truncates a text's position toward zero, so a
+    fractional one must stay at or below the image's top; a slanted wide line is a polygon in
+    floating point (its edges might round otherwise): never moved (0)."""
+    name, args, _ = op
+    if name in ("fill", "shade", "gradient"):
+        return H
+    xy = args[0] if args else None
+    if not isinstance(xy, tuple) or not all(isinstance(v, (int, float)) for v in xy):
+        return 0
+    if name in ("text", "multiline_text"):
+        return H if len(xy) == 2 and xy[1] == int(xy[1]) else xy[1] if len(xy) == 2 else 0
+    if name == "line" and (len(xy) != 4 or (xy[0] != xy[2] and xy[1] != xy[3])):
+        return 0
+    return H if len(xy) == 4 and all(v == int(v) for v in xy) else 0
+
+
+def _measured(name: str, args: tuple, kw: dict[str, Any]) -> tuple[float, float]:
+    d = getattr(_measure, "draw", None)
+    if d is None:
+        d = _measure.draw = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    if name == "text":
+        box = d.textbbox(args[0], args[1], font=kw.get("font"), anchor=kw.get("anchor"))
+    else:
+        box = d.multiline_textbbox(args[0], args[1], font=kw.get("font"),
+                                   anchor=kw.get("anchor"), spacing=kw.get("spacing", 4))
+    return box[1], box[3]
+
+
+def _rows(op: Op) -> tuple[int, int]:
+    """The rows [top, bottom) a call may change: more than it draws, never less."""
+    name, args, kwargs = op
+    if name in ("fill", "shade", "gradient"):
+        return 0, H
+    kw = dict(kwargs)
+    if name in ("text", "multiline_text"):
+        top, bottom = _measured(name, args, kw)
+    else:
+        xy = args[0] if args else kw["xy"]
+        ys = [float(v) for v in (xy[1::2] if not isinstance(xy[0], Sequence) else
+                                 [p[1] for p in xy])]
+        width = kw.get("width", 1) or 1
+        top, bottom = min(ys) - width, max(ys) + width
+    return max(0, math.floor(top) - MARGIN), min(H, math.ceil(bottom) + 1 + MARGIN)
+
+
+def render(phone: Phone) -> Image.Image:
+    """The phone's screen drawn whole, call after call: what ``Frames.draw`` must equal."""
+    return _draw(ops(phone))
+
+
+def _known(op: Op) -> tuple[int, int, int, float]:
+    """A call's number (never given to another call), the first and last band it reaches, the
+    lowest row it can be drawn from (``_movable_to``)."""
+    top, bottom = _rows(op)
+    if len(KNOWN) >= KNOWN_MAX:  # forgotten calls get new numbers: kept bands stay right
+        KNOWN.clear()
+    known = KNOWN[op] = (next(_numbers), top // BAND, (bottom - 1) // BAND, _movable_to(op))
+    return known
+
+
+class Frames:
+    """One phone's frames, each assembled in the same rows (``png.rows``: H × (1 + 3W), each
+    row's filter byte first, ready for ``png.encode_rows``): a band whose calls are those of
+    the band already there is not touched; the others come from ``BANDS``, or are drawn. Rows
+    made read-only (kept by ``png.encode_rows(keep=True)``) are left as they are: the next
+    frame is assembled in new rows, its unchanged bands copied over."""
+
+    def __init__(self) -> None:
+        self.rows = png.rows(H, W)
+        self._pixels = self.rows[:, 1:].reshape(H, W, 3)
+        self._keys: list[tuple[int, ...] | None] = [None] * BANDS_PER_FRAME
+
+    def draw(self, phone: Phone) -> np.ndarray:
+        """The phone's screen in ``rows`` (valid until the next call: not thread-safe)."""
+        calls = ops(phone)
+        spans = [KNOWN.get(op) or _known(op) for op in calls]
+        reach: list[list[int]] = [[b] for b in range(BANDS_PER_FRAME)]  # where, then what
+        for number, first, last, _ in spans:
+            for b in range(first, last + 1):
+                reach[b].append(number)
+        keys = [tuple(numbers) for numbers in reach]
+        changed = [b for b in range(BANDS_PER_FRAME) if keys[b] != self._keys[b]]
+        if not self.rows.flags.writeable:  # kept by png.encode_rows: this frame goes elsewhere
+            last = self._pixels
+            self.rows = png.rows(H, W)
+            self._pixels = self.rows[:, 1:].reshape(H, W, 3)
+            for run in _runs([b for b in range(BANDS_PER_FRAME) if keys[b] == self._keys[b]]):
+                rows = slice(run[0] * BAND, (run[-1] + 1) * BAND)
+                self._pixels[rows] = last[rows]
+        missing = []
+        for b in changed:
+            band = BANDS.find(keys[b])
+            if band is None:
+                missing.append(b)
+            else:
+                self._pixels[b * BAND:(b + 1) * BAND] = band
+        for run in _runs(missing):  # adjacent bands drawn on one image, with the calls they need
+            top, bottom = run[0] * BAND, (run[-1] + 1) * BAND
+            needed = [(op, lowest) for op, (_, first, last, lowest) in zip(calls, spans)
+                      if first <= run[-1] and last >= run[0]]
+            if any(top > lowest for _, lowest in needed):
+                top = 0  # drawn from the screen's top, clipped below the run
+            needed = [op for op, _ in needed]
+            img = _draw(needed, bottom - top, top)
+            if top != run[0] * BAND:
+                img = img.crop((0, run[0] * BAND - top, W, bottom - top))
+            pixels = self._pixels[run[0] * BAND:bottom]
+            pixels[:] = np.asarray(img)
+            for b in run:
+                band = pixels[(b - run[0]) * BAND:(b - run[0] + 1) * BAND].copy()
+                band.setflags(write=False)
+                BANDS.put(keys[b], band)
+        self._keys = keys
+        return self.rows
+
+
+def _runs(bands: list[int]) -> list[list[int]]:
+    """Sorted band numbers in runs of adjacent ones: [1, 2, 5] → [[1, 2], [5]]."""
+    runs: list[list[int]] = []
+    for b in bands:
+        if runs and runs[-1][-1] == b - 1:
+            runs[-1].append(b)
+        else:
+            runs.append([b])
+    return runs
+
 
 WALLPAPERS = [((32, 58, 96), (92, 140, 190)), ((60, 30, 80), (190, 110, 140)),
               ((20, 70, 60), (110, 180, 150)), ((70, 50, 30), (200, 160, 110))]
@@ -23,23 +270,19 @@ def _fit(text: str, size: int, width: int, bold: bool = False) -> str:
     return text + "…"
 
 
-def render(phone: Phone) -> Image.Image:
+def ops(phone: Phone) -> list[Op]:
+    """The draw calls of the phone's screen, in order (bottom first), as ``Canvas`` records them."""
     s = phone.state
     dark = s.dark_theme
     bg = (32, 33, 36) if dark else (255, 255, 255)
     fg = (232, 234, 237) if dark else (32, 33, 36)
     dim = (154, 160, 166) if dark else (95, 99, 104)
-    img = Image.new("RGB", (W, H), bg)
-    d = ImageDraw.Draw(img)
+    d = Canvas(bg)
     els = phone.elements(modal=False)
     screen = s.screen
 
     if screen in ("home", "drawer", "recents"):
-        top, bottom = WALLPAPERS[s.wallpaper % len(WALLPAPERS)]
-        for y in range(0, H, 8):  # a vertical gradient, in bands (cheap)
-            t = y / H
-            col = tuple(int(top[i] * (1 - t) + bottom[i] * t) for i in range(3))
-            d.rectangle((0, y, W, y + 8), fill=col)
+        d.gradient(*WALLPAPERS[s.wallpaper % len(WALLPAPERS)])
         fg, dim = (255, 255, 255), (225, 230, 240)
         if screen == "home":
             d.text((W // 2, 200), "9:41", fill=fg, font=font(120), anchor="mm")
@@ -56,8 +299,7 @@ def render(phone: Phone) -> Image.Image:
     for el in els:
         _element(d, el, phone, fg, dim, bg)
     if s.dialog in DIALOGS:
-        _dialog(img, phone)
-        d = ImageDraw.Draw(img)
+        _dialog(d, phone)
 
     if s.toast:
         tw = font(36).getlength(s.toast) + 80
@@ -70,14 +312,12 @@ def render(phone: Phone) -> Image.Image:
     icons = ("▲ " if s.wifi else "") + ("✈ " if s.airplane else "") + ("B " if s.bluetooth
                                                                         else "") + "▮ 87%"
     d.text((W - 40, STATUS_H // 2), icons, fill=bar_fg, font=font(32), anchor="rm")
-    return img
+    return d.ops
 
 
-def _dialog(img: Image.Image, phone: Phone) -> None:
+def _dialog(d: Canvas, phone: Phone) -> None:
     title, text, _ = DIALOGS[phone.state.dialog]
-    shade = Image.new("RGB", img.size, (0, 0, 0))
-    img.paste(Image.blend(img, shade, 0.45), (0, 0))
-    d = ImageDraw.Draw(img)
+    d.shade(0.45)
     x0, y0, x1, y1 = DIALOG_BOX
     d.rounded_rectangle(DIALOG_BOX, radius=48, fill=(255, 255, 255))
     words, line, lines = title.split(), "", []
@@ -97,7 +337,7 @@ def _dialog(img: Image.Image, phone: Phone) -> None:
             d.text(el.centre, el.label, fill=BLUE, font=font(42, True), anchor="mm")
 
 
-def _app_chrome(d: ImageDraw.ImageDraw, phone: Phone, fg, dim, bg) -> None:  # noqa: ANN001
+def _app_chrome(d: Canvas, phone: Phone, fg, dim, bg) -> None:  # noqa: ANN001
     """What each app screen draws besides its elements: title bars, pages, the map."""
     s = phone.state
     screen = s.screen
@@ -192,7 +432,7 @@ def _app_chrome(d: ImageDraw.ImageDraw, phone: Phone, fg, dim, bg) -> None:  # n
                anchor="mm")
 
 
-def _element(d: ImageDraw.ImageDraw, el: Element, phone: Phone, fg, dim, bg) -> None:  # noqa: ANN001
+def _element(d: Canvas, el: Element, phone: Phone, fg, dim, bg) -> None:  # noqa: ANN001
     x0, y0, x1, y1 = el.box
     cx, cy = el.centre
     dark = phone.state.dark_theme

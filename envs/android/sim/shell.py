@@ -12,10 +12,13 @@ literal as sh leaves unmatched ones), functions, control flow, here-documents, b
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 IFS = " \t\n"
+#: a run of characters that neither end a word nor start a quote, an escape or an expansion
+_ORDINARY = re.compile(r"[^ \t\n;&|<>()\\'\"`$]*")
 OPERATORS = ("&&", "||", ";", "|", "&", "\n")
 
 
@@ -144,6 +147,9 @@ def _word_end(s: str, i: int) -> int:
     """Where the word starting at i ends (quotes, substitutions and escapes skipped whole)."""
     n = len(s)
     while i < n:
+        i = _ORDINARY.match(s, i).end()  # ordinary characters skipped at once (long arguments)
+        if i >= n:
+            break
         c = s[i]
         if c in " \t\n;&|<>()":
             return i
@@ -255,6 +261,8 @@ class Shell:
     def expand(self, s: str, res: Result) -> list[str]:
         """One word's fields: quotes removed, parameters and substitutions expanded, unquoted
         expansion results split on whitespace."""
+        if s and _ORDINARY.fullmatch(s):  # nothing to remove or expand: the word itself
+            return [s]
         chars: list[tuple[str, bool]] = []  # (character, may split here)
         quoted = False
         i, n = 0, len(s)
