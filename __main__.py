@@ -1,3 +1,3 @@
-from vagent.cli.app import main
+from vagent.cli.main import main
 
 main()

@@ -32,7 +32,9 @@ from vagent.actions.errors import VagentError
 J = TypeVar("J")
 R = TypeVar("R")
 
-#: One factory all workers call, one factory per worker, or no env at all.
+#: One factory all workers call, one factory per worker, or no env at all. A factory whose env
+#: only this machine can build (a device on its USB or loopback interface) says so with a true
+#: ``on_this_machine`` attribute: on a Ray cluster its actor runs on the driver's node.
 EnvFactory = Callable[[], Any] | Sequence[Callable[[], Any]] | None
 
 
@@ -171,7 +173,13 @@ def run_on_ray(jobs: list[J], one: Callable[[Any, Any, J], R], *,
     died (a lost node, a crashed emulator) runs ``retries`` more times on a fresh actor, then
     goes to ``on_lost``; an exception the episode itself raised ends the run, as with threads.
     ``address``: ``local`` starts a cluster in this process; else ``ray.init(address)``
-    (``auto``: the cluster this machine joined; ``ray://host:10001``: a remote head)."""
+    (``auto``: the cluster this machine joined; ``ray://host:10001``: a remote head).
+
+    Devices (``--serial a,b,c``: a list of factories, one per device): actor ``k`` only ever
+    builds device ``k``, so no two actors share one, and an actor whose factory is
+    ``on_this_machine`` (a device this machine's loopback or USB reaches) is placed on the
+    driver's node — on another node it would reach that node's own ``127.0.0.1``. A remote
+    driver (``ray://``) is no node of the cluster, so such devices are refused there."""
     try:
         import ray
         from ray.exceptions import RayActorError, RayTaskError
@@ -179,19 +187,35 @@ def run_on_ray(jobs: list[J], one: Callable[[Any, Any, J], R], *,
         raise VagentError("--ray needs Ray — pip install 'vagent[ray]'") from None
     if make_policy is None:
         raise VagentError("--ray needs a policy the workers can build (run it from vagent eval)")
+    factories = per_worker(make_env, min(workers, len(jobs))) or [None] * workers
+    local = [f for f in factories if getattr(f, "on_this_machine", False)]
+    if local and address.startswith("ray://"):
+        raise VagentError(f"--ray {address}: this machine is not a node of that cluster, so its "
+                          f"actors cannot reach the device {getattr(local[0], 'serial', '')} "
+                          "(loopback or USB) — run the driver on a node of the cluster, or "
+                          "serve the phones on an address the nodes reach")
     started = not ray.is_initialized()
     if started:
         ray.init(address=None if address == "local" else address, include_dashboard=False,
                  logging_level="warning", log_to_driver=False)
     remote = ray.remote(max_concurrency=1)(_RayWorker)
-    factories = per_worker(make_env, min(workers, len(jobs))) or [None] * workers
+    here = ray.get_runtime_context().get_node_id()
+
+    def start(k: int) -> Any:
+        """Actor ``k``: built from factory ``k``, on this node if its device is here."""
+        options: dict[str, Any] = {}
+        if getattr(factories[k], "on_this_machine", False):
+            from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+            options["scheduling_strategy"] = NodeAffinitySchedulingStrategy(here, soft=False)
+        return remote.options(**options).remote(factories[k], make_policy, one)
+
     actors: list[Any] = []
     queue = list(enumerate(jobs))[::-1]  # popped from the end: data order
     tries: dict[int, int] = {}
     inflight: dict[Any, tuple[int, Any, int]] = {}
     try:
-        actors = [remote.remote(factories[k], make_policy, one)
-                  for k in range(min(workers, len(jobs)))]
+        actors = [start(k) for k in range(min(workers, len(jobs)))]
         idle = list(range(len(actors)))
         while queue or inflight:
             while queue and idle:
@@ -207,7 +231,7 @@ def run_on_ray(jobs: list[J], one: Callable[[Any, Any, J], R], *,
                     raise e.as_instanceof_cause() from None
                 except RayActorError as e:  # the worker died: a fresh one takes its place
                     ray.kill(actors[k], no_restart=True)
-                    actors[k] = remote.remote(factories[k], make_policy, one)
+                    actors[k] = start(k)  # the same device: still no two actors share one
                     idle.append(k)
                     tries[n] = tries.get(n, 0) + 1
                     if tries[n] <= retries:

@@ -38,7 +38,7 @@ def evaluate(policy: Any, episodes: int, out: str | Path, seed: int = 1000,
     at ``serials[k]``); write and return the summary. Which phones ran it is not a setting: a
     run resumes on others."""
     from vagent import envs
-    from vagent.envs.android.simenv import served_phone
+    from vagent.envs.android.simenv import ServedPhone
 
     if split not in SPLITS:
         raise VagentError(f"unknown split {split!r} — choose " + ", ".join(SPLITS))
@@ -55,7 +55,7 @@ def evaluate(policy: Any, episodes: int, out: str | Path, seed: int = 1000,
             return run_episode(env, policy, job, paths, max_steps, split)
 
         make_env = (functools.partial(envs.make, "android-sim") if serials is None
-                    else [functools.partial(served_phone, s) for s in serials])
+                    else [ServedPhone(s) for s in serials])
         bench.map(jobs, one, key=lambda job: job[0], make_env=make_env, policy=policy,
                   workers=workers)
         records = bench.selected()

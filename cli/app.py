@@ -8,17 +8,13 @@ its own ``--help`` is asked for. Listing the commands (``vagent --help``) reads 
 """
 
 
-import contextlib
-import gc
 import importlib
-import json
-import os
-import sys
-from collections.abc import Iterator
 from typing import Annotated, Any, ClassVar
 
 import typer
 from typer.core import TyperGroup
+
+from vagent.cli.process import long_run, version
 
 # The commands whose modules load on first use: group ("" is the top level) → command →
 # (module under vagent.cli, its one-line help as listed). tests/test_startup.py checks this
@@ -55,9 +51,7 @@ LAZY: dict[str, dict[str, tuple[str, str]]] = {
 def load_command(group: str, name: str) -> Any:
     """The click command ``name`` of ``group`` as its module builds it (the typer apps its
     ``register`` fills are throwaway: only the one command is kept)."""
-    global _long_run
-    gc.enable()  # the long runs (evaluations, training) collect as usual: see main()
-    _long_run = True
+    long_run()  # the long runs (evaluations, training) collect as usual: see cli/main.py
     module = importlib.import_module(f"vagent.cli.{LAZY[group][name][0]}")
     apps = {g: typer.Typer(rich_markup_mode=None) for g in LAZY}
     module.register(apps[""], apps["eval"], apps["sim"])
@@ -113,18 +107,9 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(sim_app, name="sim")
 
 
-def _version() -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version("vagent")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
-
-
 def _version_cb(value: bool) -> None:
     if value:
-        print(f"vagent {_version()}")
+        print(f"vagent {version()}")
         raise typer.Exit()
 
 
@@ -151,16 +136,6 @@ def policies_cmd() -> None:
 
     for name in registry.names():
         print(f"{name:16} {registry.describe(name)}")
-
-
-def _parse_screen(screen: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in screen.lower().split("x"))
-    except ValueError:
-        raise typer.BadParameter(f"--screen takes WxH, e.g. 1080x2400, not {screen!r}") from None
-    if w <= 0 or h <= 0:
-        raise typer.BadParameter("--screen sides must be positive")
-    return w, h
 
 
 @app.command("parse")
@@ -193,235 +168,14 @@ def parse_cmd(
 
     Every call must be an action of --space with valid fields (as the agent loop requires),
     else one line and exit 1; --lenient prints such calls as parsed."""
-    with _without_pydantic_plugins():
-        _parse(text, format, screen, min_pixels, max_pixels, frame, space, tool, lenient)
+    from vagent.cli.parse import Refused, check, parse_and_print, without_pydantic_plugins
 
-
-@contextlib.contextmanager
-def _without_pydantic_plugins() -> Iterator[None]:
-    """pydantic looks for plugins in the entry points of every installed distribution when it
-    builds its first validator (20 ms of `vagent parse` with this project's dependencies); a
-    parse has no use for them. typer builds its own validators the same way. A value the user
-    set is kept."""
-    if "PYDANTIC_DISABLE_PLUGINS" in os.environ:
-        yield
-        return
-    os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
-    try:
-        yield
-    finally:
-        os.environ.pop("PYDANTIC_DISABLE_PLUGINS", None)
-
-
-def _parse(text: str, format: str, screen: str, min_pixels: int | None, max_pixels: int | None,
-           frame: str | None, space: str, tool: list[str] | None, lenient: bool) -> None:
-    from vagent.actions import Frame, to_screen
-    from vagent.actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
-    from vagent.actions.errors import ActionError, VagentError
-    from vagent.actions.models import SPACES
-    from vagent.actions.parsing import FORMATS, detect_format, parse
-    from vagent.actions.tools import validate_call
-
-    fmt = None  # a policy's prompt format (imported only when --format names something)
-    if format != "auto":
-        from vagent.policies import formats
-
-        if format not in FORMATS and format not in formats.FORMATS:
-            raise typer.BadParameter(f"unknown format {format!r} — choose one of: auto, "
-                                     + ", ".join(dict.fromkeys([*formats.FORMATS, *FORMATS])),
-                                     param_hint="--format")
-        fmt = formats.get(format) if format in formats.FORMATS else None
-    if space not in SPACES:
-        raise typer.BadParameter(f"unknown space {space!r} — choose one of: "
-                                 + ", ".join(SPACES), param_hint="--space")
-    kinds = ("pixels", "rel1000", "resized", "unit")
-    if frame is not None and frame not in kinds:
-        raise typer.BadParameter(f"unknown frame {frame!r} — choose one of: "
-                                 + ", ".join(kinds), param_hint="--frame")
-    for name, value in (("--min-pixels", min_pixels), ("--max-pixels", max_pixels)):
-        if value is not None and value <= 0:
-            raise typer.BadParameter("must be positive", param_hint=name)
-    w, h = _parse_screen(screen)
-    if text == "-":
-        text = sys.stdin.read()
-    # Arguments that were not valid UTF-8 arrive with surrogate escapes; make them printable.
-    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    # The released processors' bounds (what --policy qwen-vl reads from such a checkpoint).
-    pixels = {"min_pixels": min_pixels or DEFAULT_MIN_PIXELS,
-              "max_pixels": max_pixels or DEFAULT_MAX_PIXELS}
-    given = None
-    if fmt is not None:  # a policy format: its parser, and its frame whatever the text
-        parser = fmt.parser
-        given = fmt.frame(**pixels)
-    else:
-        parser = detect_format(text) if format == "auto" else format
-    if frame:
-        given = Frame(kind=frame, **pixels)  # type: ignore[arg-type]
-    parsed = parse(text, parser, frame=given)
-    model_frame = parsed.frame
-    if model_frame.kind == "resized":
-        model_frame = model_frame.model_copy(update=pixels)
-    models = {model.action_name(): model for model in SPACES[space]}
-    tools = set(tool or [])
-    out = []
-    for n, call in enumerate(parsed.calls, 1):
-        if call.get("action") in tools:
-            out.append(call)  # a tool of the user's: its arguments are the tool's business
-            continue
+    with without_pydantic_plugins():
         try:
-            action = validate_call(call, models, space)
-            out.append(to_screen(action, model_frame, w, h).action.dump())
-        except VagentError as e:
-            if not lenient:
-                where = f"call {n}: " if len(parsed.calls) > 1 else ""
-                raise ActionError(f"{where}{e} (--lenient prints it as parsed; --tool NAME "
-                                  "accepts a tool's calls)") from None
-            out.append(call)
-    line = json.dumps(out, ensure_ascii=False) + "\n"
-    sys.stdout.buffer.write(line.encode("utf-8", "backslashreplace"))
-    sys.stdout.flush()
+            settings = check(format, screen, min_pixels, max_pixels, frame, space, tool, lenient)
+        except Refused as e:
+            raise typer.BadParameter(str(e), param_hint=e.hint) from None
+        parse_and_print(text, settings)
 
 
-def _ValidationError() -> Any:  # noqa: N802 — pydantic's, if a command imported pydantic
-    pydantic = sys.modules.get("pydantic")
-    return pydantic.ValidationError if pydantic is not None else ()
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())[:1000] or "failed"
-
-
-def _internal(exc: BaseException) -> int:
-    """An error no check foresaw: one line, and the traceback in a log file for a bug report."""
-    import tempfile
-    import traceback
-
-    try:
-        fd, name = tempfile.mkstemp(prefix="vagent-error-", suffix=".log")
-        with open(fd, "w", encoding="utf-8") as f:
-            f.write(f"vagent {_version()} {sys.argv!r}\n")
-            traceback.print_exception(type(exc), exc, exc.__traceback__, file=f)
-        where = f" — traceback in {name}"
-    except OSError:
-        where = ""
-    print(f"vagent: internal error ({type(exc).__name__}: {_one_line(str(exc))[:200]}){where} "
-          "— please report it", file=sys.stderr)
-    return 1
-
-
-def _click_exceptions() -> Any:
-    try:  # typer ≥ 0.26 runs a vendored click, whose exceptions it does not re-export
-        from typer._click import exceptions
-    except ImportError:
-        from click import exceptions
-    return exceptions
-
-
-def _usage(e: Any) -> int:
-    """A usage error on one line (click's own display spans several)."""
-    click = _click_exceptions()
-    ctx = getattr(e, "ctx", None)
-    cmd = ctx.command_path if ctx is not None else "vagent"
-    if isinstance(e, click.NoArgsIsHelpError):
-        print(ctx.get_help() if ctx is not None else "", file=sys.stderr)
-        return 2
-    print(f"vagent: {_one_line(e.format_message())} (see '{cmd} --help')", file=sys.stderr)
-    return e.exit_code if isinstance(e.exit_code, int) and e.exit_code else 2
-
-
-_SIGNALLED: list[int] = []
-
-
-def _on_signal(signum: int, frame: Any) -> None:
-    _SIGNALLED.append(signum)
-    raise KeyboardInterrupt  # unwinds as Ctrl-C does: every finally (env.close) runs
-
-
-def run(argv: list[str] | None = None) -> int:
-    """The command's exit code: 0 done, 1 runtime error, 2 usage error, 130 interrupted (128 +
-    the signal for SIGTERM / SIGHUP, which stop a run as Ctrl-C does: envs closed, Xvfb and
-    launched apps stopped). Every error prints one line on stderr; nothing reaches the user as
-    a traceback."""
-    import signal
-    import threading
-
-    saved = {}
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-            if sig is not None:
-                saved[sig] = signal.signal(sig, _on_signal)
-    _SIGNALLED.clear()
-    try:
-        code = _run(argv)
-    finally:
-        for sig, handler in saved.items():
-            signal.signal(sig, handler)
-    if _SIGNALLED:
-        print(f"vagent: stopped by {signal.Signals(_SIGNALLED[0]).name}", file=sys.stderr)
-        return 128 + _SIGNALLED[0]
-    if code == 130:
-        print("vagent: interrupted", file=sys.stderr)
-    return code
-
-
-def _run(argv: list[str] | None) -> int:
-    from vagent.actions.errors import OptionError, VagentError
-
-    click = _click_exceptions()
-    try:
-        code = app(args=argv, prog_name="vagent", standalone_mode=False)
-        return code if isinstance(code, int) else 0
-    except click.UsageError as e:  # includes BadParameter: exit 2
-        return _usage(e)
-    except OptionError as e:  # found where the option is used (an env's own options)
-        print(f"vagent: {_one_line(str(e))}", file=sys.stderr)
-        return 2
-    except click.ClickException as e:
-        print(f"vagent: {_one_line(e.format_message())}", file=sys.stderr)
-        return e.exit_code
-    except (typer.Abort, KeyboardInterrupt):
-        return 130
-    except VagentError as e:
-        print(f"vagent: {_one_line(str(e))}", file=sys.stderr)
-        return 1
-    except _ValidationError() as e:  # a pydantic model at a boundary: its first problem
-        err = e.errors(include_url=False)[0]
-        field = ".".join(str(p) for p in err.get("loc", ()))
-        print(f"vagent: {field + ': ' if field else ''}{_one_line(err['msg'])}", file=sys.stderr)
-        return 1
-    except OSError as e:  # the machine's answer (a path, a permission, a full disk)
-        print(f"vagent: {_one_line(str(e))}", file=sys.stderr)
-        return 1
-    except Exception as e:  # noqa: BLE001 — the last net: one line and a log, never a traceback
-        return _internal(e)
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Entry point (the ``vagent`` script): ``run`` and exit with its code.
-
-    Starting makes some 30,000 objects that live as long as the process (modules, typing
-    forms, pydantic schemas and validators). The cyclic garbage collector would walk them again
-    and again while they are made, and the interpreter's last collection would take them apart
-    one by one at the exit: about 0.04 s of a ``vagent parse`` (docs/performance.md,
-    "Startup"). So the collector is off while the command line is read and during the short
-    commands of this module (parse, envs, policies), and what they leave is frozen
-    (``gc.freeze``): the last collection passes it by and the system reclaims it with the
-    process. A command loaded from ``LAZY`` (the long runs: evaluations, training) turns the
-    collector back on (``load_command``) and exits as any Python program does."""
-    global _long_run
-    enabled, _long_run = gc.isenabled(), False
-    gc.disable()
-    try:
-        code = run(argv)
-    finally:
-        if not _long_run:
-            gc.freeze()  # before enabling: else the first allocation would collect them all
-        if enabled:  # for a caller that goes on (a test calling main)
-            gc.enable()
-    sys.exit(code)
-
-
-_long_run = False  # a command from LAZY ran (load_command): the collector is on
-
-
-__all__ = ["app", "main", "run"]
+__all__ = ["LAZY", "app", "load_command"]

@@ -92,7 +92,7 @@ def _eval(args: list[str]) -> None:
     import contextlib
     import io
 
-    from vagent.cli.app import main
+    from vagent.cli.main import main
 
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # the summary tables: not ours to show

@@ -119,24 +119,35 @@ def locate_checkpoint(model: str) -> str:
 
 
 @contextlib.contextmanager
-def _loading(what: str) -> Iterator[None]:
-    """One line on stderr while a checkpoint loads ("loading X … done in 1.2 s"), instead of
-    transformers' progress bars, which leak into piped output as carriage-return soup."""
+def no_progress_bars() -> Iterator[None]:
+    """transformers' own progress bars ("Loading weights", "Writing model shards") off: they
+    write carriage-return soup into piped output and logs. vagent shows its own progress (one
+    line per load, the training's bar)."""
     from transformers.utils import logging as hf_logging
 
     enabled = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if enabled:
+            hf_logging.enable_progress_bar()
+
+
+@contextlib.contextmanager
+def loading(what: str) -> Iterator[None]:
+    """One line on stderr while a checkpoint loads ("loading X … done in 1.2 s"), instead of
+    transformers' progress bars. Every path that loads a checkpoint goes through here (the
+    qwen-vl and tiny policies, ``train sft``)."""
     sys.stderr.write(f"loading {what} …")
     sys.stderr.flush()
     t = time.perf_counter()
     try:
-        yield
+        with no_progress_bars():
+            yield
     except BaseException:
         sys.stderr.write(" failed\n")
         raise
-    finally:
-        if enabled:
-            hf_logging.enable_progress_bar()
     sys.stderr.write(f" done in {time.perf_counter() - t:.1f} s\n")
     sys.stderr.flush()
 
@@ -192,7 +203,7 @@ class QwenLocalPolicy(ModelPolicy):
         if device == "auto":
             kwargs["device_map"] = "auto"
         try:
-            with _loading(f"{Path(source).name} ({self.model_type}, {device}, {dtype_name})"):
+            with loading(f"{Path(source).name} ({self.model_type}, {device}, {dtype_name})"):
                 self.model = cls.from_pretrained(source, **kwargs).eval()
                 self.processor = AutoProcessor.from_pretrained(source)
         except (OSError, ValueError, ImportError) as e:
@@ -440,4 +451,5 @@ class QwenLocalPolicy(ModelPolicy):
         self.model = None  # type: ignore[assignment]
 
 
-__all__ = ["MODEL_TYPES", "QwenLocalPolicy", "first_line", "locate_checkpoint"]
+__all__ = ["MODEL_TYPES", "QwenLocalPolicy", "first_line", "loading", "locate_checkpoint",
+           "no_progress_bars"]

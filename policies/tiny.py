@@ -233,6 +233,8 @@ def build_tiny_checkpoint(out_dir: str | Path, family: Family = "qwen2vl", seed:
         Qwen2VLVideoProcessor,
     )
 
+    from .qwen_local import no_progress_bars
+
     s = tiny_settings(family, seed, corpus=corpus, **overrides)
     out = Path(out_dir)
     tok = _train_tokenizer(corpus or default_corpus(), s["vocab_size"], family)
@@ -256,9 +258,10 @@ def build_tiny_checkpoint(out_dir: str | Path, family: Family = "qwen2vl", seed:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
-        model.save_pretrained(tmp)
-        processor.save_pretrained(tmp)
-        tok.save_pretrained(tmp)
+        with no_progress_bars():
+            model.save_pretrained(tmp)
+            processor.save_pretrained(tmp)
+            tok.save_pretrained(tmp)
         (tmp / "vagent_tiny.json").write_text(json.dumps(s, indent=2, sort_keys=True) + "\n")
         if out.exists():
             shutil.rmtree(out)

@@ -2,7 +2,7 @@
 bad file or option with one line and exit 1 (runtime) or 2 (usage), never a traceback, and
 writes nothing outside --out; a refused action is a failed step, not the end of a run.
 
-In-process through ``vagent.cli.app.run`` (hypothesis keeps few examples here; the by-hand
+In-process through ``vagent.cli.main.run`` (hypothesis keeps few examples here; the by-hand
 tests/fuzz/fuzz_cli.py tries thousands), with a few subprocess checks end to end.
 """
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from vagent.cli.app import main
+from vagent.cli.main import main
 from fixtures.benchmark_runs import recorded_actions
 from test_benchmark_runs import BENCHES, Bench
 

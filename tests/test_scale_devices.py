@@ -6,13 +6,13 @@ or more workers than devices is a one-line usage error."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from vagent.cli.app import main
+from vagent.cli.main import main
+from fixtures.android import resets as _resets
 from fixtures.benchmark_runs import recorded_actions
 
 
@@ -22,26 +22,6 @@ def _main(*args: str) -> int:
     except SystemExit as e:
         return int(e.code or 0)
     return 0
-
-
-@pytest.fixture
-def phones(tmp_path: Path, android_home: Path) -> Iterator[list[Any]]:
-    """Two simulated phones on free ports, each logging the shell commands it serves."""
-    from vagent.envs.android.sim.server import PhoneServer
-
-    servers = [PhoneServer(port=0, log=tmp_path / f"phone{k}.log").start() for k in range(2)]
-    try:
-        yield servers
-    finally:
-        for server in servers:
-            server.stop()
-
-
-def _resets(tmp_path: Path, k: int) -> int:
-    """Episodes phone k started (each starts with the task's reset of the simulator)."""
-    log = tmp_path / f"phone{k}.log"
-    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
-    return sum(json.loads(x)["raw"].startswith("vagent-sim reset") for x in lines)
 
 
 def _summary(out: Path) -> dict[str, Any]:
@@ -117,3 +97,14 @@ def test_a_device_that_is_not_a_simulated_phone_is_refused_in_one_line(
     err = capsys.readouterr().err.strip()
     assert "is not a simulated phone" in err and "Traceback" not in err
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("serial, here", [
+    ("127.0.0.1:5555", True), ("localhost:5037", True), ("[::1]:5555", True),
+    ("127.0.1.1:5555", True), ("emulator-5554", True), ("R58M123ABC", True),
+    ("10.0.3.7:5555", False), ("phone-farm-3.lan:5555", False), ("[fd00::7]:5555", False),
+])
+def test_a_device_says_whether_only_this_machine_reaches_it(serial: str, here: bool) -> None:
+    from vagent.envs.android.simenv import ServedPhone
+
+    assert ServedPhone(serial).on_this_machine is here

@@ -26,19 +26,23 @@ except ImportError:
     _cannot("needs Ray (pip install 'vagent[ray]')")
 
 from vagent.agent.pool import run_on_ray  # noqa: E402
-from vagent.cli.app import main  # noqa: E402
+from vagent.cli.main import main  # noqa: E402
 from test_benchmark_runs import BENCHES  # noqa: E402
 
 TESTS = Path(__file__).resolve().parent
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Any:
-    # the workers import this module (the episode functions below) and the test helpers
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    # the workers import this module (the episode functions below) and the test helpers, and
+    # write an ADB key (served phones) into a config dir of their own (not HOME: a Ray worker
+    # whose HOME differs from its raylet's dies before it registers)
     path = os.pathsep.join(p for p in (str(TESTS), os.environ.get("PYTHONPATH")) if p)
+    config = tmp_path_factory.mktemp("ray-config")
+    env = {"PYTHONPATH": path, "XDG_CONFIG_HOME": str(config)}
     try:
         ray.init(num_cpus=2, include_dashboard=False, logging_level="error",
-                 log_to_driver=False, runtime_env={"env_vars": {"PYTHONPATH": path}})
+                 log_to_driver=False, runtime_env={"env_vars": env})
     except Exception as e:  # noqa: BLE001 - whatever stops Ray here, the reason is one line
         first = str(e).strip().split(". ")[0][:160]
         _cannot(f"a local Ray cluster does not start here ({first})")
@@ -146,3 +150,76 @@ def test_a_killed_ray_driver_resumes_with_nothing_lost_or_counted_twice(
     assert sorted(ids) == sorted(set(ids)) and len(ids) == 16  # nothing lost, nothing twice
     assert _summary(killed) == _summary(clean)
     assert json.loads((killed / "summary.json").read_text())["ran"] == 16 - before
+
+
+# -- one device per actor (--serial with --ray) ------------------------------------------------
+def test_eval_on_served_phones_through_ray_equals_a_run_on_in_process_ones(
+        cluster: Any, phones: list[Any], tmp_path: Path) -> None:
+    from fixtures.android import resets
+
+    common = ["eval", "phone-sim", "--episodes", "6", "--max-steps", "8"]
+    serials = ",".join(p.serial for p in phones)
+    for name, extra in (("ray", ["--serial", serials, "--ray", "auto"]), ("local", [])):
+        try:
+            main([*common, "--out", str(tmp_path / name), *extra])
+        except SystemExit as e:
+            assert not e.code
+    assert _summary(tmp_path / "ray") == _summary(tmp_path / "local")
+    assert _summary(tmp_path / "ray")["episodes"] == 6
+    split = [resets(tmp_path, k) for k in range(2)]
+    assert sum(split) == 6 and min(split) >= 1, split  # both devices ran episodes
+
+
+class _Device:
+    """A device factory that records, in ``folder/<device>.<pid>``, each actor process that
+    built it (and the node it ran on); ``on_this_machine`` as a loopback phone says."""
+
+    def __init__(self, folder: str, name: str, here: bool):
+        self.folder, self.name, self.on_this_machine = folder, name, here
+
+    def __call__(self) -> str:
+        node = ray.get_runtime_context().get_node_id()
+        Path(self.folder, f"{self.name}.{os.getpid()}").write_text(node)
+        return self.name
+
+
+def _on_device(env: str, policy: Any, job: tuple[str, int]) -> tuple[str, int]:
+    """Job ``(marker, k)``: k=1 kills its worker the first time; the result names the device."""
+    marker, k = job
+    if k == 1 and not Path(marker).exists():
+        Path(marker).touch()
+        os._exit(1)
+    return env, os.getpid()
+
+
+def test_each_ray_actor_builds_one_device_and_its_replacement_the_same(
+        cluster: Any, tmp_path: Path) -> None:
+    built = tmp_path / "built"
+    built.mkdir()
+    devices = [_Device(str(built), f"phone{k}", here=k == 0) for k in range(2)]
+    jobs = [(str(tmp_path / f"m{k}"), k) for k in range(6)]
+    done: dict[int, tuple[str, int]] = {}
+    run_on_ray(jobs, _on_device, make_env=devices, make_policy=lambda: None, address="auto",
+               workers=2, on_done=lambda job, r: done.setdefault(job[1], r),
+               on_lost=lambda job, why: pytest.fail(why))
+    assert sorted(done) == list(range(6))
+    builds = [p.name.split(".") for p in built.iterdir()]
+    # no process built two devices; each episode ran in a process that built its device
+    assert len({pid for _, pid in builds}) == len(builds)
+    assert all([device, str(pid)] in builds for device, pid in done.values())
+    # the actor killed by job 1 was replaced by one that built the same device: 3 builds
+    assert sorted(device for device, _ in builds) in (["phone0", "phone0", "phone1"],
+                                                     ["phone0", "phone1", "phone1"])
+    driver = ray.get_runtime_context().get_node_id()
+    assert all(p.read_text() == driver for p in built.glob("phone0.*"))  # pinned here
+
+
+def test_a_device_only_this_machine_reaches_is_refused_for_a_remote_driver(
+        tmp_path: Path) -> None:
+    from vagent.actions.errors import VagentError
+    from vagent.envs.android.simenv import ServedPhone
+
+    with pytest.raises(VagentError, match="not a node of that cluster.*127.0.0.1:5555"):
+        run_on_ray([1], _on_device, make_env=[ServedPhone("127.0.0.1:5555")],
+                   make_policy=lambda: None, address="ray://10.0.0.1:10001", workers=1,
+                   on_done=lambda job, r: None, on_lost=lambda job, why: None)

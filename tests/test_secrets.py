@@ -152,7 +152,7 @@ def test_cli_run_with_debug_logging_never_prints_the_key(tmp_path: Path,
     """The same echoing server behind ``vagent run``, with logging at DEBUG in the process."""
     server = _start()
     debug_cli = ("import logging, sys; logging.basicConfig(level=logging.DEBUG); "
-                 "from vagent.cli.app import main; sys.argv[0] = 'vagent'; main()")
+                 "from vagent.cli.main import main; sys.argv[0] = 'vagent'; main()")
     try:
         r = subprocess.run([sys.executable, "-c", debug_cli, "run", "click the OK button",
                             "--env", "buttons", "--policy", "openai", "--api-base", server.url,

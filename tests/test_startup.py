@@ -10,9 +10,10 @@ import sys
 import pytest
 
 HEAVY = ("numpy", "gymnasium", "torch", "transformers")
+ENTRY = ["vagent.cli.main", "vagent.cli.process"]  # what the entry point itself imports
 PROBE = """
 import json, sys
-from vagent.cli.app import main
+from vagent.cli.main import main
 try:
     main(sys.argv[1:])
 except SystemExit:
@@ -35,7 +36,16 @@ def imported(*args: str, heavy: tuple[str, ...] = HEAVY) -> list[str]:
     ["parse", "-f", "uitars", "Action: click(start_box='(10,20)')"],
 ])
 def test_light_commands_import_no_heavy_library(args: list[str]) -> None:
-    assert imported(*args) == ["vagent.cli.app"]
+    # a plain parse line does not even build the typer app (cli/parse.py)
+    app = ["vagent.cli.parse"] if args[0] == "parse" else ["vagent.cli.app"]
+    assert imported(*args) == sorted([*app, *ENTRY])
+
+
+def test_a_plain_parse_imports_no_typer_and_a_parse_that_needs_it_does() -> None:
+    answer = '{"action": "click", "x": 1, "y": 2}'
+    assert not [m for m in imported("parse", answer, heavy=("typer",))
+                if m.startswith("typer")]
+    assert "typer.main" in imported("parse", "--screen", "0x1", answer, heavy=("typer",))
 
 
 def test_parse_of_auto_format_reads_neither_policy_formats_nor_pydantic_plugins() -> None:
@@ -45,7 +55,7 @@ def test_parse_of_auto_format_reads_neither_policy_formats_nor_pydantic_plugins(
     assert not [m for m in mods if m.startswith(("vagent.policies", "concurrent"))]
     # pydantic's plugin search (every installed distribution's entry points) is skipped, and
     # the setting that skips it does not outlive the command
-    code = ("import os, sys\nfrom vagent.cli.app import main\n"
+    code = ("import os, sys\nfrom vagent.cli.main import main\n"
             "try:\n    main(['parse', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
             "from pydantic.plugin import _loader\n"
             "print(_loader._plugins is None, os.environ.get('PYDANTIC_DISABLE_PLUGINS'))")
@@ -60,7 +70,7 @@ import atexit, gc, json, sys
 atexit.register(lambda: sys.stderr.write(json.dumps(dict(
     collections=sum(s["collections"] for s in gc.get_stats()) - before,
     enabled_after_main=enabled, frozen_at_exit=gc.get_freeze_count() > 0)) + "\\n"))
-from vagent.cli.app import main
+from vagent.cli.main import main
 before = sum(s["collections"] for s in gc.get_stats())
 try:
     main(sys.argv[1:])
@@ -90,12 +100,12 @@ def test_a_command_module_runs_with_the_collector_and_exits_as_usual() -> None:
 
 @pytest.mark.parametrize("args", [["eval"], ["sim", "--help"]])
 def test_listing_commands_builds_none_of_them(args: list[str]) -> None:
-    assert imported(*args) == ["vagent.cli.app"]
+    assert imported(*args) == ["vagent.cli.app", *ENTRY]
 
 
 def test_help_imports_not_even_pydantic() -> None:
     # The listing comes from the table: no command module, no option model.
-    assert imported("--help", heavy=(*HEAVY, "pydantic")) == ["vagent.cli.app"]
+    assert imported("--help", heavy=(*HEAVY, "pydantic")) == ["vagent.cli.app", *ENTRY]
 
 
 def test_a_command_loads_only_its_own_module() -> None:

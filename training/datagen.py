@@ -80,7 +80,7 @@ def generate(env_name: str, out: str | Path, episodes: int, seed: int = 0, max_s
     from vagent.actions.errors import VagentError
     from vagent.agent.loop import Agent
     from vagent.agent.pool import EnvFactory, run_episodes
-    from vagent.envs.android.simenv import served_phone
+    from vagent.envs.android.simenv import ServedPhone
 
     pairs = episodes_for(env_name, episodes, seed, split)
     split = split if env_name == "phone-sim" else "train"
@@ -88,7 +88,7 @@ def generate(env_name: str, out: str | Path, episodes: int, seed: int = 0, max_s
     if serials is not None and env_name != "phone-sim":
         raise VagentError(f"devices (--serial) run phone-sim episodes, not {env_name}")
     make_env: EnvFactory = (functools.partial(envs.make, make_name) if serials is None
-                            else [functools.partial(served_phone, s) for s in serials])
+                            else [ServedPhone(s) for s in serials])
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "episodes.json").write_text(json.dumps(

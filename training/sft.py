@@ -203,7 +203,7 @@ def load_model(source: str, device: str, dtype: Any) -> tuple[Any, Any]:
     import transformers
     from transformers import AutoConfig, AutoProcessor
 
-    from vagent.policies.qwen_local import MODEL_TYPES, first_line, locate_checkpoint
+    from vagent.policies.qwen_local import MODEL_TYPES, first_line, loading, locate_checkpoint
 
     path = locate_checkpoint(source)
     try:
@@ -215,8 +215,10 @@ def load_model(source: str, device: str, dtype: Any) -> tuple[Any, Any]:
                          "and Qwen2.5-VL checkpoints")
     cls = getattr(transformers, MODEL_TYPES[config.model_type])
     try:
-        model = cls.from_pretrained(path, dtype=dtype, attn_implementation="sdpa")
-        processor = AutoProcessor.from_pretrained(path)
+        with loading(f"{Path(path).name} ({config.model_type}, {device}, "
+                     f"{str(dtype).removeprefix('torch.')})"):
+            model = cls.from_pretrained(path, dtype=dtype, attn_implementation="sdpa")
+            processor = AutoProcessor.from_pretrained(path)
     except (OSError, ValueError, ImportError) as e:
         raise TrainError(f"cannot load {source}: {first_line(e)}") from None
     return model.to(device), processor
@@ -232,11 +234,14 @@ def _save_checkpoint(out: Path, step: int, model: Any, processor: Any, opt: Any,
                      state: dict, keep: int) -> None:
     import torch
 
+    from vagent.policies.qwen_local import no_progress_bars
+
     tmp = out / f".checkpoint-{step}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    model.save_pretrained(tmp)
-    processor.save_pretrained(tmp)
+    with no_progress_bars():  # the training's own bar is the progress shown
+        model.save_pretrained(tmp)
+        processor.save_pretrained(tmp)
     # dropout draws from the device's generator: on a GPU that is the CUDA one, saved too
     cuda_rng = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
     torch.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
@@ -254,6 +259,8 @@ def train(cfg: SFTConfig, progress: bool = True) -> dict[str, Any]:
     import torch
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, \
         TimeRemainingColumn
+
+    from vagent.policies.qwen_local import no_progress_bars
 
     out = Path(cfg.out)
     samples = load_samples(cfg.data)
@@ -358,8 +365,9 @@ def train(cfg: SFTConfig, progress: bool = True) -> dict[str, Any]:
     if stopped == "done" and step < total:
         stopped = "stop_at"
     final = model.merge_and_unload() if cfg.lora else model
-    final.save_pretrained(out)
-    processor.save_pretrained(out)
+    with no_progress_bars():
+        final.save_pretrained(out)
+        processor.save_pretrained(out)
     summary = {"steps": step, "total_steps": total, "samples": len(samples),
                "seconds": round(time.monotonic() - start, 1), "stopped": stopped,
                "final_loss": (round(sum(losses[-20:]) / len(losses[-20:]), 5)

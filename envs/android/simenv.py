@@ -11,6 +11,8 @@ is the one real phones use. Options: ``port`` (0 = any free port), ``state_file`
 
 from __future__ import annotations
 
+import ipaddress
+from dataclasses import dataclass
 from typing import Any
 
 from vagent.actions.errors import VagentError
@@ -42,6 +44,33 @@ class SimulatedPhoneEnv(AndroidEnv):
 
 class NotASimulatedPhone(VagentError, RuntimeError):
     """A device given where a simulated phone's state is needed (a runtime fact: exit 1)."""
+
+
+@dataclass(frozen=True)
+class ServedPhone:
+    """The env factory of one worker's device (``--serial a,b,c``): ``served_phone(serial)``.
+    Picklable, so a Ray actor builds it where it runs (``agent/pool.py``)."""
+
+    serial: str
+
+    def __call__(self) -> AndroidEnv:
+        return served_phone(self.serial)
+
+    @property
+    def on_this_machine(self) -> bool:
+        """Whether only this machine reaches the device: a serial without a port (a USB
+        device, an emulator's ``emulator-5554``) or on the loopback interface (``127.0.0.1``,
+        ``localhost``, ``[::1]``). On a Ray cluster its actor must run on this machine's node."""
+        host, colon, _ = self.serial.rpartition(":")
+        if not colon:
+            return True
+        host = host.strip("[]")
+        if host.lower() == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:  # a host name: whichever machine resolves it reaches it
+            return False
 
 
 def served_phone(serial: str) -> AndroidEnv:

@@ -68,7 +68,7 @@ def invoke(argv: list[str], sandbox: Path, stdin: str = "") -> Outcome:
     """``vagent ARGV`` in-process with cwd = ``sandbox``; files appearing anywhere in the
     sandbox but under ``sandbox/out`` (or the case's own inputs, written before) count as
     written outside --out."""
-    from vagent.cli.app import run
+    from vagent.cli.main import run
 
     before = _files(sandbox)
     out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")  # parse writes to stdout.buffer
