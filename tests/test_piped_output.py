@@ -10,18 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from vagent.training.bundled import SIZES
-from vagent.training.datagen import generate
-from vagent.training.export import export
+from fixtures.tinymodel import oracle_sft_data
 
 
 @pytest.fixture(scope="module")
 def sft_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("piped")
-    generate("phone-sim", out / "runs", episodes=1, seed=11, progress=False)
-    export([out / "runs"], out / "d.jsonl", min_pixels=SIZES["min_pixels"],
-           max_pixels=SIZES["max_pixels"], progress=False)
-    return out / "d.jsonl"
+    return oracle_sft_data(tmp_path_factory.mktemp("piped"), episodes=1)
 
 
 def _piped(cmd: list[str], log: Path, env: dict[str, str]) -> str:

@@ -18,18 +18,12 @@ from typing import Any
 import pytest
 
 from vagent.training import sft
-from vagent.training.datagen import generate
-from vagent.training.export import export
-from vagent.training.bundled import SIZES
+from fixtures.tinymodel import oracle_sft_data
 
 
 @pytest.fixture(scope="module")
 def sft_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("sft-resume")
-    generate("phone-sim", out / "runs", episodes=2, seed=11, progress=False)
-    export([out / "runs"], out / "d.jsonl", min_pixels=SIZES["min_pixels"],
-           max_pixels=SIZES["max_pixels"], progress=False)
-    return out / "d.jsonl"
+    return oracle_sft_data(tmp_path_factory.mktemp("sft-resume"), episodes=2)
 
 
 @pytest.fixture
