@@ -54,35 +54,31 @@ MARGIN = 4
 _measure = threading.local()  # an ImageDraw per thread to measure texts with
 
 
+def _recorder(name: str) -> Any:
+    """A ``Canvas`` method recording the ``ImageDraw`` call ``name``."""
+
+    def record(self: "Canvas", *args: Any, **kwargs: Any) -> None:
+        # keywords in the caller's order: the same call site always gives the same key
+        self.ops.append((name, args, tuple(kwargs.items())))
+
+    record.__name__ = name
+    return record
+
+
 class Canvas:
     """Records ``ImageDraw`` calls (the ones the screens use) instead of drawing them. The first
     call fills the screen with the background; ``shade`` darkens everything drawn so far (the
     dim behind a pop-up); ``gradient`` paints a wallpaper over all of it."""
 
+    text = _recorder("text")
+    multiline_text = _recorder("multiline_text")
+    rectangle = _recorder("rectangle")
+    rounded_rectangle = _recorder("rounded_rectangle")
+    ellipse = _recorder("ellipse")
+    line = _recorder("line")
+
     def __init__(self, background: tuple[int, int, int]):
         self.ops: list[Op] = [("fill", (background,), ())]
-
-    def _record(self, name: str, args: tuple, kwargs: dict[str, Any]) -> None:
-        # keywords in the caller's order: the same call site always gives the same key
-        self.ops.append((name, args, tuple(kwargs.items())))
-
-    def text(self, *args: Any, **kwargs: Any) -> None:
-        self._record("text", args, kwargs)
-
-    def multiline_text(self, *args: Any, **kwargs: Any) -> None:
-        self._record("multiline_text", args, kwargs)
-
-    def rectangle(self, *args: Any, **kwargs: Any) -> None:
-        self._record("rectangle", args, kwargs)
-
-    def rounded_rectangle(self, *args: Any, **kwargs: Any) -> None:
-        self._record("rounded_rectangle", args, kwargs)
-
-    def ellipse(self, *args: Any, **kwargs: Any) -> None:
-        self._record("ellipse", args, kwargs)
-
-    def line(self, *args: Any, **kwargs: Any) -> None:
-        self._record("line", args, kwargs)
 
     def shade(self, alpha: float) -> None:
         self.ops.append(("shade", (alpha,), ()))
