@@ -15,7 +15,7 @@ screen is ever executed.
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
@@ -72,12 +72,17 @@ def round_half_away(value: float) -> int:
     return int(math.floor(value + 0.5)) if value >= 0 else -int(math.floor(-value + 0.5))
 
 
+FrameKind = Literal["pixels", "rel1000", "resized", "unit"]
+#: the frame kinds, as options list them
+FRAME_KINDS: tuple[str, ...] = get_args(FrameKind)
+
+
 class Frame(BaseModel):
     """The coordinate frame a model answers in."""
 
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["pixels", "rel1000", "resized", "unit"] = "pixels"
+    kind: FrameKind = "pixels"
     min_pixels: int = DEFAULT_MIN_PIXELS
     max_pixels: int = DEFAULT_MAX_PIXELS
 

@@ -34,7 +34,6 @@ OPTIONS: dict[str, tuple[str, str]] = {
 DEFAULTS: dict[str, Any] = {"format": "auto", "screen": "1080x2400", "min_pixels": None,
                             "max_pixels": None, "frame": None, "space": "gui", "tool": None,
                             "lenient": False}
-FRAMES = ("pixels", "rel1000", "resized", "unit")
 _NUMBER = re.compile(r"[1-9][0-9]{0,17}")  # what int() and pydantic read alike
 
 
@@ -62,7 +61,7 @@ class Settings(NamedTuple):
 def check(format: str, screen: str, min_pixels: int | None, max_pixels: int | None,
           frame: str | None, space: str, tool: list[str] | None, lenient: bool) -> Settings:
     """The options checked (``Refused`` before anything is read or printed)."""
-    from vagent.actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
+    from vagent.actions.coords import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS, FRAME_KINDS
     from vagent.actions.models import SPACES
     from vagent.actions.parsing import FORMATS
 
@@ -77,8 +76,8 @@ def check(format: str, screen: str, min_pixels: int | None, max_pixels: int | No
     if space not in SPACES:
         raise Refused(f"unknown space {space!r} — choose one of: " + ", ".join(SPACES),
                       "--space")
-    if frame is not None and frame not in FRAMES:
-        raise Refused(f"unknown frame {frame!r} — choose one of: " + ", ".join(FRAMES),
+    if frame is not None and frame not in FRAME_KINDS:
+        raise Refused(f"unknown frame {frame!r} — choose one of: " + ", ".join(FRAME_KINDS),
                       "--frame")
     for name, value in (("--min-pixels", min_pixels), ("--max-pixels", max_pixels)):
         if value is not None and value <= 0:
