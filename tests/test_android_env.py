@@ -271,3 +271,22 @@ def test_cli_no_device_exits_1(vagent_cmd, subprocess_env, android_home) -> None
     assert proc.returncode == 1
     assert proc.stderr.strip().startswith(f"vagent: no device at 127.0.0.1:{port}")
     assert "Traceback" not in proc.stderr
+
+
+def test_in_process_state_is_what_the_wire_says() -> None:
+    """``android-sim`` reads its phone's state in process; it must be what ``vagent-sim
+    state`` prints over ADB, before and after the phone changes."""
+    import json
+
+    env = envs.make("android-sim")
+    try:
+        _, info = env.reset(seed=3, options={"task": "Turn on airplane mode"})
+        assert info["task_known"]
+        for _ in range(2):
+            wire = json.loads(env.device.shell("vagent-sim state"))
+            assert env.sim_state() == wire
+            env.step(env.oracle_action())
+        assert env.sim_state() == json.loads(env.device.shell("vagent-sim state"))
+        assert env.sim_state() != wire  # the steps changed the state: the test compared something
+    finally:
+        env.close()
