@@ -16,10 +16,14 @@ byte stays between them, so the array is not C-contiguous), where Pillow's decod
 conversion to an array copy the pixels twice more. Any other PNG goes to Pillow. Both give the
 same pixels, read-only; the tests check them against Pillow's.
 
-``rows(h, w)`` lays a frame out as the file holds it (a zero filter byte before each row), so a
-frame drawn there (the simulated phone's, ``sim.draw.Frames``) is deflated by ``encode_rows``
-without a copy; with ``keep=True`` its rows are kept (``WRITTEN``) and ``decode`` of those bytes
-in this process hands them back instead of inflating the file again.
+``rows(h, w)`` lays a frame out as the file holds it (a zero filter byte before each row).
+A frame made of bands that recur (the simulated phone's, ``sim.draw.Frames``) is deflated band
+by band: ``piece(rows)`` deflates some rows on their own — blocks that end on a byte boundary,
+are not the stream's last and refer to nothing before them (a full flush) — and
+``encode_pieces`` joins the pieces of a frame's bands, in order, into one zlib stream (its
+Adler-32 combined from theirs), so a band seen before is not deflated again. With ``keep`` the
+frame's rows are kept (``WRITTEN``) and ``decode`` of those bytes in this process hands them
+back instead of inflating them again.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from __future__ import annotations
 import io
 import struct
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -47,6 +52,22 @@ BAND_BYTES = 1 << 20
 WRITTEN: LRU[np.ndarray] = LRU(kept=8)
 #: channels -> PNG colour type (grey, RGB, RGBA)
 COLOUR_TYPES = {1: 0, 3: 2, 4: 6}
+#: Adler-32's modulus (RFC 1950)
+ADLER_BASE = 65521
+#: a zlib stream's first two bytes: deflate, 32 kB window, fastest level; a multiple of 31
+ZLIB_HEADER = b"\x78\x01"
+#: an empty last block (fixed Huffman codes): ends a stream of pieces
+LAST_BLOCK = b"\x03\x00"
+
+
+class Piece(NamedTuple):
+    """Rows deflated on their own (``piece``): raw deflate blocks that end on a byte boundary,
+    are not the last of a stream and refer to nothing before them, so pieces join in any
+    order; the Adler-32 and length of the rows they hold."""
+
+    data: bytes
+    adler: int
+    size: int
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -63,19 +84,47 @@ def rows(height: int, width: int, channels: int = 3) -> np.ndarray:
     return out
 
 
-def encode_rows(raw: np.ndarray, channels: int = 3, level: int = 1, keep: bool = False) -> bytes:
-    """The PNG of a frame laid out by ``rows``; the same bytes ``encode`` writes for its
-    pixels. ``keep``: ``decode`` of these bytes in this process returns the pixels kept now
-    instead of inflating them (``WRITTEN``); an array that owns its rows is kept itself and made
-    read-only (the caller writes its next frame elsewhere), a view is copied."""
+def _check_rows(raw: np.ndarray, channels: int) -> None:
     if raw.dtype != np.uint8 or raw.ndim != 2 or not raw.flags.c_contiguous \
             or (raw.shape[1] - 1) % channels or channels not in COLOUR_TYPES or raw[:, 0].any():
-        raise ValueError(f"encode_rows takes png.rows(height, width, {channels}), not "
+        raise ValueError(f"takes rows laid out by png.rows(height, width, {channels}), not "
                          f"{raw.shape} {raw.dtype}")
-    data = _png(raw.shape[0], (raw.shape[1] - 1) // channels, channels, level,
-                (raw[y:y + n] for y, n in _bands(raw.shape[0], raw.shape[1])))
-    if keep and channels == 3:
-        kept = raw if raw.base is None else raw.copy()  # rows of its own: kept as they are
+
+
+def piece(raw: np.ndarray, level: int = 1) -> Piece:
+    """Rows laid out by ``rows`` (a run of a frame's rows) deflated on their own."""
+    _check_rows(raw, 1)
+    packer = deflate.compressobj(level, zlib.DEFLATED, -15)  # raw deflate: no header of its own
+    data = packer.compress(raw) + packer.flush(zlib.Z_FULL_FLUSH)
+    return Piece(data, deflate.adler32(raw), raw.nbytes)
+
+
+def _adler_join(first: int, second: int, size: int) -> int:
+    """The Adler-32 of two byte strings one after the other, from theirs and the second's
+    length: the second's sums restart at 1, and each of its running sums lacks the first's."""
+    a = ((first & 0xFFFF) + (second & 0xFFFF) - 1) % ADLER_BASE
+    b = ((first >> 16) + (second >> 16) + size * ((first & 0xFFFF) - 1)) % ADLER_BASE
+    return b << 16 | a
+
+
+def encode_pieces(height: int, width: int, pieces: Sequence[Piece], channels: int = 3,
+                  keep: np.ndarray | None = None) -> bytes:
+    """The PNG of a frame from the ``piece``s of its rows, top to bottom. ``keep``: the frame's
+    rows (``rows``); ``decode`` of these bytes in this process returns them instead of
+    inflating (``WRITTEN``). An array that owns its rows is kept itself and made read-only (the
+    caller writes its next frame elsewhere), a view is copied."""
+    if sum(p.size for p in pieces) != height * (width * channels + 1):
+        raise ValueError(f"pieces of {sum(p.size for p in pieces)} bytes are not the rows of "
+                         f"a {width}x{height} frame of {channels} channels")
+    adler = 1
+    for p in pieces:
+        adler = _adler_join(adler, p.adler, p.size)
+    stream = b"".join([ZLIB_HEADER, *(p.data for p in pieces), LAST_BLOCK,
+                       struct.pack(">I", adler)])
+    data = _file(height, width, channels, stream)
+    if keep is not None and channels == 3:
+        _check_rows(keep, channels)
+        kept = keep if keep.base is None else keep.copy()  # rows of its own: kept as they are
         kept.setflags(write=False)
         WRITTEN.put(data, kept)
     return data
@@ -91,9 +140,13 @@ def _png(h: int, w: int, channels: int, level: int, bands: Iterable[np.ndarray])
     packer = deflate.compressobj(level)
     idat = [packer.compress(band) for band in bands]
     idat.append(packer.flush())
+    return _file(h, w, channels, b"".join(idat))
+
+
+def _file(h: int, w: int, channels: int, stream: bytes) -> bytes:
+    """The PNG file around a zlib stream of its rows."""
     header = struct.pack(">IIBBBBB", w, h, 8, COLOUR_TYPES[channels], 0, 0, 0)
-    return (SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", b"".join(idat))
-            + _chunk(b"IEND", b""))
+    return SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", stream) + _chunk(b"IEND", b"")
 
 
 def encode(pixels: np.ndarray, level: int = 1) -> bytes:
@@ -170,4 +223,4 @@ def decode(data: bytes) -> tuple[np.ndarray, bool]:
         return np.asarray(image if rgb else image.convert("RGB")), rgb
 
 
-__all__ = ["decode", "encode", "encode_rows", "rows"]
+__all__ = ["Piece", "decode", "encode", "encode_pieces", "piece", "rows"]

@@ -270,16 +270,62 @@ def _same_as_whole(frames: draw.Frames, phone) -> bool:  # noqa: ANN001
     return np.array_equal(rows[:, 1:].reshape(draw.H, draw.W, 3), np.asarray(draw.render(phone)))
 
 
-def test_encode_rows_writes_the_bytes_encode_writes_and_refuses_other_layouts() -> None:
-    pixels = np.random.default_rng(8).integers(0, 256, (2400, 1080, 3), dtype=np.uint8)
-    pixels[300:1800] = 250
-    rows = png.rows(2400, 1080)
-    rows[:, 1:] = pixels.reshape(2400, -1)
-    assert png.encode_rows(rows) == png.encode(pixels)
+def _pieces(rows: np.ndarray, band: int) -> list[png.Piece]:
+    return [png.piece(rows[y:y + band]) for y in range(0, rows.shape[0], band)]
+
+
+def _stream(data: bytes) -> bytes:
+    """The PNG's IDAT, inflated by the standard library's zlib, which checks the Adler-32."""
+    pos, idat = 8, b""
+    while pos < len(data):
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        if data[pos + 4:pos + 8] == b"IDAT":
+            idat += data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    return zlib.decompress(idat)
+
+
+def test_pieces_joined_are_a_png_of_the_rows_with_either_deflate(monkeypatch) -> None:
+    rng = np.random.default_rng(8)
+    pixels = rng.integers(0, 256, (203, 90, 3), dtype=np.uint8)
+    pixels[30:150] = 250  # flat rows, as on a screen
+    rows = png.rows(203, 90)
+    rows[:, 1:] = pixels.reshape(203, -1)
+    for deflate in {png.deflate, zlib}:  # ISA-L's (when installed) and the standard library's
+        monkeypatch.setattr(png, "deflate", deflate)
+        for band in (20, 7, 203):  # the last piece short, or one piece for the whole frame
+            data = png.encode_pieces(203, 90, _pieces(rows, band))
+            assert np.array_equal(_pil(data), pixels)
+            assert np.array_equal(png.decode(data)[0], pixels)  # inflated: nothing was kept
+            assert _stream(data) == rows.tobytes()
+    single = png.encode_pieces(203, 90, [png.piece(rows)])
+    assert np.array_equal(_pil(single), pixels) and len(single) < len(rows.tobytes()) // 2
+
+
+def test_pieces_and_rows_of_another_layout_are_refused() -> None:
+    rows = png.rows(40, 30)
+    rows[:, 1:] = 9
+    with pytest.raises(ValueError, match="not the rows of a 30x41 frame"):
+        png.encode_pieces(41, 30, _pieces(rows, 20))  # a row short
     rows[5, 0] = 1  # a filter byte: not the layout png.rows made
-    for bad in (rows, rows[:, 1:], np.zeros((4, 11), np.uint8), png.rows(4, 3)[::2]):
+    for bad in (rows, rows[:, 1:], np.zeros((4, 11), np.float32), png.rows(4, 3)[::2]):
         with pytest.raises(ValueError, match="png.rows"):
-            png.encode_rows(bad)
+            png.piece(bad)
+
+
+def test_adler_of_two_strings_joined_is_the_adler_of_both() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.binary(max_size=300), st.binary(max_size=300), st.integers(0, 70_000),
+           st.integers(0, 255))
+    def check(first, second, long, byte) -> None:  # noqa: ANN001
+        for a, b in ((first, second), (first, bytes([byte]) * long)):  # past the modulus too
+            assert png._adler_join(zlib.adler32(a), zlib.adler32(b), len(b)) == \
+                zlib.adler32(a + b)
+
+    check()
 
 
 @pytest.mark.parametrize("change", ["type", "toggle", "scroll", "pop-up", "toast", "theme",
@@ -350,10 +396,12 @@ def test_band_frames_equal_whole_frames_along_random_walks() -> None:
                 setattr(s, {"dialog": "dialog", "toast": "toast", "dark": "dark_theme"}[kind], arg)
             assert _same_as_whole(frames, phone), (kind, arg, s.screen)
             if keep:
-                data = png.encode_rows(frames.rows, keep=True)
+                data = frames.encode(phone)
+                assert _stream(data) == frames.rows.tobytes()  # the pieces: the frame's rows
                 written.append((data, np.asarray(draw.render(phone))))
         for data, pixels in written:
             assert np.array_equal(png.decode(data)[0], pixels)
+            assert np.array_equal(_pil(data), pixels)
 
     walk()
 
@@ -388,11 +436,11 @@ def test_a_png_written_with_keep_is_read_back_as_written_and_no_other() -> None:
     pixels = np.random.default_rng(9).integers(0, 256, (64, 48, 3), dtype=np.uint8)
     rows = png.rows(64, 48)
     rows[:, 1:] = pixels.reshape(64, -1)
-    data = png.encode_rows(rows, keep=True)
+    data = png.encode_pieces(64, 48, _pieces(rows, 20), keep=rows)
     assert not rows.flags.writeable  # kept as they are: nobody may change them now
     view = png.rows(65, 48)[1:]
     view[:, 1:] = 7
-    png.encode_rows(view, keep=True)
+    png.encode_pieces(64, 48, _pieces(view, 64), keep=view)
     view[:, 1:] = 0  # a view is copied: its base stays the caller's
     hits = png.WRITTEN.hits
     back, rgb = png.decode(data)
@@ -402,3 +450,29 @@ def test_a_png_written_with_keep_is_read_back_as_written_and_no_other() -> None:
     other = png.encode(pixels[::-1].copy())  # not kept: inflated
     assert np.array_equal(png.decode(other)[0], pixels[::-1]) and png.WRITTEN.hits == hits + 1
     assert np.array_equal(png.decode(bytearray(data))[0], pixels)  # any bytes-like still reads
+
+
+@pytest.mark.parametrize("alpha", [0.45, 0.3, 0.77])
+def test_a_shade_is_a_blend_with_black_pixel_for_pixel(alpha) -> None:
+    pixels = np.random.default_rng(10).integers(0, 256, (40, 70, 3), dtype=np.uint8)
+    img = Image.fromarray(pixels)
+    want = Image.blend(img, Image.new("RGB", img.size, (0, 0, 0)), alpha)
+    assert np.array_equal(np.asarray(img.point(draw._shade(alpha))), np.asarray(want))
+
+
+@pytest.mark.parametrize("size", [(1, 1), (1080, 20), (1080, 244), (37, 1900)])
+def test_rgb_rows_are_pillows_pixels_and_leave_its_block_size_as_it_was(size) -> None:
+    from PIL import ImageFile
+
+    from vagent.envs.draw import rgb_rows, to_array
+
+    pixels = np.random.default_rng(11).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+    img = Image.fromarray(pixels)
+    block = ImageFile.MAXBLOCK
+    rows = rgb_rows(img)
+    assert ImageFile.MAXBLOCK == block and not rows.flags.writeable
+    assert np.array_equal(rows.reshape(size[1], size[0], 3), pixels)
+    grey = to_array(img.convert("L"))  # any mode: converted to RGB first, an array of its own
+    assert grey.shape == pixels.shape and grey.flags.writeable
+    with pytest.raises(ValueError, match="RGB image"):
+        rgb_rows(img.convert("L"))

@@ -142,18 +142,15 @@ class Device:
             return b"", b"screencap: the simulator has no file system; use exec-out\n", 1
         import numpy as np
 
-        from vagent.actions import png
-
         from .draw import Frames
 
         if self._frames is None:  # Pillow is imported by the first screencap, not at start
             self._frames = Frames()
         look = self.phone.look()
         if "-p" in args:
-            # drawn band by band into a PNG's rows (sim.draw.Frames), deflated fast (actions.png);
-            # kept: an AndroidEnv of this process reading them back does not inflate them
-            return SCREENS.get(look, lambda: png.encode_rows(self._frames.draw(self.phone),
-                                                             keep=True)), b"", 0
+            # drawn and deflated band by band (sim.draw.Frames); its rows kept: an AndroidEnv
+            # of this process reading the PNG back does not inflate it
+            return SCREENS.get(look, lambda: self._frames.encode(self.phone)), b"", 0
         if self._raw is None or self._raw[0] != look:
             rows = self._frames.draw(self.phone)
             rgba = np.full((rows.shape[0], (rows.shape[1] - 1) // 3, 4), 255, np.uint8)

@@ -10,8 +10,9 @@ the phone's previous frame had there is left alone, another comes from the bands
 phone of the process (``BANDS``: the status bar, the navigation bar, the keyboard, a list's
 rows), and only the rest is drawn — each run of adjacent missing bands on an image of its own
 height, with only the calls that reach it, moved up (``_movable_to`` says which calls move
-exactly). The frame is assembled in the rows a PNG holds (``png.rows``), so it goes to the
-encoder without a copy. The tests compare ``Frames.draw`` with ``render`` along random walks.
+exactly). The frame is assembled in the rows a PNG holds (``png.rows``), and each band is
+deflated on its own when drawn (``png.piece``), so a frame's PNG is its bands' pieces joined
+(``Frames.encode``). The tests compare ``Frames.draw`` with ``render`` along random walks.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from PIL import Image, ImageDraw
 
 from vagent.actions import png
 from vagent.actions.cache import LRU
-from vagent.envs.draw import font
+from vagent.envs.draw import font, rgb_rows
 
 from . import content as C
 from .phone import DIALOG_BOX, DIALOGS, H, KB_TOP, NAV_TOP, STATUS_H, W, Element, Phone
@@ -42,7 +43,7 @@ BAND = 20
 BANDS_PER_FRAME = H // BAND
 #: kept bands by the calls that reach them, shared by every simulated phone of the process
 #: (64.8 kB each: 2000 bands ≈ 130 MB, 17 frames' worth; fewer redrew a quarter more bands)
-BANDS: LRU[np.ndarray] = LRU(kept=2000)
+BANDS: LRU[tuple[np.ndarray, png.Piece]] = LRU(kept=2000)
 #: each call seen: its number and the bands it reaches (a plain dict: read on every call of
 #: every frame; emptied when full)
 KNOWN: dict[Op, tuple[int, int, int, float]] = {}
@@ -92,11 +93,16 @@ def _draw(ops: Sequence[Op], height: int = H, top: int = 0) -> Image.Image:
     """The calls drawn in order on a new W×``height`` image showing the screen's rows from
     ``top`` (what falls outside is clipped, as at the screen's edge). The calls must move
     up by ``top`` rows exactly (``_movable_to``)."""
-    img = Image.new("RGB", (W, height), ops[0][1][0])
+    first = 1
+    if len(ops) > 1 and ops[1][0] == "gradient":  # a wallpaper hides the fill: start from it
+        img, first = _gradient(*ops[1][1]).crop((0, top, W, top + height)), 2
+    else:
+        img = Image.new("RGB", (W, height), ops[0][1][0])
     d = ImageDraw.Draw(img)
-    for name, args, kwargs in ops[1:]:
+    for name, args, kwargs in ops[first:]:
         if name == "shade":
-            img.paste(Image.blend(img, Image.new("RGB", img.size, (0, 0, 0)), args[0]), (0, 0))
+            img = img.point(_shade(args[0]))
+            d = ImageDraw.Draw(img)
             continue
         if name == "gradient":  # it covers the whole screen: its rows replace what is there
             img.paste(_gradient(*args).crop((0, top, W, top + height)), (0, 0))
@@ -107,6 +113,15 @@ def _draw(ops: Sequence[Op], height: int = H, top: int = 0) -> Image.Image:
                     tuple(v - top if i % 2 else v for i, v in enumerate(xy)), *args[1:])
         getattr(d, name)(*args, **dict(kwargs))
     return img
+
+
+@functools.lru_cache(maxsize=8)
+def _shade(alpha: float) -> list[int]:
+    """``shade``'s table of each channel value to its darkened one: what ``Image.blend`` with
+    black gives (read from it, so its rounding is kept), applied as one ``point`` pass."""
+    ramp = Image.fromarray(np.repeat(np.arange(256, dtype=np.uint8), 3).reshape(1, 256, 3))
+    dark = Image.blend(ramp, Image.new("RGB", ramp.size, (0, 0, 0)), alpha)
+    return np.asarray(dark)[0, :, 0].tolist() * 3
 
 
 @functools.lru_cache(maxsize=8)
@@ -186,16 +201,17 @@ def _known(op: Op) -> tuple[int, int, int, float]:
 
 
 class Frames:
-    """One phone's frames, each assembled in the same rows (``png.rows``: H × (1 + 3W), each
-    row's filter byte first, ready for ``png.encode_rows``): a band whose calls are those of
-    the band already there is not touched; the others come from ``BANDS``, or are drawn. Rows
-    made read-only (kept by ``png.encode_rows(keep=True)``) are left as they are: the next
-    frame is assembled in new rows, its unchanged bands copied over."""
+    """One phone's frames, each assembled in the rows a PNG holds (``png.rows``: H × (1 + 3W),
+    each row's filter byte first) beside each band's deflated ``png.Piece``: a band whose calls
+    are those of the band already there is not touched; the others come from ``BANDS`` (pixels
+    and piece), or are drawn and deflated. ``encode`` joins the pieces, so only the bands
+    drawn for a frame are deflated. Rows kept by ``encode`` (read-only from then on) are left
+    as they are: the next frame is assembled in new rows, its unchanged bands copied over."""
 
     def __init__(self) -> None:
         self.rows = png.rows(H, W)
-        self._pixels = self.rows[:, 1:].reshape(H, W, 3)
         self._keys: list[tuple[int, ...] | None] = [None] * BANDS_PER_FRAME
+        self._pieces: list[png.Piece] = []
 
     def draw(self, phone: Phone) -> np.ndarray:
         """The phone's screen in ``rows`` (valid until the next call: not thread-safe)."""
@@ -207,38 +223,42 @@ class Frames:
                 reach[b].append(number)
         keys = [tuple(numbers) for numbers in reach]
         changed = [b for b in range(BANDS_PER_FRAME) if keys[b] != self._keys[b]]
-        if not self.rows.flags.writeable:  # kept by png.encode_rows: this frame goes elsewhere
-            last = self._pixels
+        if not self.rows.flags.writeable:  # kept by encode: this frame goes elsewhere
+            last = self.rows
             self.rows = png.rows(H, W)
-            self._pixels = self.rows[:, 1:].reshape(H, W, 3)
             for run in _runs([b for b in range(BANDS_PER_FRAME) if keys[b] == self._keys[b]]):
                 rows = slice(run[0] * BAND, (run[-1] + 1) * BAND)
-                self._pixels[rows] = last[rows]
+                self.rows[rows] = last[rows]
+        pieces = self._pieces or [png.Piece(b"", 0, 0)] * BANDS_PER_FRAME
         missing = []
         for b in changed:
-            band = BANDS.find(keys[b])
-            if band is None:
+            kept = BANDS.find(keys[b])
+            if kept is None:
                 missing.append(b)
             else:
-                self._pixels[b * BAND:(b + 1) * BAND] = band
+                self.rows[b * BAND:(b + 1) * BAND, 1:], pieces[b] = kept
         for run in _runs(missing):  # adjacent bands drawn on one image, with the calls they need
             top, bottom = run[0] * BAND, (run[-1] + 1) * BAND
             needed = [(op, lowest) for op, (_, first, last, lowest) in zip(calls, spans)
                       if first <= run[-1] and last >= run[0]]
-            if any(top > lowest for _, lowest in needed):
-                top = 0  # drawn from the screen's top, clipped below the run
-            needed = [op for op, _ in needed]
-            img = _draw(needed, bottom - top, top)
+            # drawn from the lowest row every call can move to, clipped above the run
+            top = min(top, *(math.floor(lowest) for _, lowest in needed))
+            img = _draw([op for op, _ in needed], bottom - top, top)
             if top != run[0] * BAND:
                 img = img.crop((0, run[0] * BAND - top, W, bottom - top))
-            pixels = self._pixels[run[0] * BAND:bottom]
-            pixels[:] = np.asarray(img)
-            for b in run:
-                band = pixels[(b - run[0]) * BAND:(b - run[0] + 1) * BAND].copy()
-                band.setflags(write=False)
-                BANDS.put(keys[b], band)
-        self._keys = keys
+            pixels = rgb_rows(img)  # read-only: its bands are kept as they are
+            self.rows[run[0] * BAND:bottom, 1:] = pixels
+            for i, b in enumerate(run):
+                pieces[b] = png.piece(self.rows[b * BAND:(b + 1) * BAND])
+                BANDS.put(keys[b], (pixels[i * BAND:(i + 1) * BAND], pieces[b]))
+        self._keys, self._pieces = keys, pieces
         return self.rows
+
+    def encode(self, phone: Phone) -> bytes:
+        """The phone's screen as a PNG, joined from its bands' pieces; its rows are kept
+        (``png.WRITTEN``): an AndroidEnv of this process reading the PNG gets them back."""
+        rows = self.draw(phone)
+        return png.encode_pieces(H, W, self._pieces, keep=rows)
 
 
 def _runs(bands: list[int]) -> list[list[int]]:
