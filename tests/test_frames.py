@@ -476,3 +476,32 @@ def test_rgb_rows_are_pillows_pixels_and_leave_its_block_size_as_it_was(size) ->
     assert grey.shape == pixels.shape and grey.flags.writeable
     with pytest.raises(ValueError, match="RGB image"):
         rgb_rows(img.convert("L"))
+
+
+def test_a_text_measured_once_at_the_origin_is_measured_right_anywhere() -> None:
+    """``_measured`` moves a text's box measured at (0, 0) to where the text is drawn: the box
+    Pillow measures there, for every text of these screens and at fractional positions."""
+    from PIL import ImageDraw
+
+    from vagent.envs.android.sim.phone import Phone
+
+    phone, d = Phone(), ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    texts = []
+    for app in (None, "com.google.android.gm", "com.android.settings"):
+        if app:
+            phone.launch(app)
+        texts += [op for op in draw.ops(phone) if op[0] in ("text", "multiline_text")]
+    texts.append(("multiline_text", ((60, 560.6), "two\nlines Ünï ✓"),
+                  (("font", draw.font(40)), ("spacing", 18))))
+    assert len(texts) > 20
+    for name, args, kwargs in texts:
+        kw = dict(kwargs)
+        for dy in (0, 0.38, 117.7):
+            xy = (args[0][0], args[0][1] + dy)
+            if name == "text":
+                want = d.textbbox(xy, args[1], font=kw.get("font"), anchor=kw.get("anchor"))
+            else:
+                want = d.multiline_textbbox(xy, args[1], font=kw.get("font"),
+                                            anchor=kw.get("anchor"), spacing=kw.get("spacing", 4))
+            got = draw._measured(name, (xy, *args[1:]), kw)
+            assert got == pytest.approx((want[1], want[3]), abs=1e-9), (args[1], xy)

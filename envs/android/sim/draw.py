@@ -157,14 +157,24 @@ def _movable_to(op: Op) -> float:
 
 
 def _measured(name: str, args: tuple, kw: dict[str, Any]) -> tuple[float, float]:
+    """A text call's top and bottom: its bounding box moves with its position, so the box at
+    the origin is measured once per text, font, anchor and spacing (a label drawn elsewhere, a
+    list scrolled, is not laid out again)."""
+    top, bottom = _measured_at_origin(name, args[1], kw.get("font"), kw.get("anchor"),
+                                      kw.get("spacing", 4))
+    return args[0][1] + top, args[0][1] + bottom
+
+
+@functools.lru_cache(maxsize=8192)
+def _measured_at_origin(name: str, text: str, font: Any, anchor: str | None,
+                        spacing: float) -> tuple[float, float]:
     d = getattr(_measure, "draw", None)
     if d is None:
         d = _measure.draw = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     if name == "text":
-        box = d.textbbox(args[0], args[1], font=kw.get("font"), anchor=kw.get("anchor"))
+        box = d.textbbox((0, 0), text, font=font, anchor=anchor)
     else:
-        box = d.multiline_textbbox(args[0], args[1], font=kw.get("font"),
-                                   anchor=kw.get("anchor"), spacing=kw.get("spacing", 4))
+        box = d.multiline_textbbox((0, 0), text, font=font, anchor=anchor, spacing=spacing)
     return box[1], box[3]
 
 
@@ -277,7 +287,9 @@ WALLPAPERS = [((32, 58, 96), (92, 140, 190)), ((60, 30, 80), (190, 110, 140)),
 BLUE = (26, 115, 232)
 
 
+@functools.lru_cache(maxsize=4096)  # the same labels every frame: laid out once
 def _fit(text: str, size: int, width: int, bold: bool = False) -> str:
+    """``text`` cut to ``width`` pixels (ending in "…") in ``font(size, bold)``."""
     f = font(size, bold)
     if f.getlength(text) <= width:
         return text
