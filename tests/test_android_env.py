@@ -290,3 +290,36 @@ def test_in_process_state_is_what_the_wire_says() -> None:
         assert env.sim_state() != wire  # the steps changed the state: the test compared something
     finally:
         env.close()
+
+
+def test_the_numpy_data_check_is_adb_shells_sum() -> None:
+    """``adb._fast_data_check`` hands adb-shell numpy's byte sum: the same number as its own
+    for any bytes it may receive (bytearrays, empty, sums past 32 bits)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from adb_shell.adb_message import checksum as adb_shells
+    from vagent.envs.android.sim.protocol import checksum
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.binary(max_size=2000))
+    def same(data: bytes) -> None:
+        assert checksum(data) == adb_shells(data) == checksum(bytearray(data))
+
+    same()
+    past_32_bits = b"\xff" * (17 << 20)  # 17 MiB of 255: the sum wraps past 2**32
+    assert checksum(past_32_bits) == adb_shells(past_32_bits) == (255 * (17 << 20)) % 2**32
+
+
+def test_a_packet_whose_data_check_is_wrong_is_still_refused(android_env, monkeypatch) -> None:
+    """With numpy's sum in its place, adb-shell still refuses a packet whose data check is
+    wrong: the simulated phone lies about its sums, and the command fails in one line."""
+    from adb_shell import adb_device
+
+    from vagent.envs.android.sim import protocol
+
+    assert adb_device.checksum is protocol.checksum  # connecting handed it over
+    real = protocol.checksum
+    monkeypatch.setattr(protocol, "checksum", lambda data: (real(data) + 1) & 0xFFFFFFFF)
+    with pytest.raises(AdbError):
+        android_env.device.exec_out("screencap -p")
