@@ -72,7 +72,7 @@ class Piece(NamedTuple):
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
     return (struct.pack(">I", len(data)) + kind + data
-            + struct.pack(">I", zlib.crc32(data, zlib.crc32(kind))))
+            + struct.pack(">I", deflate.crc32(data, deflate.crc32(kind))))
 
 
 def rows(height: int, width: int, channels: int = 3) -> np.ndarray:

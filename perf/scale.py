@@ -3,6 +3,7 @@ for every benchmark; and the framework's own cost per step with the oracle, per 
 
     python -m vagent.perf.scale [--latency 0.2] [--workers 1 4 8 16] [--episodes 32]
                                 [--max-steps 3] [--bench phone-sim alfred ...] [--framework]
+                                [--warm-up 2]
 
 Speed-up: each benchmark runs as ``vagent eval BENCH --policy openai`` (in this process)
 against the project's scripted OpenAI-compatible server (``policies.scripted_server``), which
@@ -16,7 +17,10 @@ apart); the ideal ratio is the number of workers as long as the framework's own 
 (CPU) is small against the latency and the machine has the cores.
 
 Framework (``--framework``): ``vagent eval BENCH --policy oracle`` per env, one worker,
-trajectory written, after a warm-up run of other episodes (another seed) in the same process.
+trajectory written, after a warm-up run of ``--warm-up`` other episodes (another seed) in the
+same process. Two warm-up episodes load the imports and fonts; the simulated phone's caches
+and the heap go on growing for ~30 more (2,000 kept bands, ~130 MB, each new page faulted in),
+so ``--warm-up 32`` measures what a long evaluation pays a step once they are full.
 The CPU time (``time.process_time``: every thread of the process, so the in-process simulated
 phone's rendering and encoding count) is summed over the episodes only — each episode's reset,
 its steps with the oracle's decisions, its trajectory and its record in ``episodes.jsonl`` —
@@ -171,7 +175,7 @@ def _frame_caches(clear: bool = False) -> str:
     return line
 
 
-def framework(benches: list[str], episodes: int) -> list[str]:
+def framework(benches: list[str], episodes: int, warm_up: int = 2) -> list[str]:
     from vagent.benchmarks import run as run_module
 
     rows = ["| benchmark (env) | episodes | steps | CPU ms/step (episodes) | "
@@ -202,7 +206,9 @@ def framework(benches: list[str], episodes: int) -> list[str]:
             with tempfile.TemporaryDirectory(prefix="vagent-scale-") as tmp:
                 # warm-up (imports, fonts, first-use caches) on other episodes: another seed
                 seed = [] if bench == "aitz" else ["--seed", "7"]
-                _eval([bench, *_args(bench, 2, 15), *seed, "--policy", "oracle",
+                # AITZ has no other seed: its warm-up episodes are measured ones, so only 2
+                warm = min(warm_up, 2) if bench == "aitz" else warm_up
+                _eval([bench, *_args(bench, warm, 15), *seed, "--policy", "oracle",
                        "--workers", "1", "--out", str(Path(tmp) / "warm")])
                 out = Path(tmp) / "out"
                 _frame_caches(clear=True)
@@ -230,11 +236,14 @@ def main() -> None:
     ap.add_argument("--max-steps", type=int, default=3)
     ap.add_argument("--bench", nargs="+", default=list(BENCHES), choices=list(BENCHES))
     ap.add_argument("--framework", action="store_true", help="the oracle's per-step cost only")
+    ap.add_argument("--warm-up", type=int, default=2,
+                    help="--framework: episodes run first, on another seed, in the same process")
     a = ap.parse_args()
     load = os.getloadavg()[0]
     print(f"# {os.cpu_count()} CPUs, load average {load:.1f}", flush=True)
     if a.framework:
-        print("\n".join(["", *framework(a.bench, a.episodes)]))
+        print(f"warm-up: {a.warm_up} episodes", flush=True)
+        print("\n".join(["", *framework(a.bench, a.episodes, a.warm_up)]))
         return
     print(f"latency {a.latency} s per answer, max {a.max_steps} steps per episode", flush=True)
     print("\n".join(["", *speedups(a.bench, a.workers, a.latency, a.episodes, a.max_steps)]))

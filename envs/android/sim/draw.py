@@ -246,7 +246,7 @@ class Frames:
             if kept is None:
                 missing.append(b)
             else:
-                self.rows[b * BAND:(b + 1) * BAND, 1:], pieces[b] = kept
+                self.rows[b * BAND:(b + 1) * BAND], pieces[b] = kept
         for run in _runs(missing):  # adjacent bands drawn on one image, with the calls they need
             top, bottom = run[0] * BAND, (run[-1] + 1) * BAND
             needed = [(op, lowest) for op, (_, first, last, lowest) in zip(calls, spans)
@@ -256,11 +256,14 @@ class Frames:
             img = _draw([op for op, _ in needed], bottom - top, top)
             if top != run[0] * BAND:
                 img = img.crop((0, run[0] * BAND - top, W, bottom - top))
-            pixels = rgb_rows(img)  # read-only: its bands are kept as they are
-            self.rows[run[0] * BAND:bottom, 1:] = pixels
-            for i, b in enumerate(run):
-                pieces[b] = png.piece(self.rows[b * BAND:(b + 1) * BAND])
-                BANDS.put(keys[b], (pixels[i * BAND:(i + 1) * BAND], pieces[b]))
+            self.rows[run[0] * BAND:bottom, 1:] = rgb_rows(img)
+            for b in run:
+                # each band kept in a block of its own: a run's block is freed at once, and
+                # the cache's blocks, all of one size, are reused as it drops bands
+                rows = self.rows[b * BAND:(b + 1) * BAND].copy()
+                rows.setflags(write=False)
+                pieces[b] = png.piece(rows)
+                BANDS.put(keys[b], (rows, pieces[b]))
         self._keys, self._pieces = keys, pieces
         return self.rows
 
