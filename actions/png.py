@@ -46,7 +46,7 @@ except ImportError:  # a platform without an isal wheel: the standard library's
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: rows handed to the compressor at a time (~0.8 MB: 256 rows of a 1080-wide RGB frame)
 BAND_BYTES = 1 << 20
-#: the rows of the RGB PNGs written lately with ``encode_rows(keep=True)``, by the PNG's bytes
+#: the rows of the RGB PNGs written lately with ``encode_pieces(keep=...)``, by the PNG's bytes
 #: (7.8 MB each for a phone frame): a PNG this process wrote and reads back — the in-process
 #: simulated phone's screencaps, which its AndroidEnv decodes — is not inflated again
 WRITTEN: LRU[np.ndarray] = LRU(kept=8)
@@ -78,22 +78,25 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 def rows(height: int, width: int, channels: int = 3) -> np.ndarray:
     """A frame laid out as an unfiltered PNG holds it: ``height`` rows of a zero filter byte
     and ``width`` × ``channels`` values. Write the pixels into ``out[:, 1:]`` (as
-    ``.reshape(height, width, channels)``) and ``encode_rows`` takes it without a copy."""
+    ``.reshape(height, width, channels)``); ``piece`` deflates runs of them as they are."""
     out = np.empty((height, width * channels + 1), np.uint8)
     out[:, 0] = 0  # filter type None on every row
     return out
 
 
-def _check_rows(raw: np.ndarray, channels: int) -> None:
+def _check_rows(raw: np.ndarray, channels: int | None = None) -> None:
+    """Refuse what is not rows laid out by ``rows`` (with ``channels`` values a pixel, when
+    given): uint8, C-contiguous, a zero filter byte first in each row."""
     if raw.dtype != np.uint8 or raw.ndim != 2 or not raw.flags.c_contiguous \
-            or (raw.shape[1] - 1) % channels or channels not in COLOUR_TYPES or raw[:, 0].any():
-        raise ValueError(f"takes rows laid out by png.rows(height, width, {channels}), not "
-                         f"{raw.shape} {raw.dtype}")
+            or (channels is not None and (raw.shape[1] - 1) % channels) \
+            or np.count_nonzero(raw[:, 0]):
+        layout = f"png.rows(height, width{f', {channels}' if channels else ''})"
+        raise ValueError(f"takes rows laid out by {layout}, not {raw.shape} {raw.dtype}")
 
 
 def piece(raw: np.ndarray, level: int = 1) -> Piece:
     """Rows laid out by ``rows`` (a run of a frame's rows) deflated on their own."""
-    _check_rows(raw, 1)
+    _check_rows(raw)
     packer = deflate.compressobj(level, zlib.DEFLATED, -15)  # raw deflate: no header of its own
     data = packer.compress(raw) + packer.flush(zlib.Z_FULL_FLUSH)
     return Piece(data, deflate.adler32(raw), raw.nbytes)
@@ -113,6 +116,8 @@ def encode_pieces(height: int, width: int, pieces: Sequence[Piece], channels: in
     rows (``rows``); ``decode`` of these bytes in this process returns them instead of
     inflating (``WRITTEN``). An array that owns its rows is kept itself and made read-only (the
     caller writes its next frame elsewhere), a view is copied."""
+    if channels not in COLOUR_TYPES:
+        raise ValueError(f"a PNG of 1, 3 or 4 channels, not {channels}")
     if sum(p.size for p in pieces) != height * (width * channels + 1):
         raise ValueError(f"pieces of {sum(p.size for p in pieces)} bytes are not the rows of "
                          f"a {width}x{height} frame of {channels} channels")
@@ -124,6 +129,8 @@ def encode_pieces(height: int, width: int, pieces: Sequence[Piece], channels: in
     data = _file(height, width, channels, stream)
     if keep is not None and channels == 3:
         _check_rows(keep, channels)
+        if keep.shape != (height, width * channels + 1):
+            raise ValueError(f"keep: the rows of a {width}x{height} frame, not {keep.shape}")
         kept = keep if keep.base is None else keep.copy()  # rows of its own: kept as they are
         kept.setflags(write=False)
         WRITTEN.put(data, kept)

@@ -208,8 +208,9 @@ def framework(benches: list[str], episodes: int, warm_up: int = 2) -> list[str]:
                 seed = [] if bench == "aitz" else ["--seed", "7"]
                 # AITZ has no other seed: its warm-up episodes are measured ones, so only 2
                 warm = min(warm_up, 2) if bench == "aitz" else warm_up
-                _eval([bench, *_args(bench, warm, 15), *seed, "--policy", "oracle",
-                       "--workers", "1", "--out", str(Path(tmp) / "warm")])
+                if warm:
+                    _eval([bench, *_args(bench, warm, 15), *seed, "--policy", "oracle",
+                           "--workers", "1", "--out", str(Path(tmp) / "warm")])
                 out = Path(tmp) / "out"
                 _frame_caches(clear=True)
                 spent[0] = 0.0
@@ -239,6 +240,8 @@ def main() -> None:
     ap.add_argument("--warm-up", type=int, default=2,
                     help="--framework: episodes run first, on another seed, in the same process")
     a = ap.parse_args()
+    if a.warm_up < 0:
+        ap.error("--warm-up takes 0 or more episodes")
     load = os.getloadavg()[0]
     print(f"# {os.cpu_count()} CPUs, load average {load:.1f}", flush=True)
     if a.framework:

@@ -313,13 +313,25 @@ def test_the_numpy_data_check_is_adb_shells_sum() -> None:
 
 def test_a_packet_whose_data_check_is_wrong_is_still_refused(android_env, monkeypatch) -> None:
     """With numpy's sum in its place, adb-shell still refuses a packet whose data check is
-    wrong: the simulated phone lies about its sums, and the command fails in one line."""
+    wrong: the simulated phone lies about the sums it sends (and only those)."""
+    import struct
+
     from adb_shell import adb_device
+    from adb_shell.exceptions import InvalidChecksumError
 
     from vagent.envs.android.sim import protocol
 
+    android_env.device.shell("echo connected")
     assert adb_device.checksum is protocol.checksum  # connecting handed it over
-    real = protocol.checksum
-    monkeypatch.setattr(protocol, "checksum", lambda data: (real(data) + 1) & 0xFFFFFFFF)
-    with pytest.raises(AdbError):
-        android_env.device.exec_out("screencap -p")
+    honest = protocol.Message.pack
+
+    def lying(self) -> bytes:  # noqa: ANN001
+        packed = honest(self)
+        if not self.data:
+            return packed
+        check = (struct.unpack_from("<I", packed, 16)[0] + 1) & 0xFFFFFFFF
+        return packed[:16] + struct.pack("<I", check) + packed[20:]
+
+    monkeypatch.setattr(protocol.Message, "pack", lying)
+    with pytest.raises(InvalidChecksumError):
+        android_env.device._dev.exec_out("screencap -p")
