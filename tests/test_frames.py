@@ -6,6 +6,7 @@ the slow path gave, pixel for pixel."""
 from __future__ import annotations
 
 import copy
+import math
 import io
 import zlib
 
@@ -505,3 +506,51 @@ def test_a_text_measured_once_at_the_origin_is_measured_right_anywhere() -> None
                                             anchor=kw.get("anchor"), spacing=kw.get("spacing", 4))
             got = draw._measured(name, (xy, *args[1:]), kw)
             assert got == pytest.approx((want[1], want[3]), abs=1e-9), (args[1], xy)
+
+
+def test_texts_pasted_over_a_flat_colour_are_the_texts_drawn() -> None:
+    """``_draw`` pastes a text over one flat colour from ``STAMPS`` (and shades and wallpapers
+    its own way): random texts on random rectangles and rounded rectangles, at fractional
+    positions, drawn from moved tops, each pixel as ``_plain`` (Pillow, call after call)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    shapes = st.tuples(st.sampled_from(["rectangle", "rounded_rectangle", None]),
+                       st.integers(0, 1000), st.integers(0, 260), st.integers(1, 400),
+                       st.integers(1, 200), st.integers(0, 120),
+                       st.tuples(*[st.integers(0, 255)] * 3))
+    texts = st.tuples(st.sampled_from(["Pizza Palace", "g", "Ünï ✓", "W", "a b c", "…"]),
+                      st.sampled_from([(34, False), (44, True), (72, True)]),
+                      st.sampled_from(["lm", "mm", "la", None]),
+                      st.floats(0, 1080), st.floats(0, 300),
+                      st.sampled_from([(26, 115, 232), (32, 33, 36), (255, 255, 255)]))
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.lists(st.one_of(shapes, texts), min_size=1, max_size=6),
+           st.sampled_from([(255, 255, 255), (32, 33, 36)]), st.integers(0, 40),
+           st.booleans())
+    def same(calls, background, top, shade) -> None:  # noqa: ANN001
+        ops = [("fill", (background,), ())]
+        for call in calls:
+            if len(call) == 7:
+                name, x, y, w, h, r, fill = call
+                if name is not None:
+                    kw = (("radius", r), ("fill", fill)) if name == "rounded_rectangle" \
+                        else (("fill", fill),)
+                    ops.append((name, ((x, y, x + w, y + h),), kw))
+            else:
+                text, (size, bold), anchor, x, y, fill = call
+                kw = [("fill", fill), ("font", draw.font(size, bold))]
+                if anchor:
+                    kw.append(("anchor", anchor))
+                ops.append(("text", ((x, y + top), text), tuple(kw)))
+            if shade and len(ops) == 3:
+                ops.append(("shade", (0.45,), ()))
+        lowest = min([top, *(draw._movable_to(op) for op in ops)])
+        top = max(0, math.floor(lowest))
+        got, want = draw._draw(ops, 200, top), draw._plain(ops, 200, top)
+        assert np.array_equal(np.asarray(got), np.asarray(want)), ops
+
+    before = draw.STAMPS.hits + draw.STAMPS.misses
+    same()
+    assert draw.STAMPS.hits + draw.STAMPS.misses > before + 50  # the pasting was tested
