@@ -48,9 +48,6 @@ BANDS: LRU[tuple[np.ndarray, png.Piece]] = LRU(kept=2000)
 #: each call seen: its number and the bands it reaches (a plain dict: read on every call of
 #: every frame; emptied when full)
 KNOWN: dict[Op, tuple[int, int, int, float]] = {}
-#: texts drawn over one flat colour, by all but their whole-pixel position: the patch of
-#: pixels each leaves (``_stamp``), shared by every simulated phone of the process
-STAMPS: LRU[Image.Image] = LRU(kept=4096)
 KNOWN_MAX = 20_000
 _numbers = itertools.count()
 #: slack around a call's box: anti-aliased edges, a text's bounding box rounded
@@ -96,23 +93,21 @@ class Canvas:
 def _draw(ops: Sequence[Op], height: int = H, top: int = 0) -> Image.Image:
     """The calls drawn in order on a new W×``height`` image showing the screen's rows from
     ``top`` (what falls outside is clipped, as at the screen's edge), as ``_plain`` draws them,
-    faster: a wallpaper run starts from the wallpaper's rows, a shade is one table pass, and a
-    text over one flat colour is pasted from ``STAMPS``. The calls must move up by ``top`` rows
-    exactly (``_movable_to``)."""
+    faster: a wallpaper run starts from the wallpaper's rows and a shade is one table pass.
+    The calls must move up by ``top`` rows exactly (``_movable_to``)."""
     first = 1
     if len(ops) > 1 and ops[1][0] == "gradient":  # a wallpaper hides the fill: start from it
         img, first = _gradient(*ops[1][1]).crop((0, top, W, top + height)), 2
     else:
         img = Image.new("RGB", (W, height), ops[0][1][0])
     d = ImageDraw.Draw(img)
-    for i in range(first, len(ops)):
-        name, args, kwargs = ops[i]
+    for name, args, kwargs in ops[first:]:
         if name == "shade":
             img = img.point(_shade(args[0]))
             d = ImageDraw.Draw(img)
         elif name == "gradient":  # it covers the whole screen: its rows replace what is there
             img.paste(_gradient(*args).crop((0, top, W, top + height)), (0, 0))
-        elif name != "text" or not _stamp(img, ops, i, top):
+        else:
             getattr(d, name)(*_moved(args, top), **dict(kwargs))
     return img
 
@@ -138,92 +133,6 @@ def _moved(args: tuple, top: int) -> tuple:
     xy = args[0]
     return ((xy[0], xy[1] - top) if len(xy) == 2 else
             tuple(v - top if i % 2 else v for i, v in enumerate(xy)), *args[1:])
-
-
-def _stamp(img: Image.Image, ops: Sequence[Op], i: int, top: int) -> bool:
-    """Paste the text call ``ops[i]`` from ``STAMPS`` if every pixel it may change is, when it
-    is drawn, one flat colour (the screen's fill, or a filled rectangle over all of them, with
-    no call between reaching them): a text drawn over one colour leaves the same pixels
-    wherever its whole-pixel position is. False: draw it."""
-    _, args, kwargs = ops[i]
-    (x, y), text = args[0], args[1]
-    kw = dict(kwargs)
-    if len(args) != 2 or set(kw) - {"fill", "font", "anchor"} or x < 0 or y < top \
-            or not isinstance(text, str) or "\n" in text:
-        return False
-    fx, fy = x - math.floor(x), y - math.floor(y)
-    x0, y0, x1, y1 = _measured_at_origin("text", text, kw.get("font"), kw.get("anchor"), 4)
-    # the patch, from the text's whole-pixel position: its box with a margin, reaching back to
-    # that position at least (the text is drawn inside it at the same fractions of a pixel)
-    left, up = min(0, math.floor(fx + x0) - MARGIN), min(0, math.floor(fy + y0) - MARGIN)
-    right, down = math.ceil(fx + x1) + MARGIN, math.ceil(fy + y1) + MARGIN
-    ax, ay = math.floor(x), math.floor(y)
-    box = (ax + left, ay + up, ax + right, ay + down)
-    colour = _flat_under(ops[:i], box)
-    if colour is None:
-        return False
-    key = (text, kw.get("font"), kw.get("anchor"), kw.get("fill"), fx, fy, colour)
-    patch = STAMPS.find(key)
-    if patch is None:
-        patch = Image.new("RGB", (right - left, down - up), colour)
-        # moved by whole pixels, toward the origin: exact, so the same fractions of a pixel
-        ImageDraw.Draw(patch).text((x - (ax + left), y - (ay + up)), text, **kw)
-        STAMPS.put(key, patch)
-    img.paste(patch, (ax + left, ay + up - top))
-    return True
-
-
-def _flat_under(ops: Sequence[Op], box: tuple[int, int, int, int]) -> tuple | None:
-    """The one colour the calls leave everywhere in ``box`` (x0, y0, x1, y1: whole pixels,
-    end excluded), or None when it may not be one: the last call reaching the box must be the
-    screen's fill, or a filled rectangle (no outline) over all of it, or a filled rounded
-    rectangle over all of it but its corners."""
-    x0, y0, x1, y1 = box
-    for name, args, kwargs in reversed(ops):
-        if name == "fill":
-            return args[0]
-        extent = _extent(name, args, kwargs)
-        if extent is None:  # a shade, a wallpaper, a call this does not place: not known flat
-            return None
-        if extent[0] >= x1 or extent[2] < x0 or extent[1] >= y1 or extent[3] < y0:
-            continue  # it does not reach the box
-        kw = dict(kwargs)
-        if kw.get("fill") is None or not all(isinstance(v, int) for v in args[0]):
-            return None
-        rx0, ry0, rx1, ry1 = args[0]  # Pillow fills both edges' pixels
-        if name == "rectangle" and set(kw) <= {"fill"}:
-            inside = rx0 <= x0 and ry0 <= y0 and rx1 >= x1 - 1 and ry1 >= y1 - 1
-        elif name == "rounded_rectangle" and set(kw) <= {"fill", "radius"}:
-            # filled everywhere but its corners' squares: the box must miss them, lying in the
-            # middle either across (between the left and right corners) or down
-            # (a pixel more than the radius, which Pillow may widen to half the side)
-            r = min(kw.get("radius", 0), -(-(rx1 - rx0) // 2), -(-(ry1 - ry0) // 2)) + 1
-            across = rx0 + r <= x0 and x1 - 1 <= rx1 - r and ry0 <= y0 and y1 - 1 <= ry1
-            down = rx0 <= x0 and x1 - 1 <= rx1 and ry0 + r <= y0 and y1 - 1 <= ry1 - r
-            inside = across or down
-        else:
-            inside = False
-        return kw["fill"] if inside else None
-    return None
-
-
-def _extent(name: str, args: tuple, kwargs: tuple) -> tuple[float, float, float, float] | None:
-    """A call's pixels' bounds (x0, y0, x1, y1, ends included), wider than they are, never
-    narrower; None for a call that covers the screen or is not known here."""
-    kw = dict(kwargs)
-    if name in ("text", "multiline_text"):
-        (x, y), text = args[0], args[1]
-        bx0, by0, bx1, by1 = _measured_at_origin(name, text, kw.get("font"), kw.get("anchor"),
-                                                 kw.get("spacing", 4))
-        return x + bx0 - MARGIN, y + by0 - MARGIN, x + bx1 + MARGIN, y + by1 + MARGIN
-    if name not in ("rectangle", "rounded_rectangle", "ellipse", "line") or not args:
-        return None
-    xy = args[0]
-    if not isinstance(xy, tuple) or len(xy) != 4:
-        return None
-    pad = (kw.get("width", 1) or 1) + MARGIN
-    return (min(xy[0], xy[2]) - pad, min(xy[1], xy[3]) - pad, max(xy[0], xy[2]) + pad,
-            max(xy[1], xy[3]) + pad)
 
 
 @functools.lru_cache(maxsize=8)
@@ -271,20 +180,22 @@ def _measured(name: str, args: tuple, kw: dict[str, Any]) -> tuple[float, float]
     """A text call's top and bottom: its bounding box moves with its position, so the box at
     the origin is measured once per text, font, anchor and spacing (a label drawn elsewhere, a
     list scrolled, is not laid out again)."""
-    box = _measured_at_origin(name, args[1], kw.get("font"), kw.get("anchor"),
-                              kw.get("spacing", 4))
-    return args[0][1] + box[1], args[0][1] + box[3]
+    top, bottom = _measured_at_origin(name, args[1], kw.get("font"), kw.get("anchor"),
+                                      kw.get("spacing", 4))
+    return args[0][1] + top, args[0][1] + bottom
 
 
 @functools.lru_cache(maxsize=8192)
 def _measured_at_origin(name: str, text: str, font: Any, anchor: str | None,
-                        spacing: float) -> tuple[float, float, float, float]:
+                        spacing: float) -> tuple[float, float]:
     d = getattr(_measure, "draw", None)
     if d is None:
         d = _measure.draw = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     if name == "text":
-        return d.textbbox((0, 0), text, font=font, anchor=anchor)
-    return d.multiline_textbbox((0, 0), text, font=font, anchor=anchor, spacing=spacing)
+        box = d.textbbox((0, 0), text, font=font, anchor=anchor)
+    else:
+        box = d.multiline_textbbox((0, 0), text, font=font, anchor=anchor, spacing=spacing)
+    return box[1], box[3]
 
 
 def _rows(op: Op) -> tuple[int, int]:
