@@ -18,6 +18,7 @@ from typing import Any
 
 from vagent.actions.errors import VagentError
 
+from .adb import parse_serial
 from .env import AndroidEnv
 from .sim.server import PhoneServer
 
@@ -70,10 +71,10 @@ class ServedPhone:
         """Whether only this machine reaches the device: a serial without a port (a USB
         device, an emulator's ``emulator-5554``) or on the loopback interface (``127.0.0.1``,
         ``localhost``, ``[::1]``). On a Ray cluster its actor must run on this machine's node."""
-        host, colon, _ = self.serial.rpartition(":")
-        if not colon:
+        target = parse_serial(self.serial)
+        if target is None:  # a USB serial or an emulator's name
             return True
-        host = host.strip("[]")
+        host = target[0].strip("[]")
         if host.lower() == "localhost":
             return True
         try:
