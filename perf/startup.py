@@ -7,9 +7,9 @@ table of the median and the fastest wall time, plus the floors the CLI cannot go
 ``python -c pass``, ``import typer``, ``import pydantic``, what every typer command
 that checks its values imports, and what a pydantic model's first validation costs). The issue's
 goal: ``vagent parse`` and ``vagent --help`` within 0.3 s. A plain ``vagent parse`` line is
-read without typer (``cli/parse.py``); the last row is the same parse read by typer. The machine is shared, so medians move by ±0.1 s between
-runs; compare the rows of one run. CPU time (user + system) moves less with the load than
-wall time does.
+read without typer (``cli/parse.py``); the last row is the same parse read by typer. The
+machine is shared, so medians move by ±0.1 s between runs; compare the rows of one run. CPU
+time (user + system) moves less with the load than wall time does.
 """
 
 from __future__ import annotations

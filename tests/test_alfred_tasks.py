@@ -153,14 +153,17 @@ def test_loader_rejects_malformed_files_with_the_file_named(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize(("break_it", "message"), [
-    (lambda sc: sc["objects"][0].update(objectType="Spaceship"), r"objects\.0\.objectType: .*unknown object type 'Spaceship'"),
-    (lambda sc: sc["objects"][-1].update(parent="Nope|1|2|3"), r"parent 'Nope\|1\|2\|3' is not an object"),
+    (lambda sc: sc["objects"][0].update(objectType="Spaceship"),
+     r"objects\.0\.objectType: .*unknown object type 'Spaceship'"),
+    (lambda sc: sc["objects"][-1].update(parent="Nope|1|2|3"),
+     r"parent 'Nope\|1\|2\|3' is not an object"),
     (lambda sc: sc["objects"].append(dict(sc["objects"][0])), "object ids appear twice"),
     (lambda sc: sc.update(room=[0, 3]), r"vagent_scene\.room: .*positive"),
     (lambda sc: sc["objects"][0].pop("position"), r"objects\.0\.position: Field required"),
     (lambda sc: sc.pop("objects"), r"vagent_scene\.objects: Field required"),
 ])
-def test_a_generated_tasks_scene_is_checked_when_it_loads(tmp_path: Path, break_it, message) -> None:
+def test_a_generated_tasks_scene_is_checked_when_it_loads(tmp_path: Path, break_it,
+                                                          message) -> None:
     # a hand-edited vagent_scene fails at load, naming the field, not mid-episode in the world
     data = generated_tasks(1, seed=0)[0].to_json()
     (tmp_path / "ok.json").write_text(json.dumps(data))

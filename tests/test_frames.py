@@ -265,7 +265,7 @@ def test_vln_action_models_are_shared_and_still_refuse_other_viewpoints() -> Non
     assert named.model_validate({"action": "stop", "object_id": "o1"}).object_id == "o1"
 
 
-# -- frames drawn band by band (sim.draw.Frames) ----------------------------------------------------
+# -- frames drawn band by band (sim.draw.Frames) ------------------------------------------------
 def _same_as_whole(frames: draw.Frames, phone) -> bool:  # noqa: ANN001
     rows = frames.draw(phone)
     return np.array_equal(rows[:, 1:].reshape(draw.H, draw.W, 3), np.asarray(draw.render(phone)))
@@ -369,7 +369,8 @@ def test_band_frames_equal_whole_frames_along_random_walks() -> None:
 
     moves = st.one_of(
         st.tuples(st.just("tap"), st.integers(0, 60)),
-        st.tuples(st.just("text"), st.sampled_from(["pizza", "a b", "Ünï ✓", "x" * 70, "l\nb"])),
+        st.tuples(st.just("text"),
+                  st.sampled_from(["pizza", "a b", "Ünï ✓", "x" * 70, "l\nb"])),
         st.tuples(st.just("key"), st.sampled_from([3, 4, 66, 67, 187])),
         st.tuples(st.just("swipe"), st.sampled_from([(1800, 600), (600, 1800), (1800, 1500),
                                                   (1500, 1800)])),

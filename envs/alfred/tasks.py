@@ -117,7 +117,8 @@ class SymbolicScene(BaseModel):
         known = set(ids)
         for o in self.objects:
             if o.parent is not None and o.parent not in known:
-                raise ValueError(f"{o.objectId}'s parent {o.parent!r} is not an object of the scene")
+                raise ValueError(f"{o.objectId}'s parent {o.parent!r} is not an object of "
+                                 "the scene")
         return self
 
 
